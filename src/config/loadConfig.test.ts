@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./loadConfig.js";
+
+describe("loadConfig", () => {
+  it("has defaults that work with nothing set", () => {
+    const config = loadConfig({});
+    expect(config.LTST_GRPC_ADDRESS).toBe("127.0.0.1:50051");
+    expect(config.LTST_DATA_DIR).toBe("./data");
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.LTST_SUMMARY_EVERY).toBe(20);
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(loadConfig({ DATABASE_URL: "" }).DATABASE_URL).toBeUndefined();
+  });
+
+  it("names the bad variable", () => {
+    expect(() => loadConfig({ LTST_GRPC_ADDRESS: "nonsense" })).toThrow(/LTST_GRPC_ADDRESS/);
+    expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
+    try {
+      loadConfig({ LTST_DB_POOL_SIZE: "0", LTST_SUMMARY_EVERY: "x" });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const variables = (error as ConfigError).problems.map((p) => p.variable).sort();
+      expect(variables).toEqual(["LTST_DB_POOL_SIZE", "LTST_SUMMARY_EVERY"]);
+    }
+  });
+});

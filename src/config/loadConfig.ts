@@ -1,0 +1,59 @@
+import { z } from "zod";
+
+/** Validated service configuration, read once at start-up from the environment. */
+export type Config = z.infer<typeof configSchema>;
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be HOST:PORT, for example 127.0.0.1:50051");
+
+const positiveInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const configSchema = z.object({
+  LTST_GRPC_ADDRESS: hostPort.default("127.0.0.1:50051"),
+  LTST_DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  LTST_DB_POOL_SIZE: positiveInt(1, 200).default(10),
+  LTST_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LTST_SHUTDOWN_GRACE_MS: positiveInt(0, 600_000).default(10_000),
+  LTST_MAX_CONTENT_BYTES: positiveInt(1, 4 * 1024 * 1024).default(64 * 1024),
+  LTST_MAX_MESSAGE_BYTES: positiveInt(1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
+  LTST_SUMMARY_EVERY: positiveInt(1, 1_000_000).default(20),
+  LTST_DEFAULT_DEADLINE_MS: positiveInt(1, 3_600_000).default(30_000),
+  LTST_MODEL_DIR: z.string().min(1).default("./models/all-MiniLM-L6-v2"),
+});
+
+/** A configuration variable is missing or invalid. The message names it. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly { variable: string; message: string }[]) {
+    super(
+      "invalid configuration: " + problems.map((p) => `${p.variable}: ${p.message}`).join("; "),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Reads and validates the configuration. Empty strings count as unset, so
+ * `LTST_DATA_DIR=` falls back to the default rather than failing.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") input[key] = value;
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? "?"),
+        message: issue.message,
+      })),
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,74 @@
+import { sql, type CommonQueryMethods } from "slonik";
+import { messageColumns, messageRow, type MessageRow } from "./messageRow.js";
+
+/** Messages with first <= message_index < end, in index order. */
+export async function selectMessagesByIndexRange(
+  db: CommonQueryMethods,
+  userId: string,
+  sessionId: string,
+  first: number,
+  end: number,
+): Promise<readonly MessageRow[]> {
+  return db.any(sql.type(messageRow)`
+    SELECT ${messageColumns} FROM messages m
+    WHERE m.user_id = ${userId} AND m.session_id = ${sessionId}
+      AND m.message_index >= ${first} AND m.message_index < ${end}
+    ORDER BY m.message_index
+  `);
+}
+
+/** One message of the user's session by id, or null. */
+export async function selectMessageById(
+  db: CommonQueryMethods,
+  userId: string,
+  sessionId: string,
+  messageId: string,
+): Promise<MessageRow | null> {
+  return db.maybeOne(sql.type(messageRow)`
+    SELECT ${messageColumns} FROM messages m
+    WHERE m.user_id = ${userId} AND m.id = ${messageId} AND m.session_id = ${sessionId}
+  `);
+}
+
+/**
+ * A page of messages in index order (forward: ascending, after `afterIndex`;
+ * backward: descending, before `afterIndex`).
+ */
+export async function selectMessagesPage(
+  db: CommonQueryMethods,
+  query: { userId: string; sessionId: string; backward: boolean; afterIndex: number | null; limit: number },
+): Promise<readonly MessageRow[]> {
+  if (query.backward) {
+    const bound = query.afterIndex === null ? sql.fragment`TRUE` : sql.fragment`m.message_index < ${query.afterIndex}`;
+    return db.any(sql.type(messageRow)`
+      SELECT ${messageColumns} FROM messages m
+      WHERE m.user_id = ${query.userId} AND m.session_id = ${query.sessionId} AND ${bound}
+      ORDER BY m.message_index DESC
+      LIMIT ${query.limit}
+    `);
+  }
+  const bound = query.afterIndex === null ? sql.fragment`TRUE` : sql.fragment`m.message_index > ${query.afterIndex}`;
+  return db.any(sql.type(messageRow)`
+    SELECT ${messageColumns} FROM messages m
+    WHERE m.user_id = ${query.userId} AND m.session_id = ${query.sessionId} AND ${bound}
+    ORDER BY m.message_index ASC
+    LIMIT ${query.limit}
+  `);
+}
+
+/** The last `count` messages of the session, in chronological (index) order. */
+export async function selectLastMessages(
+  db: CommonQueryMethods,
+  userId: string,
+  sessionId: string,
+  count: number,
+): Promise<readonly MessageRow[]> {
+  return db.any(sql.type(messageRow)`
+    SELECT * FROM (
+      SELECT ${messageColumns} FROM messages m
+      WHERE m.user_id = ${userId} AND m.session_id = ${sessionId}
+      ORDER BY m.message_index DESC
+      LIMIT ${count}
+    ) last ORDER BY message_index ASC
+  `);
+}

@@ -1,0 +1,29 @@
+import { sql, type CommonQueryMethods } from "slonik";
+import { sessionColumns, sessionRow, type SessionRow } from "./sessionRow.js";
+
+/**
+ * One page of a user's sessions, newest activity first (ties by id,
+ * descending), strictly after `after` when given. Reads limit rows.
+ */
+export async function selectSessionsPage(
+  db: CommonQueryMethods,
+  query: {
+    userId: string;
+    status: SessionRow["status"] | null;
+    after: { activityCursor: string; id: string } | null;
+    limit: number;
+  },
+): Promise<readonly SessionRow[]> {
+  const statusFilter = query.status === null ? sql.fragment`TRUE` : sql.fragment`s.status = ${query.status}`;
+  const afterFilter =
+    query.after === null
+      ? sql.fragment`TRUE`
+      : sql.fragment`(s.last_activity_at, s.id) < (${query.after.activityCursor}::timestamptz, ${query.after.id})`;
+  return db.any(sql.type(sessionRow)`
+    SELECT ${sessionColumns}
+    FROM sessions s
+    WHERE s.user_id = ${query.userId} AND ${statusFilter} AND ${afterFilter}
+    ORDER BY s.last_activity_at DESC, s.id DESC
+    LIMIT ${query.limit}
+  `);
+}

@@ -1,0 +1,31 @@
+import { sql } from "slonik";
+import { z } from "zod";
+
+/** A row of `sessions` as the data layer returns it. */
+export const sessionRow = z.object({
+  user_id: z.string(),
+  id: z.string(),
+  name: z.string(),
+  type: z.string(),
+  status: z.enum(["active", "paused", "closed", "archived"]),
+  metadata: z.record(z.string(), z.unknown()),
+  relevance_score: z.number(),
+  created_at: z.date(),
+  updated_at: z.date(),
+  last_activity_at: z.date(),
+  /** last_activity_at with microseconds, as text: the ListSessions cursor. */
+  activity_cursor: z.string(),
+  message_count: z.number(),
+  summary: z.string(),
+});
+
+export type SessionRow = z.infer<typeof sessionRow>;
+
+/** The select list matching sessionRow, for a `sessions` table aliased `s`. */
+export const sessionColumns = sql.fragment`
+  s.user_id, s.id, s.name, s.type, s.status, s.metadata, s.relevance_score,
+  s.created_at, s.updated_at, s.last_activity_at,
+  to_char(s.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS activity_cursor,
+  s.message_count,
+  ''::text AS summary
+`;

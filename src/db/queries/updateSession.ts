@@ -1,0 +1,33 @@
+import { sql, type CommonQueryMethods } from "slonik";
+import { sessionColumns, sessionRow, type SessionRow } from "./sessionRow.js";
+
+/** Fields an update may change; undefined means "leave as is". */
+export type SessionChanges = {
+  name?: string;
+  type?: string;
+  status?: SessionRow["status"];
+  metadata?: Record<string, unknown>;
+  relevanceScore?: number;
+};
+
+/** Applies the changes to the user's session; null when it does not exist for this user. */
+export async function updateSession(
+  db: CommonQueryMethods,
+  userId: string,
+  sessionId: string,
+  changes: SessionChanges,
+): Promise<SessionRow | null> {
+  const has = (key: keyof SessionChanges) => changes[key] !== undefined;
+  return db.maybeOne(sql.type(sessionRow)`
+    UPDATE sessions AS s SET
+      name = CASE WHEN ${has("name")} THEN ${changes.name ?? ""} ELSE s.name END,
+      type = CASE WHEN ${has("type")} THEN ${changes.type ?? ""} ELSE s.type END,
+      status = CASE WHEN ${has("status")} THEN ${changes.status ?? "active"} ELSE s.status END,
+      metadata = CASE WHEN ${has("metadata")} THEN ${sql.jsonb((changes.metadata ?? {}) as never)} ELSE s.metadata END,
+      relevance_score = CASE WHEN ${has("relevanceScore")} THEN ${changes.relevanceScore ?? 0}::double precision ELSE s.relevance_score END,
+      updated_at = now(),
+      last_activity_at = now()
+    WHERE s.user_id = ${userId} AND s.id = ${sessionId}
+    RETURNING ${sessionColumns}
+  `);
+}

@@ -1,0 +1,40 @@
+import { sql, type CommonQueryMethods } from "slonik";
+
+/** What one append adds to a session's statistics. */
+export type AppendTotals = {
+  count: number;
+  user: number;
+  assistant: number;
+  system: number;
+  tool: number;
+  tokens: number;
+  characters: number;
+  lastContextHash: string;
+};
+
+/**
+ * Advances the session's head and statistics after an append, in the same
+ * transaction (the row is already locked by lockSessionForAppend).
+ */
+export async function updateSessionAfterAppend(
+  db: CommonQueryMethods,
+  userId: string,
+  sessionId: string,
+  totals: AppendTotals,
+): Promise<void> {
+  await db.query(sql.unsafe`
+    UPDATE sessions SET
+      message_count = message_count + ${totals.count},
+      user_message_count = user_message_count + ${totals.user},
+      assistant_message_count = assistant_message_count + ${totals.assistant},
+      system_message_count = system_message_count + ${totals.system},
+      tool_message_count = tool_message_count + ${totals.tool},
+      total_tokens = total_tokens + ${totals.tokens},
+      total_characters = total_characters + ${totals.characters},
+      last_context_hash = decode(${totals.lastContextHash}, 'hex'),
+      first_message_at = coalesce(first_message_at, now()),
+      last_message_at = now(),
+      last_activity_at = now()
+    WHERE user_id = ${userId} AND id = ${sessionId}
+  `);
+}

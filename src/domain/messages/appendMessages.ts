@@ -1,0 +1,159 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { Database } from "../../db/Database.js";
+import { insertAppendRequest } from "../../db/queries/insertAppendRequest.js";
+import { insertMessages, type NewMessageRow } from "../../db/queries/insertMessages.js";
+import { lockSessionForAppend } from "../../db/queries/lockSessionForAppend.js";
+import type { MessageRow, RoleName } from "../../db/queries/messageRow.js";
+import { selectAppendRequest } from "../../db/queries/selectAppendRequest.js";
+import { selectExistingMessageIds } from "../../db/queries/selectExistingMessageIds.js";
+import { selectMessagesByIndexRange } from "../../db/queries/selectMessages.js";
+import { updateSessionAfterAppend, type AppendTotals } from "../../db/queries/updateSessionAfterAppend.js";
+import { countTokens } from "../../tokens/countTokens.js";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.js";
+import { contentHash, nextContextHash } from "./hashChain.js";
+
+/** A validated message to append. */
+export type MessageInput = {
+  role: RoleName;
+  type: string;
+  content: string;
+  metadata: Record<string, unknown>;
+  parentMessageId: string | null;
+};
+
+export type AppendMessagesInput = {
+  userId: string;
+  sessionId: string;
+  messages: readonly MessageInput[];
+  idempotencyKey: string | null;
+};
+
+export type AppendMessagesResult = {
+  messages: readonly MessageRow[];
+  replayed: boolean;
+  summaryDue: boolean;
+  messagesSinceSummary: number;
+};
+
+export type AppendDeps = {
+  db: Database;
+  summaryEvery: number;
+  newId?: () => string;
+  /** Called after a commit that stored new messages (for the embedding queue, metrics). */
+  onAppended?: (messages: readonly MessageRow[]) => void;
+};
+
+/**
+ * Appends a batch atomically. The session row is locked for the transaction,
+ * so concurrent appends to one session queue and message_index stays gapless;
+ * the hash chain continues from the session's last context hash. Statistics
+ * and last activity are updated in the same transaction. Work that does not
+ * need the lock (hashing, token counting) is done before taking it.
+ */
+export async function appendMessages(
+  deps: AppendDeps,
+  input: AppendMessagesInput,
+  signal?: AbortSignal,
+): Promise<AppendMessagesResult> {
+  const newId = deps.newId ?? randomUUID;
+  const prepared = input.messages.map((message) => ({
+    ...message,
+    contentHash: contentHash(message.content),
+    tokenCount: countTokens(message.content),
+    characters: [...message.content].length,
+  }));
+  const requestHash = input.idempotencyKey === null ? null : hashRequest(input.messages);
+  const parentIds = [...new Set(input.messages.flatMap((m) => (m.parentMessageId ? [m.parentMessageId] : [])))];
+
+  const result = await deps.db.withTransaction(signal, async (tx) => {
+    const head = await lockSessionForAppend(tx, input.userId, input.sessionId);
+    if (!head) throw new NotFoundError("session", input.sessionId);
+
+    if (input.idempotencyKey !== null) {
+      const earlier = await selectAppendRequest(tx, input.userId, input.sessionId, input.idempotencyKey);
+      if (earlier) {
+        if (earlier.request_hash !== requestHash) {
+          throw new FailedPreconditionError(
+            "idempotency_key was already used for a different batch of messages in this session",
+            "IDEMPOTENCY_KEY_REUSED",
+          );
+        }
+        const messages = await selectMessagesByIndexRange(
+          tx,
+          input.userId,
+          input.sessionId,
+          earlier.first_index,
+          earlier.first_index + earlier.message_count,
+        );
+        return { messages, replayed: true, messageCount: head.message_count, summaryCount: head.summary_message_count };
+      }
+    }
+
+    if (parentIds.length > 0) {
+      const found = new Set(await selectExistingMessageIds(tx, input.userId, input.sessionId, parentIds));
+      const violations = input.messages.flatMap((m, i) =>
+        m.parentMessageId && !found.has(m.parentMessageId)
+          ? [{ field: `messages[${i}].parent_message_id`, description: "is not a message of this session" }]
+          : [],
+      );
+      if (violations.length > 0) throw new InvalidArgumentError(violations);
+    }
+
+    let previous = head.last_context_hash;
+    const totals: AppendTotals = { count: 0, user: 0, assistant: 0, system: 0, tool: 0, tokens: 0, characters: 0, lastContextHash: "" };
+    const rows: NewMessageRow[] = prepared.map((message, offset) => {
+      const contextHash = nextContextHash(previous, message.role, message.contentHash);
+      previous = contextHash;
+      totals.count += 1;
+      totals[message.role] += 1;
+      totals.tokens += message.tokenCount;
+      totals.characters += message.characters;
+      return {
+        id: newId(),
+        messageIndex: head.message_count + offset,
+        role: message.role,
+        type: message.type,
+        content: message.content,
+        metadata: message.metadata,
+        parentMessageId: message.parentMessageId,
+        contentHash: message.contentHash,
+        contextHash,
+        tokenCount: message.tokenCount,
+      };
+    });
+    totals.lastContextHash = previous ?? "";
+
+    const messages = await insertMessages(tx, input.userId, input.sessionId, rows);
+    await updateSessionAfterAppend(tx, input.userId, input.sessionId, totals);
+    if (input.idempotencyKey !== null && requestHash !== null) {
+      await insertAppendRequest(tx, {
+        userId: input.userId,
+        sessionId: input.sessionId,
+        idempotencyKey: input.idempotencyKey,
+        requestHash,
+        firstIndex: head.message_count,
+        messageCount: rows.length,
+      });
+    }
+    return {
+      messages,
+      replayed: false,
+      messageCount: head.message_count + rows.length,
+      summaryCount: head.summary_message_count,
+    };
+  });
+
+  if (!result.replayed) deps.onAppended?.(result.messages);
+  const messagesSinceSummary = result.messageCount - result.summaryCount;
+  return {
+    messages: result.messages,
+    replayed: result.replayed,
+    messagesSinceSummary,
+    summaryDue: messagesSinceSummary >= deps.summaryEvery,
+  };
+}
+
+function hashRequest(messages: readonly MessageInput[]): string {
+  const canonical = messages.map((m) => [m.role, m.type, m.content, m.metadata, m.parentMessageId]);
+  return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
+}

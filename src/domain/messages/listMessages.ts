@@ -1,0 +1,57 @@
+import type { Database } from "../../db/Database.js";
+import type { MessageRow } from "../../db/queries/messageRow.js";
+import { selectSession } from "../../db/queries/selectSession.js";
+import { selectLastMessages, selectMessagesPage } from "../../db/queries/selectMessages.js";
+import { InvalidArgumentError, NotFoundError } from "../errors.js";
+import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
+
+export type ListMessagesInput = {
+  userId: string;
+  sessionId: string;
+  backward: boolean;
+  pageSize: number;
+  pageToken: string;
+  /** When > 0: the last N messages, chronological, in one page. */
+  lastN: number;
+};
+
+/**
+ * Lists the session's messages. An unknown session (or another user's) is
+ * NOT_FOUND rather than an empty list. The existence check and the read run
+ * in one round trip each on the same connection.
+ */
+export async function listMessages(
+  deps: { db: Database },
+  input: ListMessagesInput,
+  signal?: AbortSignal,
+): Promise<{ messages: readonly MessageRow[]; nextPageToken: string }> {
+  const scope = ["messages", input.userId, input.sessionId, input.backward];
+  const cursor = decodePageToken("page_token", input.pageToken, scope);
+  let afterIndex: number | null = null;
+  if (cursor) {
+    if (typeof cursor.i !== "number" || !Number.isSafeInteger(cursor.i) || cursor.i < 0) {
+      throw InvalidArgumentError.field("page_token", "is not a valid page token for this request");
+    }
+    afterIndex = cursor.i;
+  }
+  return deps.db.withConnection(signal, async (connection) => {
+    const rows =
+      input.lastN > 0
+        ? await selectLastMessages(connection, input.userId, input.sessionId, input.lastN)
+        : await selectMessagesPage(connection, {
+            userId: input.userId,
+            sessionId: input.sessionId,
+            backward: input.backward,
+            afterIndex,
+            limit: input.pageSize + 1,
+          });
+    if (rows.length === 0 && !(await selectSession(connection, input.userId, input.sessionId))) {
+      throw new NotFoundError("session", input.sessionId);
+    }
+    if (input.lastN > 0) return { messages: rows, nextPageToken: "" };
+    const page = rows.slice(0, input.pageSize);
+    const last = page.at(-1);
+    const nextPageToken = rows.length > input.pageSize && last ? encodePageToken(scope, { i: last.message_index }) : "";
+    return { messages: page, nextPageToken };
+  });
+}

@@ -1,0 +1,99 @@
+import { readFileSync } from "node:fs";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { ReflectionService } from "@grpc/reflection";
+import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
+import { ContextServiceService } from "../../gen/ts/ltst/memory/v1/context.js";
+import { MessageServiceService } from "../../gen/ts/ltst/memory/v1/message.js";
+import { PreferenceServiceService } from "../../gen/ts/ltst/memory/v1/preference.js";
+import { RehydrateServiceService } from "../../gen/ts/ltst/memory/v1/rehydrate.js";
+import { RelationshipServiceService } from "../../gen/ts/ltst/memory/v1/relationship.js";
+import { SearchServiceService } from "../../gen/ts/ltst/memory/v1/search.js";
+import { SessionServiceService } from "../../gen/ts/ltst/memory/v1/session.js";
+import { SummaryServiceService } from "../../gen/ts/ltst/memory/v1/summary.js";
+import { UserDataServiceService } from "../../gen/ts/ltst/memory/v1/user_data.js";
+import type { Database } from "../db/Database.js";
+import type { MessageRow } from "../db/queries/messageRow.js";
+import { notYetImplemented, type HandlerContext } from "../grpc/handlers.js";
+import { createMessageService } from "../grpc/services/createMessageService.js";
+import { createSessionService } from "../grpc/services/createSessionService.js";
+import { repositoryPath } from "../paths.js";
+
+export type GrpcServerDeps = {
+  db: Database;
+  context: HandlerContext;
+  maxContentBytes: number;
+  maxMessageBytes: number;
+  summaryEvery: number;
+  onAppended?: (messages: readonly MessageRow[]) => void;
+};
+
+export type GrpcServer = {
+  server: grpc.Server;
+  health: HealthImplementation;
+};
+
+/** Names of every service the server registers, as reported by health and reflection. */
+export const serviceNames = [
+  "ltst.memory.v1.SessionService",
+  "ltst.memory.v1.MessageService",
+  "ltst.memory.v1.ContextService",
+  "ltst.memory.v1.PreferenceService",
+  "ltst.memory.v1.RelationshipService",
+  "ltst.memory.v1.SummaryService",
+  "ltst.memory.v1.SearchService",
+  "ltst.memory.v1.RehydrateService",
+  "ltst.memory.v1.UserDataService",
+] as const;
+
+function unimplementedService<T extends Record<string, unknown>>(definition: T): grpc.UntypedServiceImplementation {
+  const implementation: grpc.UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(definition)) {
+    const path = (method as { path: string }).path;
+    implementation[name] = notYetImplemented(path.slice(1).replace("/", "."));
+  }
+  return implementation;
+}
+
+/**
+ * Builds the gRPC server: every ltst.memory.v1 service, the standard health
+ * service (NOT_SERVING until the caller marks it SERVING) and server
+ * reflection from the descriptor set built by `npm run generate`, so grpcurl
+ * and `buf curl` can list and describe everything, including imported types.
+ */
+export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": deps.maxMessageBytes,
+    "grpc.max_send_message_length": deps.maxMessageBytes,
+    "grpc.keepalive_permit_without_calls": 1,
+  });
+  server.addService(SessionServiceService, createSessionService(deps.context, deps));
+  server.addService(MessageServiceService, createMessageService(deps.context, deps));
+  server.addService(ContextServiceService, unimplementedService(ContextServiceService));
+  server.addService(PreferenceServiceService, unimplementedService(PreferenceServiceService));
+  server.addService(RelationshipServiceService, unimplementedService(RelationshipServiceService));
+  server.addService(SummaryServiceService, unimplementedService(SummaryServiceService));
+  server.addService(SearchServiceService, unimplementedService(SearchServiceService));
+  server.addService(RehydrateServiceService, unimplementedService(RehydrateServiceService));
+  server.addService(UserDataServiceService, unimplementedService(UserDataServiceService));
+
+  const statuses: Record<string, "NOT_SERVING"> = { "": "NOT_SERVING" };
+  for (const name of serviceNames) statuses[name] = "NOT_SERVING";
+  const health = new HealthImplementation(statuses);
+  health.addToServer(server);
+
+  const descriptors = protoLoader.loadFileDescriptorSetFromBuffer(readFileSync(repositoryPath("gen", "ltst_memory.binpb")));
+  const healthDescriptors = protoLoader.loadSync(healthProtoPath);
+  new ReflectionService({ ...descriptors, ...healthDescriptors }).addToServer(server);
+  return { server, health };
+}
+
+/** Binds the server to `address` ("host:port"; port 0 picks a free one) and returns the bound port. */
+export function bindServer(server: grpc.Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => {
+      if (error) reject(error);
+      else resolve(port);
+    });
+  });
+}

@@ -1,0 +1,20 @@
+/** Size limits of every input. The proto comments state the same numbers. */
+export const limits = {
+  idMaxLength: 128,
+  nameMaxLength: 200,
+  typeMaxLength: 64,
+  metadataMaxBytes: 16 * 1024,
+  metadataMaxDepth: 16,
+  batchMaxMessages: 100,
+  batchMaxContentBytes: 1024 * 1024,
+  idempotencyKeyMaxLength: 128,
+  pageTokenMaxLength: 1024,
+  defaultPageSize: 50,
+  maxPageSize: 1000,
+  maxLastN: 1000,
+} as const;
+
+/** Ids: letters, digits and `. _ : @ + -`, starting with a letter or digit. */
+export const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:@+-]*$/;
+
+export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
