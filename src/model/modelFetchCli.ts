@@ -113,8 +113,7 @@ export async function runModelFetchCli(argv: string[], env: NodeJS.ProcessEnv, i
       stderr.write(`ltst model fetch: interrupted; run it again to resume the download.\n`);
       return 130;
     }
-    const message = error instanceof ModelFetchError ? error.message : `unexpected error: ${(error as Error)?.stack ?? String(error)}`;
-    stderr.write(`ltst model fetch: ${message}\n`);
+    stderr.write(`ltst model fetch: ${describeError(error)}\n`);
     return 1;
   } finally {
     if (handleSigint) process.removeListener("SIGINT", onSigint);
@@ -123,4 +122,13 @@ export async function runModelFetchCli(argv: string[], env: NodeJS.ProcessEnv, i
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value !== undefined && value.trim() !== "" ? value : undefined;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof ModelFetchError) return error.message;
+  if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === "string") {
+    // Filesystem errors (EACCES, ENOSPC, ...) carry the path in their message.
+    return error.message;
+  }
+  return `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
 }

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
-import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
+import protobuf from "protobufjs";
+import { HealthImplementation } from "grpc-health-check";
 import { ContextServiceService } from "../../gen/ts/ltst/memory/v1/context.js";
 import { MessageServiceService } from "../../gen/ts/ltst/memory/v1/message.js";
 import { PreferenceServiceService } from "../../gen/ts/ltst/memory/v1/preference.js";
@@ -82,10 +83,30 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
   const health = new HealthImplementation(statuses);
   health.addToServer(server);
 
-  const descriptors = protoLoader.loadFileDescriptorSetFromBuffer(readFileSync(repositoryPath("gen", "ltst_memory.binpb")));
-  const healthDescriptors = protoLoader.loadSync(healthProtoPath);
-  new ReflectionService({ ...descriptors, ...healthDescriptors }).addToServer(server);
+  new ReflectionService(reflectionDescriptors()).addToServer(server);
   return { server, health };
+}
+
+/**
+ * The package definition reflection serves: every file of the descriptor set
+ * that `buf build` wrote (ours and the imported well-known types), byte for
+ * byte, plus the health service's. proto-loader's loadFileDescriptorSetFromBuffer
+ * would re-serialise the files and lose most of them, so the sets are split
+ * here. gen/grpc_health_v1.binpb is built from grpc-health-check's own proto.
+ */
+function reflectionDescriptors(): protoLoader.PackageDefinition {
+  const files: Buffer[] = [];
+  for (const name of ["ltst_memory.binpb", "grpc_health_v1.binpb"]) {
+    const reader = protobuf.Reader.create(readFileSync(repositoryPath("gen", name)));
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      if (tag >>> 3 === 1 && (tag & 7) === 2) files.push(Buffer.from(reader.bytes()));
+      else reader.skipType(tag & 7);
+    }
+  }
+  return {
+    "ltst.memory.v1": { fileDescriptorProtos: files, format: "Protocol Buffer 3 DescriptorProto" },
+  } as unknown as protoLoader.PackageDefinition;
 }
 
 /** Binds the server to `address` ("host:port"; port 0 picks a free one) and returns the bound port. */

@@ -15,7 +15,7 @@ import {
   type ModelFile,
   type ProgressEvent,
 } from "../../src/model/fetchModel.js";
-import { randomFile, sha256, startModelServer, type ModelServer } from "./modelServer.js";
+import { expectFileContent, randomFile, sha256, startModelServer, type ModelServer } from "./modelServer.js";
 
 const TOKENIZER = randomFile(48_123);
 const CONFIG = randomFile(620);
@@ -67,9 +67,9 @@ describe("fetchModel", () => {
       { localName: "config.json", sha256: sha256(CONFIG), bytes: CONFIG.length, skipped: false },
       { localName: "model.onnx", sha256: sha256(MODEL), bytes: MODEL.length, skipped: false },
     ]);
-    expect(await readFile(path.join(modelDir, "tokenizer.json"))).toEqual(TOKENIZER);
-    expect(await readFile(path.join(modelDir, "config.json"))).toEqual(CONFIG);
-    expect(await readFile(path.join(modelDir, "model.onnx"))).toEqual(MODEL);
+    await expectFileContent(path.join(modelDir, "tokenizer.json"), TOKENIZER);
+    await expectFileContent(path.join(modelDir, "config.json"), CONFIG);
+    await expectFileContent(path.join(modelDir, "model.onnx"), MODEL);
     // Nothing left behind: no .partial directory, no lock.
     expect((await readdir(modelDir)).sort()).toEqual(["config.json", "model.onnx", "tokenizer.json"]);
 
@@ -102,7 +102,7 @@ describe("fetchModel", () => {
     expect(modelRequests).toHaveLength(2);
     expect(modelRequests[0]!.range).toBeUndefined();
     expect(modelRequests[1]).toMatchObject({ range: `bytes=${partial.size}-`, status: 206 });
-    expect(await readFile(path.join(modelDir, "model.onnx"))).toEqual(MODEL);
+    await expectFileContent(path.join(modelDir, "model.onnx"), MODEL);
     expect(result.files.map((f) => [f.localName, f.skipped])).toEqual([
       ["tokenizer.json", false],
       ["config.json", false],
@@ -122,7 +122,7 @@ describe("fetchModel", () => {
     expect(modelRequests).toHaveLength(2);
     expect(modelRequests[1]!.range).toMatch(/^bytes=\d+-$/);
     expect(modelRequests[1]!.status).toBe(206);
-    expect(await readFile(path.join(modelDir, "model.onnx"))).toEqual(MODEL);
+    await expectFileContent(path.join(modelDir, "model.onnx"), MODEL);
   });
 
   it("starts over when the server ignores the Range header", async () => {
@@ -138,7 +138,7 @@ describe("fetchModel", () => {
 
     const second = server.requestsFor("/repo/onnx/model.onnx")[1]!;
     expect(second).toMatchObject({ range: `bytes=${partialSize}-`, status: 200 });
-    expect(await readFile(path.join(modelDir, "model.onnx"))).toEqual(MODEL);
+    await expectFileContent(path.join(modelDir, "model.onnx"), MODEL);
   });
 
   it("deletes the download and installs nothing on a checksum mismatch", async () => {
@@ -176,7 +176,7 @@ describe("fetchModel", () => {
     const result = await fetchModel({ modelDir, baseUrl: base(), files: manifest(), retries: 0 });
 
     expect(result.files.find((f) => f.localName === "model.onnx")!.skipped).toBe(false);
-    expect(await readFile(path.join(modelDir, "model.onnx"))).toEqual(MODEL);
+    await expectFileContent(path.join(modelDir, "model.onnx"), MODEL);
   });
 
   it("installs a complete partial file left by an earlier run without downloading it again", async () => {
@@ -186,7 +186,7 @@ describe("fetchModel", () => {
     await fetchModel({ modelDir, baseUrl: base(), files: manifest(), retries: 0 });
 
     expect(server.requestsFor("/repo/onnx/model.onnx")).toHaveLength(0);
-    expect(await readFile(path.join(modelDir, "model.onnx"))).toEqual(MODEL);
+    await expectFileContent(path.join(modelDir, "model.onnx"), MODEL);
   });
 
   it("verifies a complete partial file after a 416 when its size is not pinned", async () => {
@@ -198,7 +198,7 @@ describe("fetchModel", () => {
     expect(server.requestsFor("/repo/onnx/model.onnx")).toEqual([
       { method: "GET", path: "/repo/onnx/model.onnx", range: `bytes=${MODEL.length}-`, status: 416 },
     ]);
-    expect(await readFile(path.join(modelDir, "model.onnx"))).toEqual(MODEL);
+    await expectFileContent(path.join(modelDir, "model.onnx"), MODEL);
   });
 
   it("fails with a clear error naming the URL on HTTP 404", async () => {
@@ -233,7 +233,7 @@ describe("fetchModel", () => {
     const result = await fetchModel({ modelDir, baseUrl: base(), files, retries: 0 });
 
     expect(result.files.at(-1)).toMatchObject({ localName: "model.onnx", sha256: sha256(MODEL), skipped: false });
-    expect(await readFile(path.join(modelDir, "model.onnx"))).toEqual(MODEL);
+    await expectFileContent(path.join(modelDir, "model.onnx"), MODEL);
 
     // A re-run checks the installed file against the published sha256 (HEAD) and skips it.
     const again = await fetchModel({ modelDir, baseUrl: base(), files, retries: 0 });
@@ -330,7 +330,7 @@ describe("fetchModel", () => {
 
     await fetchModel({ modelDir, baseUrl: base(), files: manifest(), retries: 0 });
 
-    expect(await readFile(path.join(modelDir, "model.onnx"))).toEqual(MODEL);
+    await expectFileContent(path.join(modelDir, "model.onnx"), MODEL);
   });
 
   it("rejects manifests that would write outside the model directory", async () => {

@@ -5,7 +5,10 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
+import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+
+import { expect } from "vitest";
 
 export type ServedFile = {
   body: Buffer;
@@ -37,6 +40,13 @@ export type ModelServer = {
 
 export function sha256(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
+}
+
+/** Byte-for-byte comparison (vitest's deep equality is slow on multi-megabyte buffers). */
+export async function expectFileContent(filePath: string, expected: Buffer): Promise<void> {
+  const actual = await readFile(filePath);
+  expect(actual.length, `size of ${filePath}`).toBe(expected.length);
+  expect(actual.equals(expected), `content of ${filePath}`).toBe(true);
 }
 
 export function randomFile(size: number): Buffer {
