@@ -323,13 +323,20 @@ async function downloadOnce(ctx: Context, file: ModelFile, url: string, partPath
   const idle = new AbortController();
   const signals = ctx.signal ? [ctx.signal, idle.signal] : [idle.signal];
   const signal = AbortSignal.any(signals);
+  // The idle timer only runs while waiting on the network, never during local hashing.
   let timer: NodeJS.Timeout | undefined;
-  if (ctx.idleTimeoutMs > 0) {
-    timer = setTimeout(() => idle.abort(), ctx.idleTimeoutMs);
-    timer.unref();
-  }
   const touch = (): void => {
-    timer?.refresh();
+    if (ctx.idleTimeoutMs <= 0) return;
+    if (timer === undefined) {
+      timer = setTimeout(() => idle.abort(), ctx.idleTimeoutMs);
+      timer.unref();
+    } else {
+      timer.refresh();
+    }
+  };
+  const pause = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
   };
   let received = 0;
 
@@ -353,7 +360,7 @@ async function downloadOnce(ctx: Context, file: ModelFile, url: string, partPath
       if (offset > 0) headers.range = `bytes=${offset}-`;
       touch();
       const { response, linked, advertised } = await request(ctx, url, "GET", headers, signal);
-      touch();
+      pause();
 
       let start: number;
       let total: number | null;
@@ -415,9 +422,11 @@ async function downloadOnce(ctx: Context, file: ModelFile, url: string, partPath
 
       received = start;
       const limit = file.sizeBytes ?? total;
+      touch();
       await writeBody(ctx, response, partPath, start, limit, total, name, url, touch, (bytes) => {
         received = bytes;
       });
+      pause();
       if (total !== null && received < total) {
         throw new ModelFetchError(
           "INTERRUPTED",
@@ -451,7 +460,7 @@ async function downloadOnce(ctx: Context, file: ModelFile, url: string, partPath
     }
     throw error;
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    pause();
   }
 }
 
@@ -691,7 +700,13 @@ async function acquireLock(modelDir: string, partialDir: string): Promise<() => 
         await rm(lockPath, { force: true });
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") {
+        // `.partial` was removed by a fetch that just finished: recreate it and try again.
+        await mkdir(partialDir, { recursive: true });
+        continue;
+      }
+      if (code !== "EEXIST") throw error;
     }
     const content = await readFile(lockPath, "utf8").catch(() => null);
     if (content === null) continue; // released meanwhile

@@ -1,0 +1,114 @@
+import { status } from "@grpc/grpc-js";
+import { expect, it } from "vitest";
+import { Role } from "../../gen/ts/ltst/memory/v1/message.js";
+import {
+  CreateSessionRequest,
+  ListSessionsRequest,
+  SessionStatus,
+  UpdateSessionRequest,
+} from "../../gen/ts/ltst/memory/v1/session.js";
+import { callError } from "../support/clients.js";
+import { describeEachBackend } from "../support/describeEachBackend.js";
+
+describeEachBackend("SessionService", (service) => {
+  const api = () => service().clients;
+
+  it("creates a session with a generated id and reads it back", async () => {
+    const { session, created } = await api().sessions.create(
+      CreateSessionRequest.fromPartial({ userId: "alice", name: "Trip planning", type: "chat", metadata: { topic: "travel" }, relevanceScore: 0.5 }),
+    );
+    expect(created).toBe(true);
+    expect(session?.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(session).toMatchObject({ userId: "alice", name: "Trip planning", type: "chat", status: SessionStatus.SESSION_STATUS_ACTIVE, metadata: { topic: "travel" }, relevanceScore: 0.5, messageCount: 0 });
+    expect(session?.createTime).toBeInstanceOf(Date);
+    const got = await api().sessions.get({ userId: "alice", sessionId: session!.id });
+    expect(got.session).toEqual(session);
+  });
+
+  it("is idempotent for the same id and user, ALREADY_EXISTS for another user", async () => {
+    const request = CreateSessionRequest.fromPartial({ userId: "alice", sessionId: "idem-1", name: "first" });
+    const first = await api().sessions.create(request);
+    const retry = await api().sessions.create({ ...request, name: "changed on retry" });
+    expect(first.created).toBe(true);
+    expect(retry.created).toBe(false);
+    expect(retry.session).toEqual(first.session);
+    const error = await callError(api().sessions.create({ ...request, userId: "mallory" }));
+    expect(error.code).toBe(status.ALREADY_EXISTS);
+    // Nothing of alice's session leaks in the error.
+    expect(error.details).not.toContain("alice");
+  });
+
+  it("lists newest activity first, paginated, filtered by status", async () => {
+    const user = "lister";
+    for (let i = 0; i < 7; i++) {
+      await api().sessions.create(
+        CreateSessionRequest.fromPartial({ userId: user, sessionId: `list-${i}`, status: i % 2 === 0 ? SessionStatus.SESSION_STATUS_ACTIVE : SessionStatus.SESSION_STATUS_ARCHIVED }),
+      );
+    }
+    // Activity on list-0 moves it to the front.
+    await api().messages.append({ userId: user, sessionId: "list-0", idempotencyKey: "", messages: [{ role: Role.ROLE_USER, type: "", content: "bump", metadata: undefined, parentMessageId: "" }] });
+
+    const seen: string[] = [];
+    let pageToken = "";
+    do {
+      const page = await api().sessions.list(ListSessionsRequest.fromPartial({ userId: user, pageSize: 3, pageToken }));
+      expect(page.sessions.length).toBeLessThanOrEqual(3);
+      seen.push(...page.sessions.map((s) => s.id));
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "");
+    expect(seen).toEqual(["list-0", "list-6", "list-5", "list-4", "list-3", "list-2", "list-1"]);
+
+    const archived = await api().sessions.list(ListSessionsRequest.fromPartial({ userId: user, status: SessionStatus.SESSION_STATUS_ARCHIVED }));
+    expect(archived.sessions.map((s) => s.id)).toEqual(["list-5", "list-3", "list-1"]);
+    expect(archived.nextPageToken).toBe("");
+
+    // A token is bound to its filters.
+    const first = await api().sessions.list(ListSessionsRequest.fromPartial({ userId: user, pageSize: 2 }));
+    const error = await callError(api().sessions.list(ListSessionsRequest.fromPartial({ userId: user, pageSize: 2, status: SessionStatus.SESSION_STATUS_ACTIVE, pageToken: first.nextPageToken })));
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.fields).toEqual(["page_token"]);
+  });
+
+  it("updates only the fields in the mask", async () => {
+    const { session } = await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", sessionId: "upd-1", name: "old", type: "chat", metadata: { a: 1 } }));
+    const { session: updated } = await api().sessions.update(
+      UpdateSessionRequest.fromPartial({
+        userId: "alice",
+        session: { id: "upd-1", name: "new", type: "ignored", status: SessionStatus.SESSION_STATUS_CLOSED, metadata: { b: 2 } },
+        updateMask: ["name", "status"],
+      }),
+    );
+    expect(updated).toMatchObject({ name: "new", type: "chat", status: SessionStatus.SESSION_STATUS_CLOSED, metadata: { a: 1 } });
+    expect(updated!.lastActivityTime!.getTime()).toBeGreaterThanOrEqual(session!.lastActivityTime!.getTime());
+
+    const error = await callError(api().sessions.update(UpdateSessionRequest.fromPartial({ userId: "alice", session: { id: "upd-1" }, updateMask: ["user_id"] })));
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.fields).toEqual(["update_mask"]);
+  });
+
+  it("deletes with everything in it, and the id is free again at once", async () => {
+    await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", sessionId: "del-1" }));
+    await api().messages.append({
+      userId: "alice",
+      sessionId: "del-1",
+      idempotencyKey: "k1",
+      messages: [1, 2, 3].map((i) => ({ role: Role.ROLE_USER, type: "", content: `m${i}`, metadata: undefined, parentMessageId: "" })),
+    });
+    const deleted = await api().sessions.delete({ userId: "alice", sessionId: "del-1" });
+    expect(deleted.deletedMessageCount).toBe(3);
+    expect((await callError(api().sessions.get({ userId: "alice", sessionId: "del-1" }))).code).toBe(status.NOT_FOUND);
+    expect((await callError(api().sessions.delete({ userId: "alice", sessionId: "del-1" }))).code).toBe(status.NOT_FOUND);
+
+    // Reusable at once, even by another user, and empty: old messages and idempotency records are gone.
+    const again = await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "bob", sessionId: "del-1" }));
+    expect(again.created).toBe(true);
+    const appended = await api().messages.append({
+      userId: "bob",
+      sessionId: "del-1",
+      idempotencyKey: "k1",
+      messages: [{ role: Role.ROLE_USER, type: "", content: "fresh", metadata: undefined, parentMessageId: "" }],
+    });
+    expect(appended.replayed).toBe(false);
+    expect(appended.messages.map((m) => m.messageIndex)).toEqual([0]);
+  });
+});

@@ -1,0 +1,77 @@
+import * as grpc from "@grpc/grpc-js";
+import { MessageServiceClient } from "../../gen/ts/ltst/memory/v1/message.js";
+import { SessionServiceClient } from "../../gen/ts/ltst/memory/v1/session.js";
+import { HealthClient } from "./healthClient.js";
+import { decodeRichStatus } from "../../src/grpc/richStatus.js";
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: grpc.Metadata,
+  options: Partial<grpc.CallOptions>,
+  callback: (error: grpc.ServiceError | null, response: Res) => void,
+) => grpc.ClientUnaryCall;
+
+/** Calls a generated unary method and returns a promise. */
+export function callUnary<Req, Res>(
+  client: grpc.Client,
+  method: UnaryMethod<Req, Res>,
+  request: Req,
+  options: Partial<grpc.CallOptions> = {},
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method.call(client, request, new grpc.Metadata(), options, (error, response) => {
+      if (error) reject(error);
+      else resolve(response);
+    });
+  });
+}
+
+/** A rejected call's gRPC error, with the decoded BadRequest / ErrorInfo details. */
+export async function callError(promise: Promise<unknown>): Promise<grpc.ServiceError & { fields: string[]; reason?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    const serviceError = error as grpc.ServiceError;
+    const details = serviceError.metadata?.get("grpc-status-details-bin")[0];
+    const decoded = details ? decodeRichStatus(details as Buffer) : undefined;
+    return Object.assign(serviceError, {
+      fields: decoded?.badRequest?.map((v) => v.field) ?? [],
+      ...(decoded?.errorInfo ? { reason: decoded.errorInfo.reason } : {}),
+    });
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}
+
+/** Promisified clients for the tests. */
+export function createClients(address: string) {
+  const credentials = grpc.credentials.createInsecure();
+  const sessions = new SessionServiceClient(address, credentials);
+  const messages = new MessageServiceClient(address, credentials);
+  const health = new HealthClient(address, credentials);
+  const wrap = <Req, Res>(client: grpc.Client, method: UnaryMethod<Req, Res>) =>
+    (request: Req, options?: Partial<grpc.CallOptions>) => callUnary(client, method, request, options);
+  return {
+    sessions: {
+      create: wrap(sessions, sessions.createSession),
+      get: wrap(sessions, sessions.getSession),
+      list: wrap(sessions, sessions.listSessions),
+      update: wrap(sessions, sessions.updateSession),
+      delete: wrap(sessions, sessions.deleteSession),
+    },
+    messages: {
+      append: wrap(messages, messages.appendMessages),
+      get: wrap(messages, messages.getMessage),
+      list: wrap(messages, messages.listMessages),
+    },
+    health: {
+      check: (service = "") => callUnary(health, health.check, { service }),
+    },
+    close() {
+      sessions.close();
+      messages.close();
+      health.close();
+    },
+  };
+}
+
+export type Clients = ReturnType<typeof createClients>;

@@ -1,0 +1,65 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { loadConfig } from "../../src/config/loadConfig.js";
+import { startService, type RunningService } from "../../src/server/startService.js";
+import type { Backend } from "./backends.js";
+import { createClients, type Clients } from "./clients.js";
+
+export type TestService = {
+  service: RunningService;
+  clients: Clients;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  /** Stops the service (not the database), e.g. to restart on the same data. */
+  stopService(graceMs?: number): Promise<void>;
+  /** Starts the service again on the same data; returns the new one. */
+  restart(): Promise<TestService>;
+  /** Stops everything and removes the data. */
+  cleanup(): Promise<void>;
+};
+
+/**
+ * Starts the real service on 127.0.0.1:0 with a fresh database of the given
+ * backend, and real gRPC clients connected to it.
+ */
+export async function startTestService(backend: Backend, env: Record<string, string> = {}): Promise<TestService> {
+  const database = await backend.create();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "ltst-test-"));
+  const launch = async (): Promise<TestService> => {
+    const config = loadConfig({
+      LTST_GRPC_ADDRESS: "127.0.0.1:0",
+      LTST_DATA_DIR: dataDir,
+      LTST_LOG_LEVEL: process.env.LTST_TEST_LOG_LEVEL ?? "silent",
+      ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
+      ...env,
+    });
+    const service = await startService(config, pino({ level: config.LTST_LOG_LEVEL }));
+    const clients = createClients(`127.0.0.1:${service.port}`);
+    let serviceStopped = false;
+    const stopService = async (graceMs = 2000) => {
+      if (serviceStopped) return;
+      serviceStopped = true;
+      clients.close();
+      await service.stop(graceMs);
+    };
+    return {
+      service,
+      clients,
+      dataDir,
+      databaseUrl: database.databaseUrl,
+      stopService,
+      restart: async () => {
+        await stopService();
+        return launch();
+      },
+      cleanup: async () => {
+        await stopService();
+        await database.cleanup();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  };
+  return launch();
+}
