@@ -1,0 +1,90 @@
+import { status } from "@grpc/grpc-js";
+import { beforeAll, expect, it } from "vitest";
+import { ListMessagesRequest, Role, type AppendMessagesRequest, type NewMessage } from "../../gen/ts/ltst/memory/v1/message.js";
+import { CreateSessionRequest, ListSessionsRequest, UpdateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
+import { callError } from "../support/clients.js";
+import { describeEachBackend } from "../support/describeEachBackend.js";
+
+const msg = (content: string, extra: Partial<NewMessage> = {}): NewMessage => ({
+  role: Role.ROLE_USER,
+  type: "",
+  content,
+  metadata: undefined,
+  parentMessageId: "",
+  ...extra,
+});
+
+const deep = (levels: number): Record<string, unknown> => (levels === 0 ? { leaf: true } : { nested: deep(levels - 1) });
+
+/**
+ * Every limit: a violation is INVALID_ARGUMENT naming the field (in
+ * google.rpc.BadRequest), and nothing stored changes.
+ */
+describeEachBackend("bad input", (service) => {
+  const api = () => service().clients;
+  const append = (request: Partial<AppendMessagesRequest>) =>
+    api().messages.append({ userId: "alice", sessionId: "stable", idempotencyKey: "", messages: [msg("ok")], ...request });
+
+  beforeAll(async () => {
+    await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", sessionId: "stable", name: "kept" }));
+    await append({ messages: [msg("first"), msg("second")] });
+  });
+
+  const cases: [string, () => Promise<unknown>, string[]][] = [
+    ["missing user_id", () => api().sessions.get({ userId: "", sessionId: "stable" }), ["user_id"]],
+    ["user_id too long", () => api().sessions.get({ userId: "u".repeat(129), sessionId: "stable" }), ["user_id"]],
+    ["user_id with bad characters", () => api().sessions.get({ userId: "al ice", sessionId: "stable" }), ["user_id"]],
+    ["session_id with a slash", () => api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", sessionId: "a/b" })), ["session_id"]],
+    ["session_id too long", () => api().sessions.get({ userId: "alice", sessionId: "s".repeat(129) }), ["session_id"]],
+    ["name too long", () => api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", name: "n".repeat(201) })), ["name"]],
+    ["type with control characters", () => api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", type: "a\u0001b" })), ["type"]],
+    ["metadata too large", () => api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", metadata: { blob: "x".repeat(17 * 1024) } })), ["metadata"]],
+    ["metadata too deep", () => api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", metadata: deep(20) })), ["metadata"]],
+    ["relevance_score out of range", () => api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", relevanceScore: 1.5 })), ["relevance_score"]],
+    ["unknown status", () => api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", status: 99 })), ["status"]],
+    ["negative page_size", () => api().sessions.list(ListSessionsRequest.fromPartial({ userId: "alice", pageSize: -1 })), ["page_size"]],
+    ["garbage page_token", () => api().sessions.list(ListSessionsRequest.fromPartial({ userId: "alice", pageToken: "not-a-token" })), ["page_token"]],
+    ["oversized page_token", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", pageToken: "A".repeat(5000) })), ["page_token"]],
+    ["empty update_mask", () => api().sessions.update(UpdateSessionRequest.fromPartial({ userId: "alice", session: { id: "stable", name: "x" } })), ["update_mask"]],
+    ["update without session", () => api().sessions.update(UpdateSessionRequest.fromPartial({ userId: "alice", updateMask: ["name"] })), ["session", "session.id"]],
+    ["empty batch", () => append({ messages: [] }), ["messages"]],
+    ["batch too large", () => append({ messages: Array.from({ length: 101 }, () => msg("x")) }), ["messages"]],
+    ["content too large", () => append({ messages: [msg("ok"), msg("x".repeat(64 * 1024 + 1))] }), ["messages[1].content"]],
+    ["batch content too large", () => append({ messages: Array.from({ length: 20 }, () => msg("x".repeat(60 * 1024))) }), ["messages"]],
+    ["missing role", () => append({ messages: [msg("x", { role: Role.ROLE_UNSPECIFIED })] }), ["messages[0].role"]],
+    ["unknown role", () => append({ messages: [msg("x", { role: 42 as Role })] }), ["messages[0].role"]],
+    ["message type too long", () => append({ messages: [msg("x", { type: "t".repeat(65) })] }), ["messages[0].type"]],
+    ["message metadata too large", () => append({ messages: [msg("x", { metadata: { v: "y".repeat(20000) } })] }), ["messages[0].metadata"]],
+    ["parent_message_id not a UUID", () => append({ messages: [msg("x", { parentMessageId: "nope" })] }), ["messages[0].parent_message_id"]],
+    ["idempotency_key too long", () => append({ idempotencyKey: "k".repeat(129) }), ["idempotency_key"]],
+    ["idempotency_key with spaces", () => append({ idempotencyKey: "a b" }), ["idempotency_key"]],
+    ["message_id not a UUID", () => api().messages.get({ userId: "alice", sessionId: "stable", messageId: "1" }), ["message_id"]],
+    ["negative last_n", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", lastN: -1 })), ["last_n"]],
+    ["last_n with page_token", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", lastN: 2, pageToken: "x" })), ["last_n"]],
+    ["unknown direction", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", direction: 7 })), ["direction"]],
+    ["several problems at once", () => append({ userId: "", sessionId: "", messages: [msg("x", { role: Role.ROLE_UNSPECIFIED })] }), ["user_id", "session_id", "messages[0].role"]],
+  ];
+
+  for (const [name, call, fields] of cases) {
+    it(`${name}: INVALID_ARGUMENT naming ${fields.join(", ")}`, async () => {
+      const error = await callError(call());
+      expect(error.code).toBe(status.INVALID_ARGUMENT);
+      expect(error.fields).toEqual(fields);
+      for (const field of fields) expect(error.details).toContain(field);
+    });
+  }
+
+  it("changed nothing stored", async () => {
+    const { session } = await api().sessions.get({ userId: "alice", sessionId: "stable" });
+    expect(session).toMatchObject({ name: "kept", messageCount: 2 });
+    const { messages } = await api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable" }));
+    expect(messages.map((m) => m.content)).toEqual(["first", "second"]);
+    const { sessions } = await api().sessions.list(ListSessionsRequest.fromPartial({ userId: "alice" }));
+    expect(sessions.map((s) => s.id)).toEqual(["stable"]);
+  });
+
+  it("refuses a request larger than the maximum message size with RESOURCE_EXHAUSTED", async () => {
+    const error = await callError(append({ messages: [msg("x".repeat(5 * 1024 * 1024))] }));
+    expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
+  });
+});
