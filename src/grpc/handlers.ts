@@ -14,6 +14,8 @@ import { toServiceError } from "./toServiceError.js";
 export type HandlerContext = {
   logger: Logger;
   defaultDeadlineMs: number;
+  /** Calls currently running (for shutdown logs, metrics and tests). */
+  inFlight: { count: number };
 };
 
 /**
@@ -27,8 +29,13 @@ export function unary<Req, Res>(
   handler: (request: Req, signal: AbortSignal) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    const { signal, dispose } = createCallSignal(call, context.defaultDeadlineMs);
+    const { signal, dispose: disposeSignal } = createCallSignal(call, context.defaultDeadlineMs);
     const started = performance.now();
+    context.inFlight.count += 1;
+    const dispose = () => {
+      context.inFlight.count -= 1;
+      disposeSignal();
+    };
     handler(call.request, signal).then(
       (response) => {
         dispose();
@@ -63,7 +70,12 @@ export function serverStreaming<Req, Res>(
   handler: (request: Req, writer: StreamWriter<Res>) => Promise<void>,
 ): handleServerStreamingCall<Req, Res> {
   return (call: ServerWritableStream<Req, Res>) => {
-    const { signal, dispose } = createCallSignal(call, context.defaultDeadlineMs);
+    const { signal, dispose: disposeSignal } = createCallSignal(call, context.defaultDeadlineMs);
+    context.inFlight.count += 1;
+    const dispose = () => {
+      context.inFlight.count -= 1;
+      disposeSignal();
+    };
     const writer: StreamWriter<Res> = {
       signal,
       write: (message) =>

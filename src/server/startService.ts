@@ -12,6 +12,8 @@ export type RunningService = {
   readonly address: string;
   readonly db: Database;
   readonly grpc: GrpcServer;
+  /** Number of calls currently being handled. */
+  callsInFlight(): number;
   /**
    * Graceful stop: health goes NOT_SERVING, new calls are refused, calls in
    * flight get `graceMs` to finish, then the rest are cancelled (their SQL
@@ -35,9 +37,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   });
   logger.info({ database: db.kind }, "database ready and migrated");
 
+  const inFlight = { count: 0 };
   const grpcServer = createGrpcServer({
     db,
-    context: { logger, defaultDeadlineMs: config.LTST_DEFAULT_DEADLINE_MS },
+    context: { logger, defaultDeadlineMs: config.LTST_DEFAULT_DEADLINE_MS, inFlight },
     maxContentBytes: config.LTST_MAX_CONTENT_BYTES,
     maxMessageBytes: config.LTST_MAX_MESSAGE_BYTES,
     summaryEvery: config.LTST_SUMMARY_EVERY,
@@ -84,14 +87,16 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     address,
     db,
     grpc: grpcServer,
+    callsInFlight: () => inFlight.count,
     stop(graceMs = config.LTST_SHUTDOWN_GRACE_MS) {
       stopped ??= (async () => {
         stopping = true;
         clearInterval(ping);
         setServing(false);
+        logger.info({ inFlight: inFlight.count, graceMs }, "draining calls in flight");
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => {
-            logger.warn({ graceMs }, "grace period over: cancelling the calls still in flight");
+            logger.warn({ graceMs, inFlight: inFlight.count }, "grace period over: cancelling the calls still in flight");
             grpcServer.server.forceShutdown();
             resolve();
           }, graceMs);

@@ -1,0 +1,131 @@
+import { status } from "@grpc/grpc-js";
+import { sql } from "slonik";
+import { afterEach, describe, expect, it } from "vitest";
+import { ListMessagesRequest, Role } from "../../gen/ts/ltst/memory/v1/message.js";
+import { CreateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
+import { backends } from "../support/describeEachBackend.js";
+import { callError } from "../support/clients.js";
+import { startTestService, type TestService } from "../support/startTestService.js";
+
+const note = (content: string) => ({ role: Role.ROLE_USER, type: "", content, metadata: undefined, parentMessageId: "" });
+
+/**
+ * Holds the session's row lock from another connection, so that an append to
+ * it stays in flight until release() is called: a real, observable way to
+ * have a call running at a chosen moment.
+ */
+async function holdSessionLock(test: TestService, userId: string, sessionId: string) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const holder = test.service.db.pool.transaction(async (tx) => {
+    await tx.query(sql.unsafe`SELECT 1 FROM sessions WHERE user_id = ${userId} AND id = ${sessionId} FOR UPDATE`);
+    locked();
+    await released;
+  });
+  await isLocked;
+  return { release: async () => { release(); await holder; } };
+}
+
+/** Waits until `predicate` holds, polling; fails after `timeoutMs`. */
+async function eventually(predicate: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+for (const backend of backends) {
+  describe.skipIf(backend.skipReason !== null)(`lifecycle [${backend.name}]`, () => {
+    let test: TestService | undefined;
+    afterEach(async () => {
+      await test?.cleanup();
+      test = undefined;
+    });
+
+    it("reports SERVING once migrated, NOT_SERVING when stopping", async () => {
+      test = await startTestService(backend);
+      expect((await test.clients.health.check("")).status).toBe("SERVING");
+      expect((await test.clients.health.check("ltst.memory.v1.MessageService")).status).toBe("SERVING");
+      test.service.grpc.health.setStatus("", "NOT_SERVING");
+      expect((await test.clients.health.check("")).status).toBe("NOT_SERVING");
+    });
+
+    it("finishes a call in flight during a graceful shutdown", async () => {
+      test = await startTestService(backend);
+      await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "busy" }));
+      const lock = await holdSessionLock(test, "u", "busy");
+      const inFlight = test.clients.messages.append({ userId: "u", sessionId: "busy", idempotencyKey: "", messages: [note("during shutdown")] });
+      // The append is waiting on the lock; now shut down with a long grace period.
+      await eventually(async () => test!.service.callsInFlight() === 1);
+      const stopping = test.service.stop(30_000);
+      // New calls are refused while the old one is still running.
+      const refused = await callError(test.clients.sessions.get({ userId: "u", sessionId: "busy" }));
+      expect(refused.code).toBe(status.UNAVAILABLE);
+      expect(test.service.callsInFlight()).toBe(1);
+      await lock.release();
+      const result = await inFlight;
+      expect(result.messages.map((m) => m.content)).toEqual(["during shutdown"]);
+      await stopping;
+    });
+
+    it("cancels a call still in flight when the grace period ends, and stores nothing of it", async () => {
+      test = await startTestService(backend);
+      await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "stuck" }));
+      const lock = await holdSessionLock(test, "u", "stuck");
+      const inFlight = callError(test.clients.messages.append({ userId: "u", sessionId: "stuck", idempotencyKey: "", messages: [note("never stored")] }));
+      await eventually(async () => test!.service.callsInFlight() === 1);
+      const stopping = test.service.stop(200);
+      const error = await inFlight;
+      expect([status.CANCELLED, status.UNAVAILABLE]).toContain(error.code);
+      await lock.release().catch(() => undefined);
+      await stopping;
+      // Restart on the same data: the cancelled append left nothing behind.
+      test = await test.restart();
+      const { messages } = await test.clients.messages.list(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "stuck" }));
+      expect(messages).toEqual([]);
+    });
+
+    it("stops the SQL of a call whose deadline expires", async () => {
+      test = await startTestService(backend);
+      await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "slow" }));
+      const lock = await holdSessionLock(test, "u", "slow");
+      const error = await callError(
+        test.clients.messages.append({ userId: "u", sessionId: "slow", idempotencyKey: "", messages: [note("too late")] }, { deadline: Date.now() + 300 }),
+      );
+      expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+      if (backend.name !== "embedded") {
+        // On PostgreSQL the waiting statement is cancelled while the lock is still held.
+        await eventually(async () => {
+          const waiting = await test!.service.db.pool.oneFirst(
+            sql.unsafe`SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          return waiting === 0;
+        });
+      }
+      await lock.release();
+      // Whatever the backend, the expired append stored nothing, and the session works.
+      await eventually(async () => {
+        const { messages } = await test!.clients.messages.list(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "slow" }));
+        return messages.length === 0;
+      });
+      const after = await test.clients.messages.append({ userId: "u", sessionId: "slow", idempotencyKey: "", messages: [note("on time")] });
+      expect(after.messages[0]!.messageIndex).toBe(0);
+    });
+
+    it.skipIf(backend.name !== "embedded")("keeps the embedded data across a restart", async () => {
+      test = await startTestService(backend);
+      await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "durable", name: "kept" }));
+      const { messages } = await test.clients.messages.append({ userId: "u", sessionId: "durable", idempotencyKey: "", messages: [note("one"), note("two")] });
+      test = await test.restart();
+      expect((await test.clients.sessions.get({ userId: "u", sessionId: "durable" })).session?.name).toBe("kept");
+      const listed = await test.clients.messages.list(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "durable" }));
+      expect(listed.messages).toEqual(messages);
+      // The chain continues from the stored head.
+      const next = await test.clients.messages.append({ userId: "u", sessionId: "durable", idempotencyKey: "", messages: [note("three")] });
+      expect(next.messages[0]!.messageIndex).toBe(2);
+    });
+  });
+}
