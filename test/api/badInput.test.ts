@@ -1,7 +1,7 @@
 import { status } from "@grpc/grpc-js";
 import { beforeAll, expect, it } from "vitest";
-import { ListMessagesRequest, Role, type AppendMessagesRequest, type NewMessage } from "../../gen/ts/ltst/memory/v1/message.js";
-import { CreateSessionRequest, ListSessionsRequest, UpdateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
+import { ListDirection, ListMessagesRequest, Role, type AppendMessagesRequest, type NewMessage } from "../../gen/ts/ltst/memory/v1/message.js";
+import { CreateSessionRequest, ListSessionsRequest, SessionStatus, UpdateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
 import { callError } from "../support/clients.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
 
@@ -41,7 +41,7 @@ describeEachBackend("bad input", (service) => {
     ["metadata too large", () => api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", metadata: { blob: "x".repeat(17 * 1024) } })), ["metadata"]],
     ["metadata too deep", () => api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", metadata: deep(20) })), ["metadata"]],
     ["relevance_score out of range", () => api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", relevanceScore: 1.5 })), ["relevance_score"]],
-    ["unknown status", () => api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", status: 99 })), ["status"]],
+    ["unknown status", () => api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", status: 99 as SessionStatus })), ["status"]],
     ["negative page_size", () => api().sessions.list(ListSessionsRequest.fromPartial({ userId: "alice", pageSize: -1 })), ["page_size"]],
     ["garbage page_token", () => api().sessions.list(ListSessionsRequest.fromPartial({ userId: "alice", pageToken: "not-a-token" })), ["page_token"]],
     ["oversized page_token", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", pageToken: "A".repeat(5000) })), ["page_token"]],
@@ -61,7 +61,7 @@ describeEachBackend("bad input", (service) => {
     ["message_id not a UUID", () => api().messages.get({ userId: "alice", sessionId: "stable", messageId: "1" }), ["message_id"]],
     ["negative last_n", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", lastN: -1 })), ["last_n"]],
     ["last_n with page_token", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", lastN: 2, pageToken: "x" })), ["last_n"]],
-    ["unknown direction", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", direction: 7 })), ["direction"]],
+    ["unknown direction", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", direction: 7 as ListDirection })), ["direction"]],
     ["several problems at once", () => append({ userId: "", sessionId: "", messages: [msg("x", { role: Role.ROLE_UNSPECIFIED })] }), ["user_id", "session_id", "messages[0].role"]],
   ];
 

@@ -15,7 +15,8 @@ const msg = (content: string, role = Role.ROLE_USER, extra: Partial<NewMessage> 
   ...extra,
 });
 
-const roleName = (role: Role) => (["", "user", "assistant", "system", "tool"] as const)[role] as "user";
+const roleNames = ["", "user", "assistant", "system", "tool"] as const;
+const roleName = (role: Role) => roleNames[role as number] as "user" | "assistant" | "system" | "tool";
 
 describeEachBackend("MessageService", (service) => {
   const api = () => service().clients;
