@@ -29,8 +29,7 @@ import { Tensor, type InferenceSession } from "onnxruntime-node";
 import { createInferenceSession, defaultIntraOpThreads } from "../../src/embedding/createInferenceSession.js";
 import { loadTokenizer } from "../../src/embedding/loadTokenizer.js";
 import { OnnxEmbedder } from "../../src/embedding/OnnxEmbedder.js";
-import type { TextTokenizer } from "../../src/embedding/TextTokenizer.js";
-import { padBatch, type TokenBatch } from "../../src/embedding/padBatch.js";
+import type { TokenBatch } from "../../src/embedding/padBatch.js";
 import { buildMiniLmArchitectureModel } from "../../test/fixtures/onnx/buildMiniLmArchitectureModel.js";
 import {
   copySharedFiles,
@@ -152,10 +151,14 @@ export async function runEmbeddingBench(opts: EmbeddingBenchOptions = {}): Promi
     );
     const lengths = texts.map((t) => tokenizer.encode(t).ids.length);
 
-    const session = await createInferenceSession(modelPath, { intraOpThreads });
-    sessions.push(session);
-    const bareSession = await createInferenceSession(modelPath, { intraOpThreads });
-    sessions.push(bareSession);
+    // One session per variant, as a service has one: ORT caches per-shape
+    // state, so variants sharing a session would disturb each other.
+    const newSession = async () => {
+      const session = await createInferenceSession(modelPath, { intraOpThreads });
+      sessions.push(session);
+      return session;
+    };
+    const [session, inputOrderSession, bareSession] = [await newSession(), await newSession(), await newSession()];
 
     const extractor = includeTransformersJs ? await loadTransformersJs(root, log) : null;
 
@@ -163,7 +166,10 @@ export async function runEmbeddingBench(opts: EmbeddingBenchOptions = {}): Promi
     let maxAbsDiff: number | null = null;
     for (const batchSize of batchSizes) {
       const ours = new OnnxEmbedder(session, tokenizer, { maxBatchSize: batchSize });
-      const oursInputOrder = new OnnxEmbedder(session, tokenizer, { maxBatchSize: batchSize, lengthBucketing: false });
+      const oursInputOrder = new OnnxEmbedder(inputOrderSession, tokenizer, {
+        maxBatchSize: batchSize,
+        lengthBucketing: false,
+      });
       const chunks = chunk(texts, batchSize);
       const pretokenised = chunks.map((c) => tokenizer.encodeBatch(c));
 

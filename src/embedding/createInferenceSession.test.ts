@@ -13,6 +13,8 @@ describe("serverSessionOptions", () => {
       executionMode: "sequential",
       interOpNumThreads: 1,
       intraOpNumThreads: defaultIntraOpThreads(),
+      enableMemPattern: false,
+      extra: { session: { intra_op: { allow_spinning: "0" } } },
     });
     expect(defaultIntraOpThreads()).toBeGreaterThanOrEqual(1);
     expect(defaultIntraOpThreads()).toBeLessThanOrEqual(Math.min(2, os.availableParallelism()));

@@ -21,7 +21,9 @@ export function defaultIntraOpThreads(): number {
  * one inter-op thread with sequential execution (BERT's graph is a chain, and
  * requests are already serialised), and `intraOpThreads` threads inside
  * operators, which do not spin-wait between runs so that they do not take
- * CPU from the rest of the process.
+ * CPU from the rest of the process. The memory-pattern planner is off: it
+ * only pays off when input shapes repeat, and here every batch has its own
+ * [batch, sequence] shape (the CPU memory arena still reuses buffers).
  */
 export function serverSessionOptions(settings: InferenceSessionSettings = {}): InferenceSession.SessionOptions {
   const intraOpThreads = settings.intraOpThreads ?? defaultIntraOpThreads();
@@ -35,7 +37,7 @@ export function serverSessionOptions(settings: InferenceSessionSettings = {}): I
     interOpNumThreads: 1,
     intraOpNumThreads: intraOpThreads,
     enableCpuMemArena: true,
-    enableMemPattern: true,
+    enableMemPattern: false,
     logSeverityLevel: 3,
     extra: { session: { intra_op: { allow_spinning: "0" } } },
   };
