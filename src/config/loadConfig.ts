@@ -23,6 +23,7 @@ const configSchema = z.object({
   LTST_MAX_MESSAGE_BYTES: positiveInt(1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
   LTST_SUMMARY_EVERY: positiveInt(1, 1_000_000).default(20),
   LTST_DEFAULT_DEADLINE_MS: positiveInt(1, 3_600_000).default(30_000),
+  LTST_EMBEDDED_MAINTENANCE_INTERVAL_MS: positiveInt(1_000, 86_400_000).default(30_000),
   LTST_MODEL_DIR: z.string().min(1).default("./models/all-MiniLM-L6-v2"),
 });
 

@@ -1,4 +1,5 @@
 import type { DatabasePool, DatabasePoolConnection, DatabaseTransactionConnection } from "slonik";
+import type { MaintenanceAction } from "./startEmbeddedMaintenance.js";
 
 /** Where the data lives. */
 export type DatabaseKind = "embedded" | "postgres";
@@ -18,6 +19,12 @@ export type Database = {
     signal: AbortSignal | undefined,
     routine: (transaction: DatabaseTransactionConnection) => Promise<T>,
   ): Promise<T>;
+  /**
+   * Vacuums and analyses the tables that need it now. Embedded only: PGlite
+   * has no autovacuum, so this also runs on a timer there; on PostgreSQL it
+   * does nothing and returns [] (autovacuum does the work).
+   */
+  runMaintenance(): Promise<MaintenanceAction[]>;
   /** Closes the pool and, for the embedded database, the database itself. */
   close(): Promise<void>;
 };

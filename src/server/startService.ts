@@ -1,9 +1,12 @@
 import type { Logger } from "pino";
 import { sql } from "slonik";
+import { z } from "zod";
 import type { Config } from "../config/loadConfig.js";
 import type { Database } from "../db/Database.js";
 import { openDatabase } from "../db/openDatabase.js";
 import { bindServer, createGrpcServer, serviceNames, type GrpcServer } from "./createGrpcServer.js";
+
+const pingRow = z.object({ ok: z.number() });
 
 /** A running service. */
 export type RunningService = {
@@ -34,6 +37,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     dataDir: config.LTST_DATA_DIR,
     poolSize: config.LTST_DB_POOL_SIZE,
     log: (message) => logger.info({ component: "migrations" }, message),
+    maintenanceIntervalMs: config.LTST_EMBEDDED_MAINTENANCE_INTERVAL_MS,
+    maintenanceLog: (message, fields) =>
+      fields.err === undefined
+        ? logger.debug({ component: "maintenance", ...fields }, message)
+        : logger.warn({ component: "maintenance", ...fields }, message),
   });
   logger.info({ database: db.kind }, "database ready and migrated");
 
@@ -62,7 +70,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let stopping = false;
   let healthy = true;
   const ping = setInterval(() => {
-    db.pool.query(sql.unsafe`SELECT 1`).then(
+    db.pool.query(sql.type(pingRow)`SELECT 1 AS ok`).then(
       () => {
         if (!healthy && !stopping) logger.info("database reachable again");
         healthy = true;

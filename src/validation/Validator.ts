@@ -52,10 +52,14 @@ export class Validator {
     return value;
   }
 
-  /** Content limited in UTF-8 bytes (any text allowed). */
+  /**
+   * Content limited in UTF-8 bytes. Any text is allowed but NUL, which
+   * PostgreSQL text cannot store.
+   */
   content(field: string, value: string, maxBytes: number): string {
     const bytes = utf8Length(value);
     if (bytes > maxBytes) this.fail(field, `must be at most ${maxBytes} bytes of UTF-8 (got ${bytes})`);
+    else if (value.includes("\u0000")) this.fail(field, "must not contain NUL characters (U+0000)");
     return value;
   }
 
@@ -70,6 +74,9 @@ export class Validator {
       this.fail(field, `must be nested at most ${limits.metadataMaxDepth} levels`);
     } else if (json.includes("\\u0000")) {
       this.fail(field, "must not contain NUL characters");
+    } else if (hasNonFiniteNumber(value)) {
+      // JSON (and so jsonb) has no NaN or Infinity: they would be stored as null.
+      this.fail(field, "must not contain NaN or infinite numbers");
     }
     return value;
   }
@@ -102,4 +109,10 @@ function depth(value: unknown): number {
     max = Math.max(max, depth(child));
   }
   return max + 1;
+}
+
+function hasNonFiniteNumber(value: unknown): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (value === null || typeof value !== "object") return false;
+  return Object.values(value as Record<string, unknown>).some(hasNonFiniteNumber);
 }

@@ -56,7 +56,12 @@ export async function selectMessagesPage(
   `);
 }
 
-/** The last `count` messages of the session, in chronological (index) order. */
+/**
+ * The last `count` messages of the session, in chronological (index) order.
+ * The index range comes from the session's message_count (indexes are
+ * gapless), so the plan reads `count` index entries whatever the planner's
+ * statistics say; ORDER BY and LIMIT keep the answer right regardless.
+ */
 export async function selectLastMessages(
   db: CommonQueryMethods,
   userId: string,
@@ -67,6 +72,9 @@ export async function selectLastMessages(
     SELECT * FROM (
       SELECT ${messageColumns} FROM messages m
       WHERE m.user_id = ${userId} AND m.session_id = ${sessionId}
+        AND m.message_index >= (
+          SELECT s.message_count - ${count} FROM sessions s WHERE s.user_id = ${userId} AND s.id = ${sessionId}
+        )
       ORDER BY m.message_index DESC
       LIMIT ${count}
     ) last ORDER BY message_index ASC

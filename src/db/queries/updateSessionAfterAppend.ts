@@ -1,4 +1,5 @@
 import { sql, type CommonQueryMethods } from "slonik";
+import { noRows } from "./noRows.js";
 
 /** What one append adds to a session's statistics. */
 export type AppendTotals = {
@@ -22,7 +23,7 @@ export async function updateSessionAfterAppend(
   sessionId: string,
   totals: AppendTotals,
 ): Promise<void> {
-  await db.query(sql.unsafe`
+  await db.query(sql.type(noRows)`
     UPDATE sessions SET
       message_count = message_count + ${totals.count},
       user_message_count = user_message_count + ${totals.user},

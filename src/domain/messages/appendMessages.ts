@@ -153,7 +153,24 @@ export async function appendMessages(
   };
 }
 
+/**
+ * Fingerprint of a batch, to tell a retry from a reused key. Metadata is
+ * hashed as canonical JSON (keys sorted at every level): protobuf map and
+ * Struct fields have no wire order, so a genuine retry from another client
+ * library may list the same keys in another order.
+ */
 function hashRequest(messages: readonly MessageInput[]): string {
-  const canonical = messages.map((m) => [m.role, m.type, m.content, m.metadata, m.parentMessageId]);
+  const canonical = messages.map((m) => [m.role, m.type, m.content, canonicalJson(m.metadata), m.parentMessageId]);
   return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
 }

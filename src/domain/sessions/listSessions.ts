@@ -2,6 +2,7 @@ import type { Database } from "../../db/Database.js";
 import { selectSessionsPage } from "../../db/queries/selectSessionsPage.js";
 import type { SessionRow } from "../../db/queries/sessionRow.js";
 import { InvalidArgumentError } from "../errors.js";
+import { idPattern, limits } from "../../validation/limits.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
 
 /** One page of the user's sessions, newest activity first, with the next page token. */
@@ -14,7 +15,7 @@ export async function listSessions(
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   let after: { activityCursor: string; id: string } | null = null;
   if (cursor) {
-    if (typeof cursor.a !== "string" || typeof cursor.i !== "string" || Number.isNaN(Date.parse(cursor.a))) {
+    if (!isActivityCursor(cursor.a) || typeof cursor.i !== "string" || cursor.i.length > limits.idMaxLength || !idPattern.test(cursor.i)) {
       throw InvalidArgumentError.field("page_token", "is not a valid page token for this request");
     }
     after = { activityCursor: cursor.a, id: cursor.i };
@@ -27,4 +28,15 @@ export async function listSessions(
   const nextPageToken =
     rows.length > input.pageSize && last ? encodePageToken(scope, { a: last.activity_cursor, i: last.id }) : "";
   return { sessions: page, nextPageToken };
+}
+
+/**
+ * Whether `value` is a cursor exactly as sessionColumns writes it
+ * (`YYYY-MM-DDTHH:MM:SS.ffffffZ`, UTC) and a real instant. Page tokens are
+ * not secret, so a tampered one must fail here, not in PostgreSQL.
+ */
+function isActivityCursor(value: unknown): value is string {
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value)) return false;
+  const millis = Date.parse(`${value.slice(0, 23)}Z`);
+  return !Number.isNaN(millis) && new Date(millis).toISOString().slice(0, 23) === value.slice(0, 23);
 }
