@@ -5,7 +5,8 @@ export type Config = z.infer<typeof configSchema>;
 
 const hostPort = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be HOST:PORT, for example 127.0.0.1:50051");
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be HOST:PORT, for example 127.0.0.1:50051")
+  .refine((value) => Number(value.slice(value.lastIndexOf(":") + 1)) <= 65535, "port must be 0 to 65535 (0 picks a free port)");
 
 const positiveInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 

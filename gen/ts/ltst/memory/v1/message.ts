@@ -207,7 +207,8 @@ export interface AppendMessagesRequest {
    * Optional client key that makes retries safe: a second call with the same
    * key for the same session returns the messages stored by the first and
    * writes nothing. Reusing a key with different messages is
-   * FAILED_PRECONDITION. At most 128 printable ASCII characters.
+   * FAILED_PRECONDITION. At most 128 printable ASCII characters, without
+   * spaces (`!` to `~`).
    */
   idempotencyKey: string;
 }
