@@ -72,7 +72,7 @@ export class Validator {
       this.fail(field, `must be at most ${limits.metadataMaxBytes} bytes as JSON (got ${bytes})`);
     } else if (depth(value) > limits.metadataMaxDepth) {
       this.fail(field, `must be nested at most ${limits.metadataMaxDepth} levels`);
-    } else if (json.includes("\\u0000")) {
+    } else if (hasNul(value)) {
       this.fail(field, "must not contain NUL characters");
     } else if (hasNonFiniteNumber(value)) {
       // JSON (and so jsonb) has no NaN or Infinity: they would be stored as null.
@@ -109,6 +109,13 @@ function depth(value: unknown): number {
     max = Math.max(max, depth(child));
   }
   return max + 1;
+}
+
+/** Whether a key or a string anywhere in `value` contains NUL (jsonb cannot store it). */
+function hasNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (value === null || typeof value !== "object") return false;
+  return Object.entries(value as Record<string, unknown>).some(([key, child]) => key.includes("\u0000") || hasNul(child));
 }
 
 function hasNonFiniteNumber(value: unknown): boolean {

@@ -1,4 +1,5 @@
 import { status } from "@grpc/grpc-js";
+import pg from "pg";
 import { sql } from "slonik";
 import { afterEach, describe, expect, it } from "vitest";
 import { ListMessagesRequest, Role } from "../../gen/ts/ltst/memory/v1/message.js";
@@ -49,8 +50,17 @@ for (const backend of backends) {
       test = await startTestService(backend);
       expect((await test.clients.health.check("")).status).toBe("SERVING");
       expect((await test.clients.health.check("ltst.memory.v1.MessageService")).status).toBe("SERVING");
-      test.service.grpc.health.setStatus("", "NOT_SERVING");
-      expect((await test.clients.health.check("")).status).toBe("NOT_SERVING");
+      // A watcher connected before the stop learns that the server is going away.
+      const watch = test.clients.health.watch("");
+      expect(await watch.next()).toBe("SERVING");
+      const stopping = test.service.stop(30_000);
+      let status = await watch.next();
+      // The periodic database ping may have repeated SERVING just before the stop.
+      while (status === "SERVING") status = await watch.next();
+      expect(status).toBe("NOT_SERVING");
+      // The open stream is a call in flight: the graceful stop completes once it ends.
+      watch.cancel();
+      await stopping;
     });
 
     it("finishes a call in flight during a graceful shutdown", async () => {
@@ -115,17 +125,59 @@ for (const backend of backends) {
       expect(after.messages[0]!.messageIndex).toBe(0);
     });
 
-    it.skipIf(backend.name !== "embedded")("keeps the embedded data across a restart", async () => {
-      test = await startTestService(backend);
-      await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "durable", name: "kept" }));
-      const { messages } = await test.clients.messages.append({ userId: "u", sessionId: "durable", idempotencyKey: "", messages: [note("one"), note("two")] });
-      test = await test.restart();
-      expect((await test.clients.sessions.get({ userId: "u", sessionId: "durable" })).session?.name).toBe("kept");
-      const listed = await test.clients.messages.list(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "durable" }));
-      expect(listed.messages).toEqual(messages);
-      // The chain continues from the stored head.
-      const next = await test.clients.messages.append({ userId: "u", sessionId: "durable", idempotencyKey: "", messages: [note("three")] });
-      expect(next.messages[0]!.messageIndex).toBe(2);
-    });
+    // PostgreSQL only: PGlite cannot cancel a running statement at all.
+    if (backend.name !== "embedded") {
+      it("cancels the SQL at the deadline even when every pooled connection is busy", async () => {
+        test = await startTestService(backend, { LTST_DB_POOL_SIZE: "2" });
+        await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "crowded" }));
+        // The lock holder takes one of the two pooled connections; the first append
+        // takes the other and waits on the lock, the next two wait for a connection.
+        const lock = await holdSessionLock(test, "u", "crowded");
+        const deadline = Date.now() + 400;
+        const errors = await Promise.all(
+          [1, 2, 3].map((n) =>
+            callError(test!.clients.messages.append({ userId: "u", sessionId: "crowded", idempotencyKey: "", messages: [note(`late ${n}`)] }, { deadline })),
+          ),
+        );
+        expect(errors.map((e) => e.code)).toEqual([status.DEADLINE_EXCEEDED, status.DEADLINE_EXCEEDED, status.DEADLINE_EXCEEDED]);
+        // While the lock is still held, no statement of this database is left waiting on it:
+        // the cancel did not queue behind the busy pool. Checked from a connection of its own.
+        const observer = new pg.Client({ connectionString: test.databaseUrl });
+        await observer.connect();
+        try {
+          await eventually(async () => {
+            const { rows } = await observer.query<{ waiting: number }>(
+              "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            );
+            return rows[0]!.waiting === 0;
+          });
+        } finally {
+          await observer.end();
+        }
+        await lock.release();
+        await eventually(async () => {
+          const { messages } = await test!.clients.messages.list(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "crowded" }));
+          return messages.length === 0;
+        });
+        const after = await test.clients.messages.append({ userId: "u", sessionId: "crowded", idempotencyKey: "", messages: [note("on time")] });
+        expect(after.messages[0]!.messageIndex).toBe(0);
+      });
+    }
+
+    // Embedded only: the other backends' data lives outside the service.
+    if (backend.name === "embedded") {
+      it("keeps the embedded data across a restart", async () => {
+        test = await startTestService(backend);
+        await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "durable", name: "kept" }));
+        const { messages } = await test.clients.messages.append({ userId: "u", sessionId: "durable", idempotencyKey: "", messages: [note("one"), note("two")] });
+        test = await test.restart();
+        expect((await test.clients.sessions.get({ userId: "u", sessionId: "durable" })).session?.name).toBe("kept");
+        const listed = await test.clients.messages.list(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "durable" }));
+        expect(listed.messages).toEqual(messages);
+        // The chain continues from the stored head.
+        const next = await test.clients.messages.append({ userId: "u", sessionId: "durable", idempotencyKey: "", messages: [note("three")] });
+        expect(next.messages[0]!.messageIndex).toBe(2);
+      });
+    }
   });
 }

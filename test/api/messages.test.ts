@@ -3,6 +3,7 @@ import { expect, it } from "vitest";
 import { ListDirection, ListMessagesRequest, Role, type NewMessage } from "../../gen/ts/ltst/memory/v1/message.js";
 import { CreateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
 import { verifyHashChain } from "../../src/domain/messages/hashChain.js";
+import { limits } from "../../src/validation/limits.js";
 import { callError } from "../support/clients.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
 
@@ -74,6 +75,50 @@ describeEachBackend("MessageService", (service) => {
     expect(reused.code).toBe(status.FAILED_PRECONDITION);
     expect(reused.reason).toBe("IDEMPOTENCY_KEY_REUSED");
     expect((await api().sessions.get({ userId: "alice", sessionId: "m-idem" })).session?.messageCount).toBe(2);
+  });
+
+  it("answers a retry whose metadata lists the same keys in another order as a replay", async () => {
+    await newSession("m-idem-order");
+    const request = (metadata: Record<string, unknown>) => ({
+      userId: "alice",
+      sessionId: "m-idem-order",
+      idempotencyKey: "req-order",
+      messages: [msg("with metadata", Role.ROLE_USER, { metadata })],
+    });
+    const first = await api().messages.append(request({ a: 1, b: { c: 1, d: 2 } }));
+    expect(first.replayed).toBe(false);
+    const retry = await api().messages.append(request({ b: { d: 2, c: 1 }, a: 1 }));
+    expect(retry.replayed).toBe(true);
+    expect(retry.messages.map((m) => m.id)).toEqual(first.messages.map((m) => m.id));
+    expect(retry.messages).toEqual(first.messages);
+
+    // The same key with metadata that really differs is a reused key.
+    const reused = await callError(api().messages.append(request({ a: 1, b: { c: 1, d: 3 } })));
+    expect(reused.code).toBe(status.FAILED_PRECONDITION);
+    expect(reused.reason).toBe("IDEMPOTENCY_KEY_REUSED");
+
+    const listed = await api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "m-idem-order" }));
+    expect(listed.messages.map((m) => m.id)).toEqual(first.messages.map((m) => m.id));
+    expect((await api().sessions.get({ userId: "alice", sessionId: "m-idem-order" })).session?.messageCount).toBe(1);
+  });
+
+  it("caps last_n at the maximum (1000)", async () => {
+    await newSession("m-last-cap");
+    const total = limits.maxLastN + 5;
+    for (let start = 0; start < total; start += limits.batchMaxMessages) {
+      const count = Math.min(limits.batchMaxMessages, total - start);
+      await api().messages.append({
+        userId: "alice",
+        sessionId: "m-last-cap",
+        idempotencyKey: "",
+        messages: Array.from({ length: count }, (_, i) => msg(`m${start + i}`)),
+      });
+    }
+    const last = await api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "m-last-cap", lastN: 5000 }));
+    expect(last.messages).toHaveLength(limits.maxLastN);
+    expect(last.messages.map((m) => m.messageIndex)).toEqual(Array.from({ length: limits.maxLastN }, (_, i) => total - limits.maxLastN + i));
+    expect(last.messages[0]!.content).toBe("m5");
+    expect(last.nextPageToken).toBe("");
   });
 
   it("lists forward, backward, by pages and the last N", async () => {

@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { MessageServiceClient } from "../../gen/ts/ltst/memory/v1/message.js";
 import { SessionServiceClient } from "../../gen/ts/ltst/memory/v1/session.js";
-import { HealthClient } from "./healthClient.js";
+import { HealthClient, watchHealth } from "./healthClient.js";
 import { decodeRichStatus } from "../../src/grpc/richStatus.js";
 
 type UnaryMethod<Req, Res> = (
@@ -65,6 +65,8 @@ export function createClients(address: string) {
     },
     health: {
       check: (service = "") => callUnary(health, health.check, { service }),
+      /** Opens a Health.Watch stream; cancel it before stopping the server, or the stop waits for it. */
+      watch: (service = "") => watchHealth(health, service),
     },
     close() {
       sessions.close();
