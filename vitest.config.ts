@@ -8,6 +8,8 @@ export default defineConfig({
     // Test files each start their own server and database; two cores, so keep
     // the parallelism modest.
     maxWorkers: 2,
-    reporters: ["default"],
+    // Under CI a JSON report is written too; .ci/run prints its totals as the
+    // closing "N passed, N failed, N skipped" line.
+    reporters: process.env.CI ? ["default", ["json", { outputFile: ".ci-results/vitest.json" }]] : ["default"],
   },
 });
