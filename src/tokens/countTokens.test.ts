@@ -11,6 +11,14 @@ describe("countTokens", () => {
   });
 
   it("treats special-token text as plain text", () => {
-    expect(countTokens("<|endoftext|>")).toBeGreaterThan(1);
+    // Reference counts for this test and the next from js-tiktoken, an
+    // independent port of tiktoken (encode with no special tokens allowed).
+    expect(countTokens("<|endoftext|>")).toBe(7);
+    expect(countTokens("<|im_start|>user", "o200k_base")).toBe(7);
+  });
+
+  it("counts Unicode and long text like tiktoken", () => {
+    expect(countTokens("日本語のテキスト")).toBe(8);
+    expect(countTokens("a".repeat(300))).toBe(38);
   });
 });

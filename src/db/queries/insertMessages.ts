@@ -1,5 +1,6 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { messageColumns, messageRow, type MessageRow, type RoleName } from "./messageRow.js";
+import { z } from "zod";
+import type { MessageRow, RoleName } from "./messageRow.js";
 
 export type NewMessageRow = {
   id: string;
@@ -14,7 +15,14 @@ export type NewMessageRow = {
   tokenCount: number;
 };
 
-/** Inserts a batch of messages of one session in one statement; returns them in index order. */
+const inserted = z.object({ message_index: z.number(), created_at: z.date() });
+
+/**
+ * Inserts a batch of messages of one session in one statement; returns them
+ * as stored, in index order. Only what the database assigns (created_at) is
+ * read back: the rest is what was written, so content and hashes do not make
+ * a second trip over the wire.
+ */
 export async function insertMessages(
   db: CommonQueryMethods,
   userId: string,
@@ -33,16 +41,33 @@ export async function insertMessages(
     m.contextHash,
     m.tokenCount,
   ]);
-  return db.any(sql.type(messageRow)`
-    WITH inserted AS (
-      INSERT INTO messages (user_id, session_id, id, message_index, role, type, content, metadata,
-                            parent_message_id, content_hash, context_hash, token_count)
-      SELECT ${userId}, ${sessionId}, t.id, t.message_index, t.role, t.type, t.content, t.metadata::jsonb,
-             t.parent_message_id, decode(t.content_hash, 'hex'), decode(t.context_hash, 'hex'), t.token_count
-      FROM ${sql.unnest(tuples, ["uuid", "int8", "text", "text", "text", "text", "uuid", "text", "text", "int4"])}
-        AS t(id, message_index, role, type, content, metadata, parent_message_id, content_hash, context_hash, token_count)
-      RETURNING *
-    )
-    SELECT ${messageColumns} FROM inserted m ORDER BY m.message_index
+  const rows = await db.any(sql.type(inserted)`
+    INSERT INTO messages (user_id, session_id, id, message_index, role, type, content, metadata,
+                          parent_message_id, content_hash, context_hash, token_count)
+    SELECT ${userId}, ${sessionId}, t.id, t.message_index, t.role, t.type, t.content, t.metadata::jsonb,
+           t.parent_message_id, decode(t.content_hash, 'hex'), decode(t.context_hash, 'hex'), t.token_count
+    FROM ${sql.unnest(tuples, ["uuid", "int8", "text", "text", "text", "text", "uuid", "text", "text", "int4"])}
+      AS t(id, message_index, role, type, content, metadata, parent_message_id, content_hash, context_hash, token_count)
+    RETURNING message_index, created_at
   `);
+  const createdAt = new Map(rows.map((row) => [row.message_index, row.created_at]));
+  return messages.map((m) => {
+    const created = createdAt.get(m.messageIndex);
+    if (!created) throw new Error(`message_index ${m.messageIndex} was not returned by the insert`);
+    return {
+      id: m.id,
+      user_id: userId,
+      session_id: sessionId,
+      message_index: m.messageIndex,
+      role: m.role,
+      type: m.type,
+      content: m.content,
+      metadata: m.metadata,
+      parent_message_id: m.parentMessageId,
+      content_hash: m.contentHash,
+      context_hash: m.contextHash,
+      token_count: m.tokenCount,
+      created_at: created,
+    };
+  });
 }
