@@ -8,6 +8,7 @@ import { z } from "zod";
 import { ListMessagesRequest, Role, type NewMessage } from "../../gen/ts/ltst/memory/v1/message.js";
 import { CreateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
 import { loadConfig } from "../../src/config/loadConfig.js";
+import { appendMessages } from "../../src/domain/messages/appendMessages.js";
 import { startService } from "../../src/server/startService.js";
 import { createClients } from "../../test/support/clients.js";
 import { comparisonTable, Samples, time, type Comparison } from "../support/stats.js";
@@ -84,7 +85,7 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<str
   const pool = service.db.pool;
   const user = `bench-${randomUUID().slice(0, 8)}`;
   try {
-    for (const id of ["svc-1", "raw-1", "svc-10", "raw-10", "large"]) {
+    for (const id of ["svc-1", "raw-1", "svc-10", "raw-10", "dom-1", "raw-dom-1", "large"]) {
       await api.sessions.create(CreateSessionRequest.fromPartial({ userId: user, sessionId: `${user}-${id}` }));
     }
     const sid = (id: string) => `${user}-${id}`;
@@ -106,6 +107,25 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<str
         ),
       );
       append10.baseline.add(await time(() => rawAppend(pool, user, sid("raw-10"), 10)));
+    }
+
+    // The same append called in-process, without gRPC: the service's own
+    // logic (validation aside) against the raw SQL, to separate it from the
+    // transport in the figures above.
+    const domainDeps = { db: service.db, summaryEvery: config.LTST_SUMMARY_EVERY };
+    const domain1: Comparison = { name: "append 1 message, domain call without gRPC", service: new Samples(), baseline: new Samples() };
+    for (let i = 0; i < options.iterations; i++) {
+      domain1.service.add(
+        await time(() =>
+          appendMessages(domainDeps, {
+            userId: user,
+            sessionId: sid("dom-1"),
+            idempotencyKey: null,
+            messages: [{ role: "user", type: "text", content: text(i), metadata: {}, parentMessageId: null }],
+          }),
+        ),
+      );
+      domain1.baseline.add(await time(() => rawAppend(pool, user, sid("raw-dom-1"), 1)));
     }
 
     // A session with many messages, written through the real append path.
@@ -145,7 +165,7 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<str
     }
 
     const title = `${service.db.kind === "embedded" ? "embedded PGlite" : "PostgreSQL"}: gRPC on loopback vs raw SQL through the same pool`;
-    return `${comparisonTable(title, [append1, append10, last20, floor])}\n\nSeeded ${options.largeSessionMessages.toLocaleString("en")} messages through AppendMessages (batches of 100) in ${seedSeconds.toFixed(1)} s.`;
+    return `${comparisonTable(title, [append1, append10, last20, domain1, floor])}\n\nSeeded ${options.largeSessionMessages.toLocaleString("en")} messages through AppendMessages (batches of 100) in ${seedSeconds.toFixed(1)} s.`;
   } finally {
     api.close();
     await service.stop(1000);

@@ -39,6 +39,7 @@ export function unary<Req, Res>(
     handler(call.request, signal).then(
       (response) => {
         dispose();
+        context.logger.debug({ method, code: status.OK, ms: performance.now() - started }, "call");
         callback(null, response);
       },
       (error: unknown) => {
