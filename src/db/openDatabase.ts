@@ -1,10 +1,11 @@
 import { sql, type DatabasePool, type DatabasePoolConnection } from "slonik";
+import { DomainError } from "../domain/errors.js";
 import { z } from "zod";
 import { createDatabasePool } from "./createDatabasePool.js";
 import type { Database, DatabaseKind } from "./Database.js";
 import { runMigrations, type MigrationLog } from "./runMigrations.js";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./startEmbeddedDatabase.js";
-import { startEmbeddedMaintenance, type MaintenanceAction } from "./startEmbeddedMaintenance.js";
+import { startEmbeddedMaintenance, type EmbeddedMaintenance, type MaintenanceAction } from "./startEmbeddedMaintenance.js";
 
 const backendPid = z.object({ pid: z.number().int() });
 const cancelled = z.object({ cancelled: z.boolean() });
@@ -26,45 +27,71 @@ export async function openDatabase(options: {
 }): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   let url = options.databaseUrl;
-  if (!url) {
-    embedded = await startEmbeddedDatabase({ dataDir: options.dataDir, maxConnections: options.poolSize + 4 });
-    url = embedded.url;
-  }
+  let pool: DatabasePool | undefined;
+  let control: DatabasePool | undefined;
+  let maintenance: EmbeddedMaintenance | undefined;
+  // Releases whatever was opened, in reverse order; each step runs even if an earlier one fails.
+  const release = async () => {
+    try {
+      await maintenance?.stop();
+    } finally {
+      try {
+        await pool?.end();
+      } finally {
+        try {
+          await control?.end();
+        } finally {
+          await embedded?.stop();
+        }
+      }
+    }
+  };
   try {
+    if (!url) {
+      embedded = await startEmbeddedDatabase({ dataDir: options.dataDir, maxConnections: options.poolSize + 4 });
+      url = embedded.url;
+    }
     if (options.migrate !== false) {
       await runMigrations({ databaseUrl: url, ...(options.log ? { log: options.log } : {}) });
     }
-    const pool = await createDatabasePool(url, { maxPoolSize: options.poolSize });
+    pool = await createDatabasePool(url, { maxPoolSize: options.poolSize });
     // Cancellations go through a pool of their own: when every connection of
     // the main pool is busy (the very case where cancelling matters), a cancel
     // queued behind them would wait until a statement timed out.
-    const control = embedded ? undefined : await createDatabasePool(url, { maxPoolSize: 2 });
-    const maintenance = embedded
-      ? startEmbeddedMaintenance(pool, {
-          intervalMs: options.maintenanceIntervalMs ?? 30_000,
-          ...(options.maintenanceLog ? { log: options.maintenanceLog } : {}),
-        })
-      : undefined;
-    // Statistics of a database opened again after a restart may be stale.
-    await maintenance?.runOnce();
+    control = embedded ? undefined : await createDatabasePool(url, { maxPoolSize: 2 });
+    if (embedded) {
+      maintenance = startEmbeddedMaintenance(pool, {
+        intervalMs: options.maintenanceIntervalMs ?? 30_000,
+        ...(options.maintenanceLog ? { log: options.maintenanceLog } : {}),
+      });
+      // Statistics of a database opened again after a restart may be stale.
+      await maintenance.runOnce();
+    }
     return createDatabase(pool, embedded ? "embedded" : "postgres", {
       ...(control ? { controlPool: control } : {}),
       ...(maintenance ? { runMaintenance: maintenance.runOnce } : {}),
-      close: async () => {
-        await maintenance?.stop();
-        await pool.end();
-        await control?.end();
-        await embedded?.stop();
-      },
+      close: release,
     });
   } catch (error) {
-    await embedded?.stop();
+    await release().catch(() => undefined);
     throw error;
   }
 }
 
-/** Backend pids are cached per pooled connection; old entries are dropped past this many. */
-const maxCachedPids = 256;
+/**
+ * The physical connection behind a slonik pool connection: slonik's
+ * BoundPoolConnection keeps its driver client in a `connection` field. Its
+ * `connectionId` is new at every checkout, so it cannot key a per-connection
+ * cache. Undefined when a slonik version stops exposing the field, in which
+ * case callers fall back to asking the database every time.
+ */
+export function physicalConnectionOf(connection: object): object | undefined {
+  const inner: unknown = (connection as { connection?: unknown }).connection;
+  return typeof inner === "object" && inner !== null ? inner : undefined;
+}
+
+/** What the connection callback hands back, so that slonik releases the connection instead of closing it. */
+type Outcome<T> = { value: T } | { error: unknown } | { abandoned: true };
 
 /**
  * Wraps a pool with signal-aware connection helpers:
@@ -74,6 +101,13 @@ const maxCachedPids = 256;
  *   pg_cancel_backend, sent through `controlPool`.
  * PGlite cannot cancel a running statement, so there the call stops at the
  * next statement boundary, and its transaction rolls back.
+ *
+ * slonik closes a pooled connection whenever the callback throws. Expected
+ * outcomes (DomainError: not found, already exists, ...) are therefore
+ * carried out of the callback as values, and the connection goes back to the
+ * pool. A connection is still closed after an unknown error, and after an
+ * aborted call: a cancel that arrives late must not reach the statement of
+ * the connection's next user.
  */
 export function createDatabase(
   pool: DatabasePool,
@@ -84,15 +118,16 @@ export function createDatabase(
     runMaintenance?: () => Promise<MaintenanceAction[]>;
   },
 ): Database {
-  const pids = new Map<string, number>();
+  // Backend pid of each physical connection, asked once; entries go with the connection.
+  const pids = new WeakMap<object, number>();
   const controlPool = options.controlPool ?? pool;
 
   const pidOf = async (connection: DatabasePoolConnection): Promise<number> => {
-    const known = pids.get(connection.connectionId);
+    const physical = physicalConnectionOf(connection);
+    const known = physical && pids.get(physical);
     if (known !== undefined) return known;
     const pid = await connection.oneFirst(sql.type(backendPid)`SELECT pg_backend_pid() AS pid`);
-    if (pids.size >= maxCachedPids) pids.delete(pids.keys().next().value!);
-    pids.set(connection.connectionId, pid);
+    if (physical) pids.set(physical, pid);
     return pid;
   };
 
@@ -115,24 +150,40 @@ export function createDatabase(
     }
   };
 
+  const unwrap = <T>(outcome: Outcome<T>, signal: AbortSignal | undefined): T => {
+    if ("value" in outcome) return outcome.value;
+    if ("error" in outcome) throw outcome.error;
+    throw signal?.reason;
+  };
+
   const withConnection: Database["withConnection"] = async (signal, routine) => {
-    if (!signal) return pool.connect(routine);
-    signal.throwIfAborted();
+    signal?.throwIfAborted();
     let started = false;
-    const work = pool.connect(async (connection) => {
-      // The caller may have given up while this waited for a connection.
-      signal.throwIfAborted();
+    const work = pool.connect(async (connection): Promise<Outcome<Awaited<ReturnType<typeof routine>>>> => {
+      // The caller may have given up while this waited for a connection:
+      // nothing ran on it, so it goes back to the pool as it is.
+      if (signal?.aborted) return { abandoned: true };
       started = true;
-      const guarded = guardConnection(connection, signal);
-      if (kind === "embedded") return routine(guarded);
-      return cancelOnAbort(signal, connection, () => routine(guarded));
+      try {
+        if (!signal) return { value: await routine(connection) };
+        const guarded = guardConnection(connection, signal);
+        const value = kind === "embedded" ? await routine(guarded) : await cancelOnAbort(signal, connection, () => routine(guarded));
+        return { value };
+      } catch (error) {
+        if (error instanceof DomainError && !signal?.aborted) return { error };
+        throw error;
+      }
     });
+    if (!signal) return unwrap(await work, signal);
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         if (!started) reject(signal.reason);
       };
       signal.addEventListener("abort", onAbort, { once: true });
-      work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+      work
+        .then((outcome) => resolve(unwrap(outcome, signal)), reject)
+        .catch(reject)
+        .finally(() => signal.removeEventListener("abort", onAbort));
     });
   };
 
@@ -143,7 +194,7 @@ export function createDatabase(
     withTransaction: (signal, routine) =>
       withConnection(signal, (connection) =>
         connection.transaction(async (transaction) => {
-          const result = await routine(signal ? guardConnection(transaction, signal) : transaction);
+          const result = await routine(transaction);
           signal?.throwIfAborted();
           return result;
         }),
@@ -153,18 +204,39 @@ export function createDatabase(
   };
 }
 
+/** slonik's query methods (CommonQueryMethods): the ones that start a statement. */
+const queryMethods = new Set<PropertyKey>([
+  "any",
+  "anyFirst",
+  "exists",
+  "many",
+  "manyFirst",
+  "maybeOne",
+  "maybeOneFirst",
+  "one",
+  "oneFirst",
+  "query",
+  "stream",
+  "transaction",
+]);
+
 /**
- * The connection, with every method refusing to start once `signal` has
- * aborted (the rejection is the signal's reason). Statements already running
- * are not affected: cancelling those is the caller's job.
+ * The connection, with every query method refusing to start once `signal`
+ * has aborted (a rejected promise with the signal's reason). A transaction's
+ * connection is guarded too. Statements already running are not affected:
+ * cancelling those is the caller's job.
  */
 function guardConnection<C extends object>(connection: C, signal: AbortSignal): C {
   return new Proxy(connection, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== "function") return value;
+      if (typeof value !== "function" || !queryMethods.has(property)) return value;
       return (...args: unknown[]) => {
-        signal.throwIfAborted();
+        if (signal.aborted) return Promise.reject(signal.reason);
+        if (property === "transaction" && typeof args[0] === "function") {
+          const handler = args[0] as (transaction: object) => unknown;
+          args = [(transaction: object) => handler(guardConnection(transaction, signal)), ...args.slice(1)];
+        }
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },

@@ -3,11 +3,18 @@
  * (src/grpc/toServiceError.ts); anything else becomes INTERNAL.
  */
 
+/**
+ * Base of every error below: an expected outcome of a call, raised on
+ * purpose. The data layer keeps a pooled connection after one of these
+ * (slonik would otherwise close it), and the gRPC layer maps each to its code.
+ */
+export abstract class DomainError extends Error {}
+
 /** One invalid field: `field` is the request path, e.g. `messages[3].content`. */
 export type FieldViolation = { readonly field: string; readonly description: string };
 
 /** The request is invalid: INVALID_ARGUMENT with google.rpc.BadRequest details. */
-export class InvalidArgumentError extends Error {
+export class InvalidArgumentError extends DomainError {
   constructor(readonly violations: readonly FieldViolation[]) {
     super(violations.map((v) => `${v.field}: ${v.description}`).join("; "));
     this.name = "InvalidArgumentError";
@@ -19,7 +26,7 @@ export class InvalidArgumentError extends Error {
 }
 
 /** The resource does not exist for this user: NOT_FOUND. */
-export class NotFoundError extends Error {
+export class NotFoundError extends DomainError {
   constructor(readonly resource: string, readonly id: string) {
     super(`${resource} ${JSON.stringify(id)} not found`);
     this.name = "NotFoundError";
@@ -27,7 +34,7 @@ export class NotFoundError extends Error {
 }
 
 /** The resource already exists: ALREADY_EXISTS. */
-export class AlreadyExistsError extends Error {
+export class AlreadyExistsError extends DomainError {
   constructor(readonly resource: string, readonly id: string) {
     super(`${resource} ${JSON.stringify(id)} already exists`);
     this.name = "AlreadyExistsError";
@@ -35,7 +42,7 @@ export class AlreadyExistsError extends Error {
 }
 
 /** The system is not in a state that allows the call: FAILED_PRECONDITION. */
-export class FailedPreconditionError extends Error {
+export class FailedPreconditionError extends DomainError {
   constructor(message: string, readonly reason: string) {
     super(message);
     this.name = "FailedPreconditionError";
@@ -43,7 +50,7 @@ export class FailedPreconditionError extends Error {
 }
 
 /** A quota or size limit was exceeded: RESOURCE_EXHAUSTED. */
-export class ResourceExhaustedError extends Error {
+export class ResourceExhaustedError extends DomainError {
   constructor(message: string) {
     super(message);
     this.name = "ResourceExhaustedError";
@@ -51,7 +58,7 @@ export class ResourceExhaustedError extends Error {
 }
 
 /** The call's deadline passed: DEADLINE_EXCEEDED. Used as an AbortSignal reason. */
-export class DeadlineExceededError extends Error {
+export class DeadlineExceededError extends DomainError {
   constructor(message = "deadline exceeded") {
     super(message);
     this.name = "DeadlineExceededError";
@@ -59,7 +66,7 @@ export class DeadlineExceededError extends Error {
 }
 
 /** The client cancelled the call: CANCELLED. Used as an AbortSignal reason. */
-export class CancelledError extends Error {
+export class CancelledError extends DomainError {
   constructor(message = "call cancelled by the client") {
     super(message);
     this.name = "CancelledError";
@@ -67,7 +74,7 @@ export class CancelledError extends Error {
 }
 
 /** The service is shutting down or a dependency is down: UNAVAILABLE. */
-export class UnavailableError extends Error {
+export class UnavailableError extends DomainError {
   constructor(message: string) {
     super(message);
     this.name = "UnavailableError";
