@@ -12,8 +12,10 @@ try {
   process.exit(1);
 }
 const passed = report.numPassedTests;
-// A suite that fails to load counts no test of its own, so count it as one.
-const failed = Math.max(report.numFailedTests, report.numFailedTestSuites);
+// A test file that fails to load (or whose hooks fail) has no test results of
+// its own: count each such file as one failure.
+const brokenFiles = report.testResults.filter((file) => file.status === "failed" && file.assertionResults.every((a) => a.status !== "failed")).length;
+const failed = report.numFailedTests + brokenFiles;
 const skipped = report.numPendingTests + report.numTodoTests;
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 if (failed > 0 || passed === 0 || !report.success) process.exit(1);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { limits } from "../validation/limits.js";
 
 /** Validated service configuration, read once at start-up from the environment. */
 export type Config = z.infer<typeof configSchema>;
@@ -20,7 +21,8 @@ const configSchema = z.object({
   LTST_DB_POOL_SIZE: positiveInt(1, 200).default(10),
   LTST_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LTST_SHUTDOWN_GRACE_MS: positiveInt(0, 600_000).default(10_000),
-  LTST_MAX_CONTENT_BYTES: positiveInt(1, 4 * 1024 * 1024).default(64 * 1024),
+  // At most a whole batch's content (limits.batchMaxContentBytes, 1 MiB).
+  LTST_MAX_CONTENT_BYTES: positiveInt(1, limits.batchMaxContentBytes).default(64 * 1024),
   LTST_MAX_MESSAGE_BYTES: positiveInt(1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
   LTST_SUMMARY_EVERY: positiveInt(1, 1_000_000).default(20),
   LTST_DEFAULT_DEADLINE_MS: positiveInt(1, 3_600_000).default(30_000),

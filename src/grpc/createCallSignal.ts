@@ -15,7 +15,9 @@ export function createCallSignal(
   const deadline = call.getDeadline();
   const deadlineAt =
     deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : Date.now() + defaultDeadlineMs;
-  const remaining = Math.max(0, deadlineAt - Date.now());
+  // setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days):
+  // a far deadline is no deadline for a call, so clamp it.
+  const remaining = Math.min(Math.max(0, deadlineAt - Date.now()), 2 ** 31 - 1);
   const timer = setTimeout(() => controller.abort(new DeadlineExceededError()), remaining);
   const onCancelled = () => {
     controller.abort(Date.now() >= deadlineAt ? new DeadlineExceededError() : new CancelledError());
