@@ -54,7 +54,10 @@ async function rawAppend(pool: CommonQueryMethods & { transaction: CommonQueryMe
   });
 }
 
-/** The same read ListMessages(last_n = 20) makes, as raw SQL through the same pool. */
+/**
+ * The same read ListMessages(last_n = 20) makes (selectLastMessages: an index
+ * range bounded by the session's message_count), as raw SQL through the same pool.
+ */
 async function rawLastN(pool: CommonQueryMethods, userId: string, sessionId: string, n: number) {
   return pool.any(sql.unsafe`
     SELECT * FROM (
@@ -62,6 +65,7 @@ async function rawLastN(pool: CommonQueryMethods, userId: string, sessionId: str
              m.parent_message_id::text AS parent_message_id, encode(m.content_hash, 'hex') AS content_hash,
              encode(m.context_hash, 'hex') AS context_hash, m.token_count, m.created_at
       FROM messages m WHERE m.user_id = ${userId} AND m.session_id = ${sessionId}
+        AND m.message_index >= (SELECT s.message_count - ${n} FROM sessions s WHERE s.user_id = ${userId} AND s.id = ${sessionId})
       ORDER BY m.message_index DESC LIMIT ${n}
     ) last ORDER BY message_index ASC`);
 }
@@ -117,12 +121,17 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<str
     for (let i = 0; i < options.iterations; i++) {
       domain1.service.add(
         await time(() =>
-          appendMessages(domainDeps, {
-            userId: user,
-            sessionId: sid("dom-1"),
-            idempotencyKey: null,
-            messages: [{ role: "user", type: "text", content: text(i), metadata: {}, parentMessageId: null }],
-          }),
+          appendMessages(
+            domainDeps,
+            {
+              userId: user,
+              sessionId: sid("dom-1"),
+              idempotencyKey: null,
+              messages: [{ role: "user", type: "text", content: text(i), metadata: {}, parentMessageId: null }],
+            },
+            // A live signal, as every gRPC call has: the same cancellation set-up.
+            new AbortController().signal,
+          ),
         ),
       );
       domain1.baseline.add(await time(() => rawAppend(pool, user, sid("raw-dom-1"), 1)));
@@ -167,6 +176,8 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<str
     const title = `${service.db.kind === "embedded" ? "embedded PGlite" : "PostgreSQL"}: gRPC on loopback vs raw SQL through the same pool`;
     return `${comparisonTable(title, [append1, append10, last20, domain1, floor])}\n\nSeeded ${options.largeSessionMessages.toLocaleString("en")} messages through AppendMessages (batches of 100) in ${seedSeconds.toFixed(1)} s.`;
   } finally {
+    // On a shared PostgreSQL, leave nothing behind (messages go with their sessions).
+    await pool.query(sql.unsafe`DELETE FROM sessions WHERE user_id = ${user}`).catch(() => undefined);
     api.close();
     await service.stop(1000);
     await rm(dataDir, { recursive: true, force: true });

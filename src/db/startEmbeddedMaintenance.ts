@@ -1,15 +1,8 @@
-import { sql, type DatabasePool } from "slonik";
-import { z } from "zod";
-
-const tableActivity = z.object({
-  table_name: z.string(),
-  reltuples: z.number(),
-  n_dead_tup: z.number(),
-  n_mod_since_analyze: z.number(),
-  n_ins_since_vacuum: z.number(),
-});
-
-const flushed = z.object({ flushed: z.string() });
+import type { DatabasePool } from "slonik";
+import { analyzeTable } from "./queries/analyzeTable.js";
+import { flushStatistics } from "./queries/flushStatistics.js";
+import { selectTableActivity } from "./queries/selectTableActivity.js";
+import { vacuumTable } from "./queries/vacuumTable.js";
 
 /**
  * PostgreSQL's autovacuum defaults (autovacuum_vacuum_threshold and
@@ -51,13 +44,8 @@ export function startEmbeddedMaintenance(
 
   const pass = async (): Promise<MaintenanceAction[]> => {
     // Statistics are flushed lazily; make the counters current first.
-    await pool.query(sql.type(flushed)`SELECT pg_stat_force_next_flush()::text AS flushed`);
-    const tables = await pool.any(sql.type(tableActivity)`
-      SELECT s.relname::text AS table_name, greatest(c.reltuples, 0)::float8 AS reltuples,
-             s.n_dead_tup, s.n_mod_since_analyze, s.n_ins_since_vacuum
-      FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-      WHERE s.schemaname = 'public'
-    `);
+    await flushStatistics(pool);
+    const tables = await selectTableActivity(pool);
     const actions: MaintenanceAction[] = [];
     for (const table of tables) {
       const over = (t: { base: number; scale: number }, value: number) => value > t.base + t.scale * table.reltuples;
@@ -65,10 +53,8 @@ export function startEmbeddedMaintenance(
       const analyze = over(thresholds.analyze, table.n_mod_since_analyze);
       if (!vacuum && !analyze) continue;
       const started = performance.now();
-      const identifier = sql.identifier(["public", table.table_name]);
-      // VACUUM cannot run in a transaction; pool.query runs each statement on its own.
-      if (vacuum) await pool.query(sql.type(z.object({}))`VACUUM (ANALYZE) ${identifier}`);
-      else await pool.query(sql.type(z.object({}))`ANALYZE ${identifier}`);
+      if (vacuum) await vacuumTable(pool, table.table_name);
+      else await analyzeTable(pool, table.table_name);
       const action = vacuum ? "vacuum" : "analyze";
       actions.push({ table: table.table_name, action });
       options.log?.("embedded maintenance", { table: table.table_name, action, ms: Math.round(performance.now() - started) });
