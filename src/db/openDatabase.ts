@@ -30,21 +30,18 @@ export async function openDatabase(options: {
   let pool: DatabasePool | undefined;
   let control: DatabasePool | undefined;
   let maintenance: EmbeddedMaintenance | undefined;
-  // Releases whatever was opened, in reverse order; each step runs even if an earlier one fails.
+  // Releases whatever was opened, in reverse order. Every step runs even if
+  // an earlier one fails; the first failure is reported.
   const release = async () => {
-    try {
-      await maintenance?.stop();
-    } finally {
+    let failure: unknown;
+    for (const step of [() => maintenance?.stop(), () => pool?.end(), () => control?.end(), () => embedded?.stop()]) {
       try {
-        await pool?.end();
-      } finally {
-        try {
-          await control?.end();
-        } finally {
-          await embedded?.stop();
-        }
+        await step();
+      } catch (error) {
+        failure ??= error;
       }
     }
+    if (failure !== undefined) throw failure;
   };
   try {
     if (!url) {
@@ -181,8 +178,8 @@ export function createDatabase(
       };
       signal.addEventListener("abort", onAbort, { once: true });
       work
-        .then((outcome) => resolve(unwrap(outcome, signal)), reject)
-        .catch(reject)
+        .then((outcome) => unwrap(outcome, signal))
+        .then(resolve, reject)
         .finally(() => signal.removeEventListener("abort", onAbort));
     });
   };

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type FieldViolation } from "../domain/errors.js";
-import { idPattern, limits, uuidPattern } from "./limits.js";
+import { isId, limits, uuidPattern } from "./limits.js";
 
 const utf8Length = (value: string): number => Buffer.byteLength(value, "utf8");
 
@@ -25,7 +25,7 @@ export class Validator {
     }
     if (value.length > limits.idMaxLength) {
       this.fail(field, `must be at most ${limits.idMaxLength} characters (got ${value.length})`);
-    } else if (!idPattern.test(value)) {
+    } else if (!isId(value)) {
       this.fail(field, "must contain only letters, digits and . _ : @ + -, and start with a letter or digit");
     }
     return value;
@@ -70,11 +70,14 @@ export class Validator {
     const bytes = utf8Length(json);
     if (bytes > limits.metadataMaxBytes) {
       this.fail(field, `must be at most ${limits.metadataMaxBytes} bytes as JSON (got ${bytes})`);
-    } else if (depth(value) > limits.metadataMaxDepth) {
+      return value;
+    }
+    const shape = inspectJson(value);
+    if (shape.depth > limits.metadataMaxDepth) {
       this.fail(field, `must be nested at most ${limits.metadataMaxDepth} levels`);
-    } else if (hasNul(value)) {
+    } else if (shape.hasNul) {
       this.fail(field, "must not contain NUL characters");
-    } else if (hasNonFiniteNumber(value)) {
+    } else if (shape.hasNonFiniteNumber) {
       // JSON (and so jsonb) has no NaN or Infinity: they would be stored as null.
       this.fail(field, "must not contain NaN or infinite numbers");
     }
@@ -102,24 +105,22 @@ export class Validator {
   }
 }
 
-function depth(value: unknown): number {
-  if (value === null || typeof value !== "object") return 0;
-  let max = 0;
-  for (const child of Object.values(value as Record<string, unknown>)) {
-    max = Math.max(max, depth(child));
+/**
+ * One walk over a JSON-like value: its nesting depth (an object or array is
+ * one level), whether a key or string holds NUL (jsonb cannot store it), and
+ * whether a number is NaN or infinite (JSON has neither).
+ */
+function inspectJson(value: unknown): { depth: number; hasNul: boolean; hasNonFiniteNumber: boolean } {
+  if (typeof value === "string") return { depth: 0, hasNul: value.includes("\u0000"), hasNonFiniteNumber: false };
+  if (typeof value === "number") return { depth: 0, hasNul: false, hasNonFiniteNumber: !Number.isFinite(value) };
+  if (value === null || typeof value !== "object") return { depth: 0, hasNul: false, hasNonFiniteNumber: false };
+  const shape = { depth: 0, hasNul: false, hasNonFiniteNumber: false };
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    const inner = inspectJson(child);
+    shape.depth = Math.max(shape.depth, inner.depth);
+    shape.hasNul ||= key.includes("\u0000") || inner.hasNul;
+    shape.hasNonFiniteNumber ||= inner.hasNonFiniteNumber;
   }
-  return max + 1;
-}
-
-/** Whether a key or a string anywhere in `value` contains NUL (jsonb cannot store it). */
-function hasNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("\u0000");
-  if (value === null || typeof value !== "object") return false;
-  return Object.entries(value as Record<string, unknown>).some(([key, child]) => key.includes("\u0000") || hasNul(child));
-}
-
-function hasNonFiniteNumber(value: unknown): boolean {
-  if (typeof value === "number") return !Number.isFinite(value);
-  if (value === null || typeof value !== "object") return false;
-  return Object.values(value as Record<string, unknown>).some(hasNonFiniteNumber);
+  shape.depth += 1;
+  return shape;
 }

@@ -17,4 +17,7 @@ export const limits = {
 /** Ids: letters, digits and `. _ : @ + -`, starting with a letter or digit. */
 export const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:@+-]*$/;
 
+/** Whether `value` is a well-formed id: the pattern, within idMaxLength. */
+export const isId = (value: string): boolean => value.length <= limits.idMaxLength && idPattern.test(value);
+
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -2,7 +2,7 @@ import type { Database } from "../../db/Database.js";
 import { selectSessionsPage } from "../../db/queries/selectSessionsPage.js";
 import type { SessionRow } from "../../db/queries/sessionRow.js";
 import { InvalidArgumentError } from "../errors.js";
-import { idPattern, limits } from "../../validation/limits.js";
+import { isId } from "../../validation/limits.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
 
 /** One page of the user's sessions, newest activity first, with the next page token. */
@@ -15,7 +15,7 @@ export async function listSessions(
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   let after: { activityCursor: string; id: string } | null = null;
   if (cursor) {
-    if (!isActivityCursor(cursor.a) || typeof cursor.i !== "string" || cursor.i.length > limits.idMaxLength || !idPattern.test(cursor.i)) {
+    if (!isActivityCursor(cursor.a) || typeof cursor.i !== "string" || !isId(cursor.i)) {
       throw InvalidArgumentError.field("page_token", "is not a valid page token for this request");
     }
     after = { activityCursor: cursor.a, id: cursor.i };
