@@ -20,6 +20,8 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ LTST_GRPC_ADDRESS: "127.0.0.1:65536" })).toThrow(/LTST_GRPC_ADDRESS: port must be 0 to 65535/);
     expect(loadConfig({ LTST_GRPC_ADDRESS: "[::1]:0" }).LTST_GRPC_ADDRESS).toBe("[::1]:0");
     expect(() => loadConfig({ LTST_MAX_CONTENT_BYTES: String(1024 * 1024 + 1) })).toThrow(/LTST_MAX_CONTENT_BYTES/);
+    expect(() => loadConfig({ LTST_EMBEDDED_MAINTENANCE_INTERVAL_MS: "999" })).toThrow(/LTST_EMBEDDED_MAINTENANCE_INTERVAL_MS/);
+    expect(loadConfig({}).LTST_EMBEDDED_MAINTENANCE_INTERVAL_MS).toBe(30_000);
     try {
       loadConfig({ LTST_DB_POOL_SIZE: "0", LTST_SUMMARY_EVERY: "x" });
       expect.unreachable();
