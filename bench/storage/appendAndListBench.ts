@@ -116,7 +116,7 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<str
     // The same append called in-process, without gRPC: the service's own
     // logic (validation aside) against the raw SQL, to separate it from the
     // transport in the figures above.
-    const domainDeps = { db: service.db, summaryEvery: config.LTST_SUMMARY_EVERY };
+    const domainDeps = { db: service.db, summaryEvery: config.LTST_SUMMARY_EVERY, enqueueEmbeddings: service.embeddings.storage };
     const domain1: Comparison = { name: "append 1 message, domain call without gRPC", service: new Samples(), baseline: new Samples() };
     for (let i = 0; i < options.iterations; i++) {
       domain1.service.add(

@@ -28,6 +28,17 @@ const configSchema = z.object({
   LTST_DEFAULT_DEADLINE_MS: positiveInt(1, 3_600_000).default(30_000),
   LTST_EMBEDDED_MAINTENANCE_INTERVAL_MS: positiveInt(1_000, 86_400_000).default(30_000),
   LTST_MODEL_DIR: z.string().min(1).default("./models/all-MiniLM-L6-v2"),
+  // ONNX Runtime threads inside an operator; unset: min(2, CPUs).
+  LTST_EMBEDDING_THREADS: positiveInt(1, 256).optional(),
+  // Whether this replica runs an embedding worker (any replica can).
+  LTST_EMBEDDING_WORKER: z.enum(["true", "false"]).default("true").transform((value) => value === "true"),
+  LTST_EMBEDDING_BATCH_SIZE: positiveInt(1, 256).default(32),
+  LTST_EMBEDDING_LEASE_MS: positiveInt(1_000, 3_600_000).default(60_000),
+  LTST_EMBEDDING_POLL_MS: positiveInt(10, 600_000).default(1_000),
+  LTST_EMBEDDING_RETRY_BASE_MS: positiveInt(10, 3_600_000).default(1_000),
+  LTST_EMBEDDING_RETRY_MAX_MS: positiveInt(10, 86_400_000).default(300_000),
+  // Prometheus metrics on http://HOST:PORT/metrics; unset: no metrics endpoint.
+  LTST_METRICS_ADDRESS: hostPort.optional(),
 });
 
 /** A configuration variable is missing or invalid. The message names it. */

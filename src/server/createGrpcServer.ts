@@ -14,10 +14,11 @@ import { SessionServiceService } from "../../gen/ts/ltst/memory/v1/session.js";
 import { SummaryServiceService } from "../../gen/ts/ltst/memory/v1/summary.js";
 import { UserDataServiceService } from "../../gen/ts/ltst/memory/v1/user_data.js";
 import type { Database } from "../db/Database.js";
-import type { MessageRow } from "../db/queries/messageRow.js";
 import { notYetImplemented, type HandlerContext } from "../grpc/handlers.js";
 import { createMessageService } from "../grpc/services/createMessageService.js";
+import { createSearchService } from "../grpc/services/createSearchService.js";
 import { createSessionService } from "../grpc/services/createSessionService.js";
+import type { Embeddings } from "../indexing/startEmbeddings.js";
 import { repositoryPath } from "../paths.js";
 
 export type GrpcServerDeps = {
@@ -26,7 +27,7 @@ export type GrpcServerDeps = {
   maxContentBytes: number;
   maxMessageBytes: number;
   summaryEvery: number;
-  onAppended?: (messages: readonly MessageRow[]) => void;
+  embeddings: Embeddings;
 };
 
 export type GrpcServer = {
@@ -69,12 +70,21 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
     "grpc.keepalive_permit_without_calls": 1,
   });
   server.addService(SessionServiceService, createSessionService(deps.context, deps));
-  server.addService(MessageServiceService, createMessageService(deps.context, deps));
+  server.addService(
+    MessageServiceService,
+    createMessageService(deps.context, {
+      ...deps,
+      // New messages are queued for embedding in the append's own statement;
+      // this replica's worker is woken to pick them up at once.
+      enqueueEmbeddings: deps.embeddings.storage,
+      onAppended: () => deps.embeddings.nudge(),
+    }),
+  );
   server.addService(ContextServiceService, unimplementedService(ContextServiceService));
   server.addService(PreferenceServiceService, unimplementedService(PreferenceServiceService));
   server.addService(RelationshipServiceService, unimplementedService(RelationshipServiceService));
   server.addService(SummaryServiceService, unimplementedService(SummaryServiceService));
-  server.addService(SearchServiceService, unimplementedService(SearchServiceService));
+  server.addService(SearchServiceService, createSearchService(deps.context, deps));
   server.addService(RehydrateServiceService, unimplementedService(RehydrateServiceService));
   server.addService(UserDataServiceService, unimplementedService(UserDataServiceService));
 

@@ -4,6 +4,8 @@ import { z } from "zod";
 import type { Config } from "../config/loadConfig.js";
 import type { Database } from "../db/Database.js";
 import { openDatabase } from "../db/openDatabase.js";
+import { startEmbeddings, type RunningEmbeddings } from "../indexing/startEmbeddings.js";
+import { createMetrics, serveMetrics, type Metrics } from "../observability/createMetrics.js";
 import { bindServer, createGrpcServer, serviceNames, type GrpcServer } from "./createGrpcServer.js";
 
 const pingRow = z.object({ ok: z.number() });
@@ -15,6 +17,10 @@ export type RunningService = {
   readonly address: string;
   readonly db: Database;
   readonly grpc: GrpcServer;
+  readonly embeddings: RunningEmbeddings;
+  readonly metrics: Metrics;
+  /** The bound metrics port, when LTST_METRICS_ADDRESS is set. */
+  readonly metricsPort: number | null;
   /** Number of calls currently being handled. */
   callsInFlight(): number;
   /**
@@ -27,9 +33,10 @@ export type RunningService = {
 
 /**
  * Wires the real pieces together: database (embedded unless DATABASE_URL),
- * migrations, gRPC services, health and reflection. Health turns SERVING only
- * after the database is reachable and migrated, and follows the database
- * afterwards (a periodic ping).
+ * migrations, embeddings (model, vector storage, worker), gRPC services,
+ * health, reflection and metrics. Health turns SERVING only after the
+ * database is reachable and migrated, and follows the database afterwards (a
+ * periodic ping). A missing model or pgvector does not keep it from SERVING.
  */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   const db = await openDatabase({
@@ -45,25 +52,54 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   });
   logger.info({ database: db.kind }, "database ready and migrated");
 
+  const metrics = createMetrics();
+  let embeddings: RunningEmbeddings | undefined;
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   const inFlight = { count: 0 };
-  const grpcServer = createGrpcServer({
-    db,
-    context: { logger, defaultDeadlineMs: config.LTST_DEFAULT_DEADLINE_MS, inFlight },
-    maxContentBytes: config.LTST_MAX_CONTENT_BYTES,
-    maxMessageBytes: config.LTST_MAX_MESSAGE_BYTES,
-    summaryEvery: config.LTST_SUMMARY_EVERY,
-  });
+  let grpcServer: GrpcServer | undefined;
   let port: number;
   try {
+    embeddings = await startEmbeddings({
+      db,
+      logger,
+      modelDir: config.LTST_MODEL_DIR,
+      intraOpThreads: config.LTST_EMBEDDING_THREADS,
+      worker: {
+        enabled: config.LTST_EMBEDDING_WORKER,
+        batchSize: config.LTST_EMBEDDING_BATCH_SIZE,
+        leaseMs: config.LTST_EMBEDDING_LEASE_MS,
+        pollMs: config.LTST_EMBEDDING_POLL_MS,
+        retryBaseMs: config.LTST_EMBEDDING_RETRY_BASE_MS,
+        retryMaxMs: config.LTST_EMBEDDING_RETRY_MAX_MS,
+      },
+      metrics,
+    });
+    grpcServer = createGrpcServer({
+      db,
+      context: { logger, defaultDeadlineMs: config.LTST_DEFAULT_DEADLINE_MS, inFlight },
+      maxContentBytes: config.LTST_MAX_CONTENT_BYTES,
+      maxMessageBytes: config.LTST_MAX_MESSAGE_BYTES,
+      summaryEvery: config.LTST_SUMMARY_EVERY,
+      embeddings,
+    });
     port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS);
+    if (config.LTST_METRICS_ADDRESS) {
+      metricsServer = await serveMetrics(metrics, config.LTST_METRICS_ADDRESS);
+      logger.info({ port: metricsServer.port }, "metrics at /metrics");
+    }
   } catch (error) {
+    // The gRPC server is bound already when the metrics port fails.
+    grpcServer?.server.forceShutdown();
+    await embeddings?.stop();
     await db.close();
     throw error;
   }
+  const runningEmbeddings = embeddings;
+  const grpc = grpcServer;
   const setServing = (serving: boolean) => {
     const value = serving ? "SERVING" : "NOT_SERVING";
-    grpcServer.health.setStatus("", value);
-    for (const name of serviceNames) grpcServer.health.setStatus(name, value);
+    grpc.health.setStatus("", value);
+    for (const name of serviceNames) grpc.health.setStatus(name, value);
   };
   setServing(true);
 
@@ -94,7 +130,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     port,
     address,
     db,
-    grpc: grpcServer,
+    grpc,
+    embeddings: runningEmbeddings,
+    metrics,
+    metricsPort: metricsServer?.port ?? null,
     callsInFlight: () => inFlight.count,
     stop(graceMs = config.LTST_SHUTDOWN_GRACE_MS) {
       stopped ??= (async () => {
@@ -105,14 +144,16 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => {
             logger.warn({ graceMs, inFlight: inFlight.count }, "grace period over: cancelling the calls still in flight");
-            grpcServer.server.forceShutdown();
+            grpc.server.forceShutdown();
             resolve();
           }, graceMs);
-          grpcServer.server.tryShutdown(() => {
+          grpc.server.tryShutdown(() => {
             clearTimeout(force);
             resolve();
           });
         });
+        await runningEmbeddings.stop();
+        await new Promise<void>((resolve) => (metricsServer ? metricsServer.server.close(() => resolve()) : resolve()));
         await db.close();
         logger.info("stopped");
       })();

@@ -64,12 +64,16 @@ export class Validator {
   }
 
   /** A google.protobuf.Struct as a plain object: size and depth limits. */
-  metadata(field: string, value: Record<string, unknown> | undefined): Record<string, unknown> {
+  metadata(
+    field: string,
+    value: Record<string, unknown> | undefined,
+    maxBytes: number = limits.metadataMaxBytes,
+  ): Record<string, unknown> {
     if (value === undefined) return {};
     const json = JSON.stringify(value);
     const bytes = utf8Length(json);
-    if (bytes > limits.metadataMaxBytes) {
-      this.fail(field, `must be at most ${limits.metadataMaxBytes} bytes as JSON (got ${bytes})`);
+    if (bytes > maxBytes) {
+      this.fail(field, `must be at most ${maxBytes} bytes as JSON (got ${bytes})`);
       return value;
     }
     const shape = inspectJson(value);

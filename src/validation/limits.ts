@@ -12,6 +12,11 @@ export const limits = {
   defaultPageSize: 50,
   maxPageSize: 1000,
   maxLastN: 1000,
+  searchQueryMaxBytes: 4 * 1024,
+  searchDefaultTopK: 10,
+  searchMaxTopK: 100,
+  searchMaxSessionIds: 100,
+  searchFilterMaxBytes: 4 * 1024,
 } as const;
 
 /** Ids: letters, digits and `. _ : @ + -`, starting with a letter or digit. */

@@ -21,13 +21,16 @@ const inserted = z.object({ message_index: z.number(), created_at: z.date() });
  * Inserts a batch of messages of one session in one statement; returns them
  * as stored, in index order. Only what the database assigns (created_at) is
  * read back: the rest is what was written, so content and hashes do not make
- * a second trip over the wire.
+ * a second trip over the wire. With `enqueueEmbeddings`, the same statement
+ * queues the messages for the embedding workers (message_embedding_queue), so
+ * a message is never stored without its queue entry.
  */
 export async function insertMessages(
   db: CommonQueryMethods,
   userId: string,
   sessionId: string,
   messages: readonly NewMessageRow[],
+  options: { enqueueEmbeddings: boolean },
 ): Promise<readonly MessageRow[]> {
   const tuples = messages.map((m) => [
     m.id,
@@ -42,13 +45,19 @@ export async function insertMessages(
     m.tokenCount,
   ]);
   const rows = await db.any(sql.type(inserted)`
-    INSERT INTO messages (user_id, session_id, id, message_index, role, type, content, metadata,
-                          parent_message_id, content_hash, context_hash, token_count)
-    SELECT ${userId}, ${sessionId}, t.id, t.message_index, t.role, t.type, t.content, t.metadata::jsonb,
-           t.parent_message_id, decode(t.content_hash, 'hex'), decode(t.context_hash, 'hex'), t.token_count
-    FROM ${sql.unnest(tuples, ["uuid", "int8", "text", "text", "text", "text", "uuid", "text", "text", "int4"])}
-      AS t(id, message_index, role, type, content, metadata, parent_message_id, content_hash, context_hash, token_count)
-    RETURNING message_index, created_at
+    WITH inserted AS (
+      INSERT INTO messages (user_id, session_id, id, message_index, role, type, content, metadata,
+                            parent_message_id, content_hash, context_hash, token_count)
+      SELECT ${userId}, ${sessionId}, t.id, t.message_index, t.role, t.type, t.content, t.metadata::jsonb,
+             t.parent_message_id, decode(t.content_hash, 'hex'), decode(t.context_hash, 'hex'), t.token_count
+      FROM ${sql.unnest(tuples, ["uuid", "int8", "text", "text", "text", "text", "uuid", "text", "text", "int4"])}
+        AS t(id, message_index, role, type, content, metadata, parent_message_id, content_hash, context_hash, token_count)
+      RETURNING message_index, created_at
+    ), queued AS (
+      INSERT INTO message_embedding_queue (user_id, session_id, message_index)
+      SELECT ${userId}, ${sessionId}, message_index FROM inserted WHERE ${options.enqueueEmbeddings}
+    )
+    SELECT message_index, created_at FROM inserted
   `);
   const createdAt = new Map(rows.map((row) => [row.message_index, row.created_at]));
   return messages.map((m) => {

@@ -38,6 +38,8 @@ export type AppendMessagesResult = {
 export type AppendDeps = {
   db: Database;
   summaryEvery: number;
+  /** Queue new messages for embedding (true when the database stores embeddings). */
+  enqueueEmbeddings: boolean;
   newId?: () => string;
   /** Called after a commit that stored new messages (for the embedding queue, metrics). */
   onAppended?: (messages: readonly MessageRow[]) => void;
@@ -123,7 +125,9 @@ export async function appendMessages(
     });
     totals.lastContextHash = previous ?? "";
 
-    const messages = await insertMessages(tx, input.userId, input.sessionId, rows);
+    const messages = await insertMessages(tx, input.userId, input.sessionId, rows, {
+      enqueueEmbeddings: deps.enqueueEmbeddings,
+    });
     await updateSessionAfterAppend(tx, input.userId, input.sessionId, totals);
     if (input.idempotencyKey !== null && requestHash !== null) {
       await insertAppendRequest(tx, {

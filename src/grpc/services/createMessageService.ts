@@ -24,6 +24,7 @@ export type MessageServiceDeps = {
   db: Database;
   maxContentBytes: number;
   summaryEvery: number;
+  enqueueEmbeddings: boolean;
   onAppended?: (messages: readonly MessageRow[]) => void;
 };
 

@@ -1,0 +1,51 @@
+import pgvector from "pgvector";
+import { sql, type CommonQueryMethods } from "slonik";
+import { z } from "zod";
+
+const stored = z.object({ stored: z.number() });
+
+export type EmbeddingToStore = {
+  userId: string;
+  sessionId: string;
+  messageIndex: number;
+  embedding: Float32Array;
+};
+
+/**
+ * Completes a claim: in one statement, removes the claimed queue rows that
+ * still carry `token` and writes their embeddings. Rows whose claim was lost
+ * (the lease ran out and another worker took them) or whose message was
+ * deleted meanwhile are left alone. Returns how many embeddings were written.
+ */
+export async function storeEmbeddings(
+  db: CommonQueryMethods,
+  token: string,
+  model: string,
+  embeddings: readonly EmbeddingToStore[],
+): Promise<number> {
+  if (embeddings.length === 0) return 0;
+  const tuples = embeddings.map((e) => [e.userId, e.sessionId, e.messageIndex, pgvector.toSql(Array.from(e.embedding))]);
+  const row = await db.one(sql.type(stored)`
+    WITH input AS (
+      SELECT * FROM ${sql.unnest(tuples, ["text", "text", "int8", "text"])}
+        AS t(user_id, session_id, message_index, embedding)
+    ), done AS (
+      DELETE FROM message_embedding_queue q
+      USING input
+      WHERE q.claim_token = ${token}
+        AND q.user_id = input.user_id AND q.session_id = input.session_id AND q.message_index = input.message_index
+      RETURNING q.user_id, q.session_id, q.message_index
+    ), written AS (
+      INSERT INTO message_embeddings (user_id, session_id, message_index, model, embedding)
+      SELECT done.user_id, done.session_id, done.message_index, ${model}, input.embedding::vector
+      FROM done
+      JOIN input ON input.user_id = done.user_id AND input.session_id = done.session_id
+                AND input.message_index = done.message_index
+      ON CONFLICT (user_id, session_id, message_index)
+        DO UPDATE SET model = EXCLUDED.model, embedding = EXCLUDED.embedding, created_at = now()
+      RETURNING 1
+    )
+    SELECT count(*)::int4 AS stored FROM written
+  `);
+  return row.stored;
+}

@@ -1,0 +1,121 @@
+import pgvector from "pgvector";
+import type { Database } from "../../db/Database.js";
+import {
+  configureVectorScan,
+  countPendingInScope,
+  selectHybridHits,
+  selectLexicalHits,
+  selectSemanticHits,
+  type SearchHitRow,
+  type SearchScope,
+} from "../../db/queries/selectSearchHits.js";
+import type { Embeddings } from "../../indexing/startEmbeddings.js";
+import { FailedPreconditionError } from "../errors.js";
+
+export type SearchModeName = "semantic" | "lexical" | "hybrid";
+
+export type SearchInput = {
+  scope: SearchScope;
+  query: string;
+  mode: SearchModeName;
+  topK: number;
+  minScore: number;
+  waitForEmbeddings: boolean;
+};
+
+export type SearchOutcome = {
+  /** The mode actually used. */
+  effectiveMode: SearchModeName;
+  /** Why it differs from the requested mode; "" when it does not. */
+  fallbackReason: string;
+  /** Messages in scope without an embedding when the search ran. */
+  pendingEmbeddings: number;
+  /** Best first. */
+  hits: readonly SearchHitRow[];
+  /** Time spent embedding the query, in milliseconds (0 for lexical). */
+  queryEmbeddingMs: number;
+};
+
+export type SearchDeps = {
+  db: Database;
+  embeddings: Embeddings;
+};
+
+/** Polling interval while waiting for pending embeddings: starts small, grows to this. */
+const MAX_WAIT_POLL_MS = 100;
+
+/**
+ * Searches a user's messages. Semantic search needs the model and pgvector
+ * (FAILED_PRECONDITION, naming what is missing, otherwise); hybrid search
+ * falls back to lexical without them and says why. With waitForEmbeddings,
+ * messages in scope that are still queued are embedded first (this replica's
+ * worker is woken), within the call's deadline.
+ */
+export async function searchMessages(deps: SearchDeps, input: SearchInput, signal?: AbortSignal): Promise<SearchOutcome> {
+  const { db, embeddings } = deps;
+  const unavailable = embeddings.unavailableReason;
+  if (input.mode === "semantic" && unavailable !== null) {
+    throw new FailedPreconditionError(`semantic search is unavailable: ${unavailable}`, "EMBEDDINGS_UNAVAILABLE");
+  }
+  const effectiveMode: SearchModeName = input.mode === "hybrid" && unavailable !== null ? "lexical" : input.mode;
+  const fallbackReason = effectiveMode === input.mode ? "" : `hybrid search fell back to lexical: ${unavailable}`;
+  const usesVectors = effectiveMode !== "lexical";
+
+  let pendingEmbeddings = 0;
+  if (embeddings.storage) {
+    pendingEmbeddings = await db.withConnection(signal, (connection) => countPendingInScope(connection, input.scope));
+    if (input.waitForEmbeddings && usesVectors) {
+      for (let pollMs = 5; pendingEmbeddings > 0; pollMs = Math.min(MAX_WAIT_POLL_MS, pollMs * 2)) {
+        embeddings.nudge();
+        await sleep(pollMs, signal);
+        pendingEmbeddings = await db.withConnection(signal, (connection) => countPendingInScope(connection, input.scope));
+      }
+    }
+  }
+
+  let vector = "";
+  let queryEmbeddingMs = 0;
+  if (usesVectors) {
+    const started = performance.now();
+    const [embedding] = await embeddings.embedder!.embed([input.query]);
+    queryEmbeddingMs = performance.now() - started;
+    vector = pgvector.toSql(Array.from(embedding!))!;
+    signal?.throwIfAborted();
+  }
+  const model = embeddings.embedder?.modelName ?? "";
+  const { scope, topK: limit, minScore } = input;
+
+  let hits: readonly SearchHitRow[];
+  if (effectiveMode === "lexical") {
+    hits = await db.withConnection(signal, (connection) =>
+      selectLexicalHits(connection, scope, { text: input.query, limit, minScore }),
+    );
+  } else {
+    const candidates = Math.min(200, Math.max(50, limit * 2));
+    hits = await db.withTransaction(signal, async (tx) => {
+      await configureVectorScan(tx, Math.max(40, effectiveMode === "hybrid" ? candidates : limit));
+      return effectiveMode === "semantic"
+        ? selectSemanticHits(tx, scope, { vector, model, limit, minScore })
+        : selectHybridHits(tx, scope, { vector, model, text: input.query, candidates, limit, minScore });
+    });
+  }
+  return { effectiveMode, fallbackReason, pendingEmbeddings, hits, queryEmbeddingMs };
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

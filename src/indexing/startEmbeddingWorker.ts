@@ -1,0 +1,162 @@
+import { randomUUID } from "node:crypto";
+import type { Database } from "../db/Database.js";
+import { claimEmbeddingBatch, type ClaimedMessage } from "../db/queries/claimEmbeddingBatch.js";
+import { failEmbeddingClaim } from "../db/queries/failEmbeddingClaim.js";
+import { storeEmbeddings } from "../db/queries/storeEmbeddings.js";
+import type { Embedder } from "../embedding/Embedder.js";
+
+export type EmbeddingWorkerOptions = {
+  db: Database;
+  embedder: Embedder;
+  /** Most messages claimed (and embedded) at once. */
+  batchSize: number;
+  /**
+   * How long a claim lasts. A worker that dies mid-batch holds its rows this
+   * long; then any worker claims them again.
+   */
+  leaseMs: number;
+  /** How often an idle worker looks for work that another replica queued. */
+  pollMs: number;
+  /** Backoff after a failed attempt: baseMs * 2^(attempts-1), at most maxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Called after every batch, and on errors. */
+  onBatch?: (outcome: BatchOutcome) => void;
+  onError?: (error: unknown, context: string) => void;
+  /** Run the background loop. Default true; tests pass false and call runOnce. */
+  autoStart?: boolean;
+};
+
+/** What one pass did. */
+export type BatchOutcome = {
+  claimed: number;
+  stored: number;
+  failed: number;
+  seconds: number;
+};
+
+export type EmbeddingWorker = {
+  /** Looks for work now instead of at the next poll (after a local append). */
+  nudge(): void;
+  /** Runs one claim-embed-store pass now (tests); resolves with what it did. */
+  runOnce(): Promise<BatchOutcome>;
+  /** Stops after the batch in progress, which is finished and stored. */
+  stop(): Promise<void>;
+};
+
+/**
+ * Embeds queued messages in the background. Each pass claims a batch from
+ * message_embedding_queue (FOR UPDATE SKIP LOCKED, with a lease, so that
+ * replicas share the work), embeds the texts, and stores the vectors while
+ * removing the queue rows in one statement. A batch that fails is retried
+ * message by message, so one bad message does not hold back the others; the
+ * messages that still fail go back to the queue with an exponential backoff.
+ * Appends never wait for any of this.
+ */
+export function startEmbeddingWorker(options: EmbeddingWorkerOptions): EmbeddingWorker {
+  const { db, embedder } = options;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  let nudged = false;
+
+  const fail = async (token: string, messages: readonly ClaimedMessage[], error: unknown) => {
+    await failEmbeddingClaim(
+      db.pool,
+      token,
+      messages.map((m) => ({ userId: m.user_id, sessionId: m.session_id, messageIndex: m.message_index })),
+      { error: error instanceof Error ? error.message : String(error), baseMs: options.retryBaseMs, maxMs: options.retryMaxMs },
+    );
+  };
+
+  const store = (token: string, messages: readonly ClaimedMessage[], vectors: readonly Float32Array[]) =>
+    storeEmbeddings(
+      db.pool,
+      token,
+      embedder.modelName,
+      messages.map((m, i) => ({
+        userId: m.user_id,
+        sessionId: m.session_id,
+        messageIndex: m.message_index,
+        embedding: vectors[i]!,
+      })),
+    );
+
+  const runOnce = async (): Promise<BatchOutcome> => {
+    const started = performance.now();
+    const token = randomUUID();
+    const claimed = await claimEmbeddingBatch(db.pool, { token, limit: options.batchSize, leaseMs: options.leaseMs });
+    const outcome: BatchOutcome = { claimed: claimed.length, stored: 0, failed: 0, seconds: 0 };
+    if (claimed.length > 0) {
+      try {
+        outcome.stored = await store(token, claimed, await embedder.embed(claimed.map((m) => m.content)));
+      } catch (batchError) {
+        if (claimed.length === 1) {
+          await fail(token, claimed, batchError);
+          outcome.failed = 1;
+          options.onError?.(batchError, "embedding a message failed; it will be retried");
+        } else {
+          // Find the culprits: one message at a time.
+          for (const message of claimed) {
+            try {
+              outcome.stored += await store(token, [message], await embedder.embed([message.content]));
+            } catch (error) {
+              await fail(token, [message], error);
+              outcome.failed += 1;
+              options.onError?.(error, "embedding a message failed; it will be retried");
+            }
+          }
+        }
+      }
+    }
+    outcome.seconds = (performance.now() - started) / 1000;
+    options.onBatch?.(outcome);
+    return outcome;
+  };
+
+  const idle = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (nudged || stopped) {
+        nudged = false;
+        resolve();
+        return;
+      }
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        nudged = false;
+        resolve();
+      }
+      wake = done;
+    });
+
+  const loop = options.autoStart === false ? Promise.resolve() : (async () => {
+    let errorStreak = 0;
+    while (!stopped) {
+      try {
+        const outcome = await runOnce();
+        errorStreak = 0;
+        // A full batch suggests more work: go on at once.
+        if (outcome.claimed < options.batchSize) await idle(options.pollMs);
+      } catch (error) {
+        // The database is unreachable or the pool is closing: back off.
+        errorStreak += 1;
+        if (!stopped) options.onError?.(error, "embedding worker pass failed");
+        await idle(Math.min(options.retryMaxMs, options.retryBaseMs * 2 ** Math.min(errorStreak - 1, 20)));
+      }
+    }
+  })();
+
+  return {
+    nudge() {
+      nudged = true;
+      wake?.();
+    },
+    runOnce,
+    async stop() {
+      stopped = true;
+      wake?.();
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { createServer, type Server } from "node:http";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { PendingEmbeddings } from "../db/queries/countPendingEmbeddings.js";
+
+/** The service's Prometheus metrics. */
+export type Metrics = {
+  readonly registry: Registry;
+  readonly embeddingsStored: Counter;
+  readonly embeddingFailures: Counter;
+  readonly embeddingBatchSeconds: Histogram;
+  /**
+   * Sets where ltst_embeddings_pending is read from when Prometheus scrapes
+   * (a count over the queue table).
+   */
+  setPendingSource(source: () => Promise<PendingEmbeddings>): void;
+};
+
+/** Creates the metrics on a registry of their own, with Node's process metrics. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "ltst_" });
+  let pendingSource: (() => Promise<PendingEmbeddings>) | null = null;
+  new Gauge({
+    name: "ltst_embeddings_pending",
+    help:
+      "Messages waiting for their embedding, all replicas (message_embedding_queue): " +
+      'state="new" never attempted or in progress, state="retrying" failed at least once.',
+    labelNames: ["state"],
+    registers: [registry],
+    async collect() {
+      if (!pendingSource) return;
+      const { pending, failing } = await pendingSource();
+      this.set({ state: "new" }, pending - failing);
+      this.set({ state: "retrying" }, failing);
+    },
+  });
+  return {
+    registry,
+    embeddingsStored: new Counter({
+      name: "ltst_embeddings_stored_total",
+      help: "Embeddings written by this replica's worker.",
+      registers: [registry],
+    }),
+    embeddingFailures: new Counter({
+      name: "ltst_embedding_failures_total",
+      help: "Messages whose embedding attempt failed on this replica (retried later).",
+      registers: [registry],
+    }),
+    embeddingBatchSeconds: new Histogram({
+      name: "ltst_embedding_batch_seconds",
+      help: "Duration of one worker pass that claimed messages: claim, embed and store.",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    setPendingSource(source) {
+      pendingSource = source;
+    },
+  };
+}
+
+/** Serves `GET /metrics` on host:port (port 0 picks one); resolves with the server and bound port. */
+export async function serveMetrics(metrics: Metrics, address: string): Promise<{ server: Server; port: number }> {
+  const host = address.slice(0, address.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+  const port = Number(address.slice(address.lastIndexOf(":") + 1));
+  const server = createServer((request, response) => {
+    if (request.method !== "GET" || request.url?.split("?")[0] !== "/metrics") {
+      response.writeHead(404, { "content-type": "text/plain" }).end("not found: metrics are at GET /metrics\n");
+      return;
+    }
+    metrics.registry.metrics().then(
+      (body) => response.writeHead(200, { "content-type": metrics.registry.contentType }).end(body),
+      (error: unknown) =>
+        response.writeHead(500, { "content-type": "text/plain" }).end(`metrics failed: ${String(error)}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = server.address();
+  return { server, port: typeof bound === "object" && bound ? bound.port : port };
+}
