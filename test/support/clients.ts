@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { MessageServiceClient } from "../../gen/ts/ltst/memory/v1/message.js";
+import { SearchServiceClient, type SearchRequest, type SearchResponse } from "../../gen/ts/ltst/memory/v1/search.js";
 import { SessionServiceClient } from "../../gen/ts/ltst/memory/v1/session.js";
 import { HealthClient, watchHealth } from "./healthClient.js";
 import { decodeRichStatus } from "../../src/grpc/richStatus.js";
@@ -42,11 +43,27 @@ export async function callError(promise: Promise<unknown>): Promise<grpc.Service
   throw new Error("expected the call to fail, but it succeeded");
 }
 
+/** Calls a server-streaming method and collects every response (rejects with the call's error). */
+export function collectStream<Req, Res>(
+  open: (request: Req, options: Partial<grpc.CallOptions>) => grpc.ClientReadableStream<Res>,
+  request: Req,
+  options: Partial<grpc.CallOptions> = {},
+): Promise<Res[]> {
+  return new Promise((resolve, reject) => {
+    const responses: Res[] = [];
+    const stream = open(request, options);
+    stream.on("data", (response: Res) => responses.push(response));
+    stream.on("error", reject);
+    stream.on("end", () => resolve(responses));
+  });
+}
+
 /** Promisified clients for the tests. */
 export function createClients(address: string) {
   const credentials = grpc.credentials.createInsecure();
   const sessions = new SessionServiceClient(address, credentials);
   const messages = new MessageServiceClient(address, credentials);
+  const search = new SearchServiceClient(address, credentials);
   const health = new HealthClient(address, credentials);
   const wrap = <Req, Res>(client: grpc.Client, method: UnaryMethod<Req, Res>) =>
     (request: Req, options?: Partial<grpc.CallOptions>) => callUnary(client, method, request, options);
@@ -63,6 +80,34 @@ export function createClients(address: string) {
       get: wrap(messages, messages.getMessage),
       list: wrap(messages, messages.listMessages),
     },
+    search: {
+      /** Runs a search and collects the stream: the SearchInfo, then the hits in order. */
+      run: async (request: Partial<SearchRequest>, options: Partial<grpc.CallOptions> = {}) => {
+        const full: SearchRequest = {
+          userId: "",
+          query: "",
+          mode: 0,
+          topK: 0,
+          minScore: 0,
+          sessionIds: [],
+          roles: [],
+          startTime: undefined,
+          endTime: undefined,
+          metadataFilter: undefined,
+          waitForEmbeddings: false,
+          ...request,
+        };
+        const responses: SearchResponse[] = await collectStream(
+          (req, opts) => search.search(req, new grpc.Metadata(), opts),
+          full,
+          options,
+        );
+        const [first, ...rest] = responses;
+        if (!first?.info) throw new Error("the first Search response must carry SearchInfo");
+        return { info: first.info, hits: rest.map((r) => r.hit!), responses };
+      },
+      client: search,
+    },
     health: {
       check: (service = "") => callUnary(health, health.check, { service }),
       /** Opens a Health.Watch stream; cancel it before stopping the server, or the stop waits for it. */
@@ -71,6 +116,7 @@ export function createClients(address: string) {
     close() {
       sessions.close();
       messages.close();
+      search.close();
       health.close();
     },
   };

@@ -32,6 +32,8 @@ export async function startTestService(backend: Backend, env: Record<string, str
       LTST_GRPC_ADDRESS: "127.0.0.1:0",
       LTST_DATA_DIR: dataDir,
       LTST_LOG_LEVEL: process.env.LTST_TEST_LOG_LEVEL ?? "silent",
+      // No model unless the test gives one (a developer's ./models must not change results).
+      LTST_MODEL_DIR: path.join(dataDir, "no-model"),
       ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
       ...env,
     });
