@@ -30,11 +30,17 @@ export enum SearchMode {
    * FAILED_PRECONDITION when the model or pgvector is unavailable.
    */
   SEARCH_MODE_SEMANTIC = 1,
-  /** SEARCH_MODE_LEXICAL - PostgreSQL full-text search (ts_rank_cd over an English tsvector). */
+  /**
+   * SEARCH_MODE_LEXICAL - PostgreSQL full-text search: messages containing any of the query's
+   * words (English stemming, stop words ignored), ranked by ts_rank_cd. The
+   * first 131072 characters of a message are indexed.
+   */
   SEARCH_MODE_LEXICAL = 2,
   /**
-   * SEARCH_MODE_HYBRID - Reciprocal rank fusion of semantic and lexical results. Falls back to
-   * lexical (and says so in SearchInfo) when embeddings are unavailable.
+   * SEARCH_MODE_HYBRID - Reciprocal rank fusion of the best semantic and lexical results (each
+   * hit scores the sum of 1 / (60 + rank) over the lists it is in). Falls
+   * back to lexical (and says so in SearchInfo) when embeddings are
+   * unavailable.
    */
   SEARCH_MODE_HYBRID = 3,
   UNRECOGNIZED = -1,
@@ -91,8 +97,8 @@ export interface SearchRequest {
    */
   topK: number;
   /**
-   * Hits scoring below this are left out. Between 0 and 1 for semantic
-   * (cosine similarity); for lexical and hybrid, compared with their score.
+   * Hits scoring below this are left out (see SearchHit.score for each
+   * mode's scale). Between 0 and 1; 0 keeps every hit.
    */
   minScore: number;
   /**
@@ -121,7 +127,7 @@ export interface SearchRequest {
    * When true, wait (within the call's deadline) until messages in scope that
    * are still waiting for their embedding have one, so that a search right
    * after an append finds it (read-your-writes). DEADLINE_EXCEEDED if the
-   * deadline passes first.
+   * deadline passes first. Ignored when the search runs lexically.
    */
   waitForEmbeddings: boolean;
 }
@@ -149,8 +155,9 @@ export interface SearchHit {
     | Message
     | undefined;
   /**
-   * Score of the hit: cosine similarity (semantic), ts_rank_cd (lexical) or
-   * the reciprocal-rank-fusion sum (hybrid). Higher is better.
+   * Score of the hit, higher is better: cosine similarity (semantic, -1 to
+   * 1), ts_rank_cd normalised as rank / (rank + 1) (lexical, 0 to 1), or the
+   * reciprocal-rank-fusion sum (hybrid, at most 2/61).
    */
   score: number;
   /** Rank in the semantic result list, from 1; 0 if not in it. */
