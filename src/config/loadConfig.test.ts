@@ -31,4 +31,29 @@ describe("loadConfig", () => {
       expect(variables).toEqual(["LTST_DB_POOL_SIZE", "LTST_SUMMARY_EVERY"]);
     }
   });
+
+  it("validates the embedding and metrics settings", () => {
+    const defaults = loadConfig({});
+    expect(defaults).toMatchObject({
+      LTST_EMBEDDING_WORKER: true,
+      LTST_EMBEDDING_BATCH_SIZE: 32,
+      LTST_EMBEDDING_LEASE_MS: 60_000,
+      LTST_EMBEDDING_POLL_MS: 1_000,
+      LTST_EMBEDDING_RETRY_BASE_MS: 1_000,
+      LTST_EMBEDDING_RETRY_MAX_MS: 300_000,
+    });
+    expect(defaults.LTST_EMBEDDING_THREADS).toBeUndefined();
+    expect(defaults.LTST_METRICS_ADDRESS).toBeUndefined();
+    expect(loadConfig({ LTST_EMBEDDING_WORKER: "false" }).LTST_EMBEDDING_WORKER).toBe(false);
+    expect(() => loadConfig({ LTST_EMBEDDING_WORKER: "yes" })).toThrow(/LTST_EMBEDDING_WORKER/);
+    expect(() => loadConfig({ LTST_EMBEDDING_BATCH_SIZE: "0" })).toThrow(/LTST_EMBEDDING_BATCH_SIZE/);
+    expect(() => loadConfig({ LTST_EMBEDDING_BATCH_SIZE: "257" })).toThrow(/LTST_EMBEDDING_BATCH_SIZE/);
+    expect(() => loadConfig({ LTST_EMBEDDING_LEASE_MS: "999" })).toThrow(/LTST_EMBEDDING_LEASE_MS/);
+    expect(() => loadConfig({ LTST_EMBEDDING_THREADS: "0" })).toThrow(/LTST_EMBEDDING_THREADS/);
+    expect(() => loadConfig({ LTST_EMBEDDING_RETRY_BASE_MS: "5000", LTST_EMBEDDING_RETRY_MAX_MS: "4000" })).toThrow(
+      /LTST_EMBEDDING_RETRY_MAX_MS: must be at least LTST_EMBEDDING_RETRY_BASE_MS/,
+    );
+    expect(() => loadConfig({ LTST_METRICS_ADDRESS: "9464" })).toThrow(/LTST_METRICS_ADDRESS/);
+    expect(loadConfig({ LTST_METRICS_ADDRESS: "0.0.0.0:9464" }).LTST_METRICS_ADDRESS).toBe("0.0.0.0:9464");
+  });
 });

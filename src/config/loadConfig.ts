@@ -39,6 +39,9 @@ const configSchema = z.object({
   LTST_EMBEDDING_RETRY_MAX_MS: positiveInt(10, 86_400_000).default(300_000),
   // Prometheus metrics on http://HOST:PORT/metrics; unset: no metrics endpoint.
   LTST_METRICS_ADDRESS: hostPort.optional(),
+}).refine((config) => config.LTST_EMBEDDING_RETRY_MAX_MS >= config.LTST_EMBEDDING_RETRY_BASE_MS, {
+  path: ["LTST_EMBEDDING_RETRY_MAX_MS"],
+  message: "must be at least LTST_EMBEDDING_RETRY_BASE_MS",
 });
 
 /** A configuration variable is missing or invalid. The message names it. */
