@@ -61,15 +61,22 @@ export async function searchMessages(deps: SearchDeps, input: SearchInput, signa
   const fallbackReason = effectiveMode === input.mode ? "" : `hybrid search fell back to lexical: ${unavailable}`;
   const usesVectors = effectiveMode !== "lexical";
 
-  let pendingEmbeddings = 0;
+  const countPending = () => db.withConnection(signal, (connection) => countPendingInScope(connection, input.scope));
+  let pending: Promise<number> = Promise.resolve(0);
   if (embeddings.storage) {
-    pendingEmbeddings = await db.withConnection(signal, (connection) => countPendingInScope(connection, input.scope));
     if (input.waitForEmbeddings && usesVectors) {
-      for (let pollMs = 5; pendingEmbeddings > 0; pollMs = Math.min(MAX_WAIT_POLL_MS, pollMs * 2)) {
+      // Read-your-writes: the search starts once nothing in scope is queued.
+      let remaining = await countPending();
+      for (let pollMs = 5; remaining > 0; pollMs = Math.min(MAX_WAIT_POLL_MS, pollMs * 2)) {
         embeddings.nudge();
         await sleep(pollMs, signal);
-        pendingEmbeddings = await db.withConnection(signal, (connection) => countPendingInScope(connection, input.scope));
+        remaining = await countPending();
       }
+      pending = Promise.resolve(remaining);
+    } else {
+      // Only reported: counted while the query is embedded and run.
+      pending = countPending();
+      pending.catch(() => {});
     }
   }
 
@@ -99,7 +106,7 @@ export async function searchMessages(deps: SearchDeps, input: SearchInput, signa
         : selectHybridHits(tx, scope, { vector, model, text: input.query, candidates, limit, minScore });
     });
   }
-  return { effectiveMode, fallbackReason, pendingEmbeddings, hits, queryEmbeddingMs };
+  return { effectiveMode, fallbackReason, pendingEmbeddings: await pending, hits, queryEmbeddingMs };
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
