@@ -59,14 +59,14 @@ export function startEmbeddingWorker(options: EmbeddingWorkerOptions): Embedding
   let wake: (() => void) | null = null;
   let nudged = false;
 
-  const fail = async (token: string, messages: readonly ClaimedMessage[], error: unknown) => {
-    await failEmbeddingClaim(
+  /** Returns how many of the messages were still ours to give back. */
+  const fail = (token: string, messages: readonly ClaimedMessage[], error: unknown) =>
+    failEmbeddingClaim(
       db.pool,
       token,
       messages.map((m) => ({ userId: m.user_id, sessionId: m.session_id, messageIndex: m.message_index })),
       { error: error instanceof Error ? error.message : String(error), baseMs: options.retryBaseMs, maxMs: options.retryMaxMs },
     );
-  };
 
   const store = (token: string, messages: readonly ClaimedMessage[], vectors: readonly Float32Array[]) =>
     storeEmbeddings(
@@ -91,18 +91,17 @@ export function startEmbeddingWorker(options: EmbeddingWorkerOptions): Embedding
         outcome.stored = await store(token, claimed, await embedder.embed(claimed.map((m) => m.content)));
       } catch (batchError) {
         if (claimed.length === 1) {
-          await fail(token, claimed, batchError);
-          outcome.failed = 1;
-          options.onError?.(batchError, "embedding a message failed; it will be retried");
+          outcome.failed = await fail(token, claimed, batchError);
+          if (outcome.failed > 0) options.onError?.(batchError, "embedding a message failed; it will be retried");
         } else {
           // Find the culprits: one message at a time.
           for (const message of claimed) {
             try {
               outcome.stored += await store(token, [message], await embedder.embed([message.content]));
             } catch (error) {
-              await fail(token, [message], error);
-              outcome.failed += 1;
-              options.onError?.(error, "embedding a message failed; it will be retried");
+              const failed = await fail(token, [message], error);
+              outcome.failed += failed;
+              if (failed > 0) options.onError?.(error, "embedding a message failed; it will be retried");
             }
           }
         }

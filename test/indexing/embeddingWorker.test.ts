@@ -18,6 +18,7 @@ import { countPendingEmbeddings } from "../../src/db/queries/countPendingEmbeddi
 import { enableVectorStorage } from "../../src/db/queries/enableVectorStorage.js";
 import { failEmbeddingClaim } from "../../src/db/queries/failEmbeddingClaim.js";
 import { storeEmbeddings } from "../../src/db/queries/storeEmbeddings.js";
+import { searchMessages } from "../../src/domain/search/searchMessages.js";
 import { deleteSession } from "../../src/domain/sessions/deleteSession.js";
 import { startEmbeddings, NO_PGVECTOR_REASON } from "../../src/indexing/startEmbeddings.js";
 import { startEmbeddingWorker, type BatchOutcome } from "../../src/indexing/startEmbeddingWorker.js";
@@ -222,6 +223,37 @@ for (const backend of backends) {
       expect(embedder.calls.slice(calls)).toEqual([["POISON pill"]]);
       expect((await queueRows(db))[0]).toMatchObject({ content: "POISON pill", attempts: 2, last_error: "cannot embed poison" });
       expect(await embeddingRows(db)).toHaveLength(4);
+    });
+
+    it("a search waiting for embeddings does not wait for a message whose embedding keeps failing", async (t) => {
+      requireVectors(env(), t, "read-your-writes next to a poison message");
+      const { db } = env();
+      await seed(db, "u-poison-wait", "s-poison-wait", ["fine message", "POISON message"]);
+      const embedder = fakeEmbedder({
+        failWith: (texts) => (texts.some((text) => text.includes("POISON")) ? "cannot embed poison" : null),
+      });
+      const worker = startEmbeddingWorker(workerOptions(db, embedder, { retryBaseMs: 60_000, retryMaxMs: 60_000 }));
+      expect(await worker.runOnce()).toMatchObject({ claimed: 2, stored: 1, failed: 1 });
+      const started = performance.now();
+      const outcome = await searchMessages(
+        {
+          db,
+          embeddings: { storage: true, embedder, unavailableReason: null, pending: () => countPendingEmbeddings(db.pool), nudge: () => {} },
+        },
+        {
+          scope: { userId: "u-poison-wait", sessionIds: [], roles: [], startTime: null, endTime: null, metadataFilter: null },
+          query: "fine message",
+          mode: "semantic",
+          topK: 10,
+          minScore: 0,
+          waitForEmbeddings: true,
+        },
+        AbortSignal.timeout(5_000),
+      );
+      expect(performance.now() - started).toBeLessThan(4_000);
+      // The failing message is still reported as pending; the embedded one is found.
+      expect(outcome.pendingEmbeddings).toBe(1);
+      expect(outcome.hits.map((hit) => hit.content)).toEqual(["fine message"]);
     });
 
     it("a database rejection of a vector (wrong dimensions) is a failed attempt, not a crash", async (t) => {

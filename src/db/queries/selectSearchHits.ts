@@ -137,17 +137,22 @@ export async function selectHybridHits(
   `);
 }
 
-const pendingCount = z.object({ pending: z.number() });
+const pendingCount = z.object({ pending: z.number(), failing: z.number() });
 
-/** Messages in scope still waiting for their embedding. */
-export async function countPendingInScope(db: CommonQueryMethods, scope: SearchScope): Promise<number> {
-  const row = await db.one(sql.type(pendingCount)`
-    SELECT count(*)::int8 AS pending
+/**
+ * Messages in scope still waiting for their embedding, and how many of those
+ * have failed at least once (they are retried with backoff).
+ */
+export async function countPendingInScope(
+  db: CommonQueryMethods,
+  scope: SearchScope,
+): Promise<{ pending: number; failing: number }> {
+  return db.one(sql.type(pendingCount)`
+    SELECT count(*)::int8 AS pending, count(*) FILTER (WHERE q.last_error IS NOT NULL)::int8 AS failing
     FROM message_embedding_queue q
     JOIN messages m ON m.user_id = q.user_id AND m.session_id = q.session_id AND m.message_index = q.message_index
     WHERE q.user_id = ${scope.userId} AND ${scopeConditions(scope)}
   `);
-  return row.pending;
 }
 
 const configured = z.object({ iterative_scan: z.string(), ef_search: z.string() });

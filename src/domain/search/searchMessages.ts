@@ -65,17 +65,20 @@ export async function searchMessages(deps: SearchDeps, input: SearchInput, signa
   let pending: Promise<number> = Promise.resolve(0);
   if (embeddings.storage) {
     if (input.waitForEmbeddings && usesVectors) {
-      // Read-your-writes: the search starts once nothing in scope is queued.
-      let remaining = await countPending();
-      for (let pollMs = 5; remaining > 0; pollMs = Math.min(MAX_WAIT_POLL_MS, pollMs * 2)) {
+      // Read-your-writes: the search starts once nothing in scope is queued,
+      // except messages whose embedding has failed: they are retried with
+      // backoff, and waiting for one that keeps failing would stall every
+      // such search until its deadline.
+      let counts = await countPending();
+      for (let pollMs = 5; counts.pending > counts.failing; pollMs = Math.min(MAX_WAIT_POLL_MS, pollMs * 2)) {
         embeddings.nudge();
         await sleep(pollMs, signal);
-        remaining = await countPending();
+        counts = await countPending();
       }
-      pending = Promise.resolve(remaining);
+      pending = Promise.resolve(counts.pending);
     } else {
       // Only reported: counted while the query is embedded and run.
-      pending = countPending();
+      pending = countPending().then((counts) => counts.pending);
       pending.catch(() => {});
     }
   }

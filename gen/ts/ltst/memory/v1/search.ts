@@ -127,7 +127,9 @@ export interface SearchRequest {
    * When true, wait (within the call's deadline) until messages in scope that
    * are still waiting for their embedding have one, so that a search right
    * after an append finds it (read-your-writes). DEADLINE_EXCEEDED if the
-   * deadline passes first. Ignored when the search runs lexically.
+   * deadline passes first. Messages whose embedding has already failed are
+   * not waited for (they are retried with backoff, and still counted in
+   * SearchInfo.pending_embeddings). Ignored when the search runs lexically.
    */
   waitForEmbeddings: boolean;
 }
