@@ -51,7 +51,12 @@ export async function openDatabase(options: {
     if (options.migrate !== false) {
       await runMigrations({ databaseUrl: url, ...(options.log ? { log: options.log } : {}) });
     }
-    pool = await createDatabasePool(url, { maxPoolSize: options.poolSize });
+    // PGlite runs one statement at a time anyway, and pglite-socket (0.2.17)
+    // interleaves the extended-protocol messages of concurrent connections
+    // when a transaction is open: unnamed prepared statements of one client
+    // get replaced by another's ("unnamed prepared statement does not
+    // exist", wrong rows). One connection serialises every call cleanly.
+    pool = await createDatabasePool(url, { maxPoolSize: embedded ? 1 : options.poolSize });
     // Cancellations go through a pool of their own: when every connection of
     // the main pool is busy (the very case where cancelling matters), a cancel
     // queued behind them would wait until a statement timed out.

@@ -15,9 +15,10 @@ export type EmbeddedDatabase = {
 /**
  * Starts PGlite persisted in `dataDir` (created if needed) with the pgvector
  * extension, and serves it on 127.0.0.1 so that the same driver and SQL run
- * as against an external PostgreSQL. PGlite runs one query at a time:
- * connections are served in turn (transaction-aware), so the pool can be
- * larger than one.
+ * as against an external PostgreSQL. PGlite runs one query at a time, and
+ * concurrent connections with open transactions get their protocol messages
+ * interleaved, so the service's pool uses one connection (openDatabase);
+ * `maxConnections` leaves room for migrations and tools.
  */
 export async function startEmbeddedDatabase(options: {
   dataDir: string;

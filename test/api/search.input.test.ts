@@ -152,11 +152,9 @@ describeEachBackend("SearchService without a model", (service, backend) => {
     expect(new TextEncoder().encode("walk ".repeat(819) + "a").length).toBe(4096);
   });
 
-  // KNOWN BUG: a start_time or end_time before 4714 BC passes validation and
-  // PostgreSQL then fails with "timestamp out of range": INTERNAL instead of
-  // INVALID_ARGUMENT. it.fails until the validator bounds timestamps
-  // (google.protobuf.Timestamp allows years 1 to 9999); then make it `it`.
-  it.fails("timestamps outside PostgreSQL's range are INVALID_ARGUMENT, not INTERNAL", async () => {
+  // google.protobuf.Timestamp allows years 1 to 9999; PostgreSQL would fail
+  // on the year -5000 with "timestamp out of range" (INTERNAL).
+  it("timestamps outside years 1 to 9999 are INVALID_ARGUMENT, not INTERNAL", async () => {
     const ancient = new Date(Date.UTC(-5000, 0, 1));
     for (const [field, request] of [["start_time", { startTime: ancient }], ["end_time", { endTime: ancient }]] as const) {
       const error = await callError(search({ mode: LEXICAL, ...request }));
