@@ -17,7 +17,16 @@ export const limits = {
   searchMaxTopK: 100,
   searchMaxSessionIds: 100,
   searchFilterMaxBytes: 4 * 1024,
+  /** Context entries: type (pattern contextTypePattern), key, value; metadata uses metadataMaxBytes. */
+  contextTypeMaxLength: 64,
+  contextKeyMaxLength: 256,
+  contextValueMaxBytes: 16 * 1024,
+  /** Longest context entry TTL: 10 years of 365.25 days. */
+  contextMaxTtlSeconds: 10 * 36525 * 864,
 } as const;
+
+/** Context entry types: lowercase letters, digits and `_ . -`. */
+export const contextTypePattern = /^[a-z0-9_.-]+$/;
 
 /** Ids: letters, digits and `. _ : @ + -`, starting with a letter or digit. */
 export const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:@+-]*$/;
