@@ -7,6 +7,7 @@ export const limits = {
   metadataMaxDepth: 16,
   batchMaxMessages: 100,
   batchMaxContentBytes: 1024 * 1024,
+  summaryContentMaxBytes: 64 * 1024,
   idempotencyKeyMaxLength: 128,
   pageTokenMaxLength: 1024,
   defaultPageSize: 50,
