@@ -24,6 +24,9 @@ export const limits = {
   contextValueMaxBytes: 16 * 1024,
   /** Longest context entry TTL: 10 years of 365.25 days. */
   contextMaxTtlSeconds: 10 * 36525 * 864,
+  /** Preferences: key in characters (code points), value in UTF-8 bytes; metadata uses metadataMaxBytes. */
+  preferenceKeyMaxLength: 256,
+  preferenceValueMaxBytes: 16 * 1024,
 } as const;
 
 /** Context entry types: lowercase letters, digits and `_ . -`. */
