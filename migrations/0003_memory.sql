@@ -25,9 +25,11 @@ CREATE INDEX context_entries_expires_idx ON context_entries (expires_at) WHERE e
 -- Per-user preferences. `value` is the UTF-8 text when key_id is NULL, and
 -- otherwise AES-256-GCM output (nonce, ciphertext, tag) under the key named
 -- key_id, so that keys can rotate: old rows stay readable with their key.
+-- Keys sort bytewise (COLLATE "C"), so ListPreferences pages in the same order
+-- on every database, straight from the primary key.
 CREATE TABLE user_preferences (
   user_id    text        NOT NULL,
-  key        text        NOT NULL,
+  key        text        COLLATE "C" NOT NULL,
   value      bytea       NOT NULL,
   key_id     text,
   metadata   jsonb       NOT NULL DEFAULT '{}'::jsonb,
