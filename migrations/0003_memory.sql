@@ -3,12 +3,14 @@
 -- sessions, and session summaries. Keyed by user_id first, like every table.
 
 -- Keyed facts of a session. An entry whose expires_at has passed is never
--- returned, and the sweeper deletes it.
+-- returned, and the sweeper deletes it. Type and key sort bytewise
+-- (COLLATE "C"), so ListContextEntries pages by type then key in the same
+-- order on every database, straight from the primary key.
 CREATE TABLE context_entries (
   user_id         text             NOT NULL,
   session_id      text             NOT NULL,
-  type            text             NOT NULL,
-  key             text             NOT NULL,
+  type            text             COLLATE "C" NOT NULL,
+  key             text             COLLATE "C" NOT NULL,
   value           text             NOT NULL,
   relevance_score double precision NOT NULL DEFAULT 0
                     CHECK (relevance_score >= 0 AND relevance_score <= 1),
