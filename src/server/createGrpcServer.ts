@@ -16,8 +16,10 @@ import { UserDataServiceService } from "../../gen/ts/ltst/memory/v1/user_data.js
 import type { Database } from "../db/Database.js";
 import { notYetImplemented, type HandlerContext } from "../grpc/handlers.js";
 import { createMessageService } from "../grpc/services/createMessageService.js";
+import { createRelationshipService } from "../grpc/services/createRelationshipService.js";
 import { createSearchService } from "../grpc/services/createSearchService.js";
 import { createSessionService } from "../grpc/services/createSessionService.js";
+import { createSummaryService } from "../grpc/services/createSummaryService.js";
 import type { Embeddings } from "../indexing/startEmbeddings.js";
 import { repositoryPath } from "../paths.js";
 
@@ -82,8 +84,8 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
   );
   server.addService(ContextServiceService, unimplementedService(ContextServiceService));
   server.addService(PreferenceServiceService, unimplementedService(PreferenceServiceService));
-  server.addService(RelationshipServiceService, unimplementedService(RelationshipServiceService));
-  server.addService(SummaryServiceService, unimplementedService(SummaryServiceService));
+  server.addService(RelationshipServiceService, createRelationshipService(deps.context, deps));
+  server.addService(SummaryServiceService, createSummaryService(deps.context, deps));
   server.addService(SearchServiceService, createSearchService(deps.context, deps));
   server.addService(RehydrateServiceService, unimplementedService(RehydrateServiceService));
   server.addService(UserDataServiceService, unimplementedService(UserDataServiceService));
