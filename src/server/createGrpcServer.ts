@@ -13,9 +13,11 @@ import { SearchServiceService } from "../../gen/ts/ltst/memory/v1/search.js";
 import { SessionServiceService } from "../../gen/ts/ltst/memory/v1/session.js";
 import { SummaryServiceService } from "../../gen/ts/ltst/memory/v1/summary.js";
 import { UserDataServiceService } from "../../gen/ts/ltst/memory/v1/user_data.js";
+import type { Keyring } from "../crypto/createKeyring.js";
 import type { Database } from "../db/Database.js";
 import { notYetImplemented, type HandlerContext } from "../grpc/handlers.js";
 import { createMessageService } from "../grpc/services/createMessageService.js";
+import { createPreferenceService } from "../grpc/services/createPreferenceService.js";
 import { createRelationshipService } from "../grpc/services/createRelationshipService.js";
 import { createSearchService } from "../grpc/services/createSearchService.js";
 import { createSessionService } from "../grpc/services/createSessionService.js";
@@ -30,6 +32,8 @@ export type GrpcServerDeps = {
   maxMessageBytes: number;
   summaryEvery: number;
   embeddings: Embeddings;
+  /** Seals and opens preference values (encrypted when a key is configured). */
+  keyring: Keyring;
 };
 
 export type GrpcServer = {
@@ -83,7 +87,7 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
     }),
   );
   server.addService(ContextServiceService, unimplementedService(ContextServiceService));
-  server.addService(PreferenceServiceService, unimplementedService(PreferenceServiceService));
+  server.addService(PreferenceServiceService, createPreferenceService(deps.context, deps));
   server.addService(RelationshipServiceService, createRelationshipService(deps.context, deps));
   server.addService(SummaryServiceService, createSummaryService(deps.context, deps));
   server.addService(SearchServiceService, createSearchService(deps.context, deps));

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { sql } from "slonik";
 import { z } from "zod";
 import type { Config } from "../config/loadConfig.js";
+import { createKeyring } from "../crypto/createKeyring.js";
 import type { Database } from "../db/Database.js";
 import { openDatabase } from "../db/openDatabase.js";
 import { startEmbeddings, type RunningEmbeddings } from "../indexing/startEmbeddings.js";
@@ -39,6 +40,13 @@ export type RunningService = {
  * periodic ping). A missing model or pgvector does not keep it from SERVING.
  */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  const keyring = createKeyring({ current: config.LTST_ENCRYPTION_KEY ?? null, old: config.LTST_ENCRYPTION_OLD_KEYS });
+  if (keyring.currentKeyId === null) {
+    logger.warn("LTST_ENCRYPTION_KEY is not set: preference values are stored unencrypted");
+  } else {
+    logger.info({ keyId: keyring.currentKeyId, readOnlyKeyIds: keyring.keyIds.slice(1) }, "preference values are encrypted (AES-256-GCM)");
+  }
+
   const db = await openDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.LTST_DATA_DIR,
@@ -81,6 +89,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       maxMessageBytes: config.LTST_MAX_MESSAGE_BYTES,
       summaryEvery: config.LTST_SUMMARY_EVERY,
       embeddings,
+      keyring,
     });
     port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS);
     if (config.LTST_METRICS_ADDRESS) {
