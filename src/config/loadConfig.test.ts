@@ -23,6 +23,11 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ LTST_MAX_CONTENT_BYTES: String(1024 * 1024 + 1) })).toThrow(/LTST_MAX_CONTENT_BYTES/);
     expect(() => loadConfig({ LTST_EMBEDDED_MAINTENANCE_INTERVAL_MS: "999" })).toThrow(/LTST_EMBEDDED_MAINTENANCE_INTERVAL_MS/);
     expect(loadConfig({}).LTST_EMBEDDED_MAINTENANCE_INTERVAL_MS).toBe(30_000);
+    expect(loadConfig({}).LTST_CONTEXT_SWEEP_INTERVAL_MS).toBe(60_000);
+    expect(loadConfig({ LTST_CONTEXT_SWEEP_INTERVAL_MS: "1000" }).LTST_CONTEXT_SWEEP_INTERVAL_MS).toBe(1_000);
+    expect(() => loadConfig({ LTST_CONTEXT_SWEEP_INTERVAL_MS: "999" })).toThrow(/LTST_CONTEXT_SWEEP_INTERVAL_MS/);
+    expect(() => loadConfig({ LTST_CONTEXT_SWEEP_INTERVAL_MS: "86400001" })).toThrow(/LTST_CONTEXT_SWEEP_INTERVAL_MS/);
+    expect(() => loadConfig({ LTST_CONTEXT_SWEEP_INTERVAL_MS: "1.5e3x" })).toThrow(/LTST_CONTEXT_SWEEP_INTERVAL_MS/);
     try {
       loadConfig({ LTST_DB_POOL_SIZE: "0", LTST_SUMMARY_EVERY: "x" });
       expect.unreachable();

@@ -48,6 +48,8 @@ const configSchema = z.object({
   LTST_SUMMARY_EVERY: positiveInt(1, 1_000_000).default(20),
   LTST_DEFAULT_DEADLINE_MS: positiveInt(1, 3_600_000).default(30_000),
   LTST_EMBEDDED_MAINTENANCE_INTERVAL_MS: positiveInt(1_000, 86_400_000).default(30_000),
+  // How often expired context entries are deleted (reads skip them whenever this runs).
+  LTST_CONTEXT_SWEEP_INTERVAL_MS: positiveInt(1_000, 86_400_000).default(60_000),
   LTST_MODEL_DIR: z.string().min(1).default("./models/all-MiniLM-L6-v2"),
   // ONNX Runtime threads inside an operator; unset: min(2, CPUs).
   LTST_EMBEDDING_THREADS: positiveInt(1, 256).optional(),

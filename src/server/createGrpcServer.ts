@@ -16,6 +16,7 @@ import { UserDataServiceService } from "../../gen/ts/ltst/memory/v1/user_data.js
 import type { Keyring } from "../crypto/createKeyring.js";
 import type { Database } from "../db/Database.js";
 import { notYetImplemented, type HandlerContext } from "../grpc/handlers.js";
+import { createContextService } from "../grpc/services/createContextService.js";
 import { createMessageService } from "../grpc/services/createMessageService.js";
 import { createPreferenceService } from "../grpc/services/createPreferenceService.js";
 import { createRelationshipService } from "../grpc/services/createRelationshipService.js";
@@ -86,7 +87,7 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
       onAppended: () => deps.embeddings.nudge(),
     }),
   );
-  server.addService(ContextServiceService, unimplementedService(ContextServiceService));
+  server.addService(ContextServiceService, createContextService(deps.context, deps));
   server.addService(PreferenceServiceService, createPreferenceService(deps.context, deps));
   server.addService(RelationshipServiceService, createRelationshipService(deps.context, deps));
   server.addService(SummaryServiceService, createSummaryService(deps.context, deps));

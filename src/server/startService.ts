@@ -6,6 +6,7 @@ import { createKeyring } from "../crypto/createKeyring.js";
 import type { Database } from "../db/Database.js";
 import { openDatabase } from "../db/openDatabase.js";
 import { startEmbeddings, type RunningEmbeddings } from "../indexing/startEmbeddings.js";
+import { startContextSweeper, type ContextSweeper } from "../maintenance/startContextSweeper.js";
 import { createMetrics, serveMetrics, type Metrics } from "../observability/createMetrics.js";
 import { bindServer, createGrpcServer, serviceNames, type GrpcServer } from "./createGrpcServer.js";
 
@@ -20,6 +21,8 @@ export type RunningService = {
   readonly grpc: GrpcServer;
   readonly embeddings: RunningEmbeddings;
   readonly metrics: Metrics;
+  /** Deletes expired context entries every LTST_CONTEXT_SWEEP_INTERVAL_MS. */
+  readonly contextSweeper: ContextSweeper;
   /** The bound metrics port, when LTST_METRICS_ADDRESS is set. */
   readonly metricsPort: number | null;
   /** Number of calls currently being handled. */
@@ -105,6 +108,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }
   const runningEmbeddings = embeddings;
   const grpc = grpcServer;
+  const contextSweeper = startContextSweeper({
+    db,
+    intervalMs: config.LTST_CONTEXT_SWEEP_INTERVAL_MS,
+    log: (message, fields) =>
+      fields.err === undefined
+        ? logger.debug({ component: "context-sweeper", ...fields }, message)
+        : logger.warn({ component: "context-sweeper", ...fields }, message),
+  });
   const setServing = (serving: boolean) => {
     const value = serving ? "SERVING" : "NOT_SERVING";
     grpc.health.setStatus("", value);
@@ -142,6 +153,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     grpc,
     embeddings: runningEmbeddings,
     metrics,
+    contextSweeper,
     metricsPort: metricsServer?.port ?? null,
     callsInFlight: () => inFlight.count,
     stop(graceMs = config.LTST_SHUTDOWN_GRACE_MS) {
@@ -162,6 +174,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
           });
         });
         await runningEmbeddings.stop();
+        await contextSweeper.stop();
         await new Promise<void>((resolve) => (metricsServer ? metricsServer.server.close(() => resolve()) : resolve()));
         await db.close();
         logger.info("stopped");

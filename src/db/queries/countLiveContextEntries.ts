@@ -1,5 +1,6 @@
 import { sql, type CommonQueryMethods } from "slonik";
 import { z } from "zod";
+import { isLive } from "./contextEntryRow.js";
 
 /**
  * How many context entries of the user's session are live at `now`: those
@@ -17,6 +18,6 @@ export async function countLiveContextEntries(
     SELECT count(*)::int8 AS count
     FROM context_entries c
     WHERE c.user_id = ${userId} AND c.session_id = ${sessionId}
-      AND (c.expires_at IS NULL OR c.expires_at > ${now.toISOString()}::timestamptz)
+      AND ${isLive(now)}
   `);
 }
