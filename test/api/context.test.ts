@@ -209,6 +209,19 @@ describeEachBackend("ContextService", (service) => {
     }
   });
 
+  it("concurrent upserts of one new key: exactly one reports created, and the last write wins whole", async () => {
+    await createSession("alice", "ctx-race");
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        context().upsert({ userId: "alice", sessionId: "ctx-race", type: "project", key: "contended", value: `v${i}`, metadata: { i } }),
+      ),
+    );
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    const { entry } = await context().get({ userId: "alice", sessionId: "ctx-race", type: "project", key: "contended" });
+    expect(entry!.metadata).toEqual({ i: Number(entry!.value.slice(1)) });
+    expect(new Set(results.map((r) => r.entry!.createTime!.getTime())).size).toBe(1);
+  });
+
   it("deleting the session removes its entries, and a session reusing the id starts empty", async () => {
     await createSession("alice", "ctx-cascade");
     await context().upsert({ userId: "alice", sessionId: "ctx-cascade", type: "project", key: "k1", value: "v" });
