@@ -11,6 +11,8 @@ Usage:
   ltst serve            run the gRPC server (embedded database unless DATABASE_URL is set)
   ltst migrate          apply pending database migrations and exit
   ltst model fetch      download the all-MiniLM-L6-v2 model into LTST_MODEL_DIR
+  ltst preferences reencrypt [--batch-size N]
+                        rewrite preferences under old keys (or unencrypted) with LTST_ENCRYPTION_KEY
 
 Configuration is read from the environment; see README.md.`;
 
@@ -44,6 +46,15 @@ async function main(argv: string[]): Promise<number> {
       await embedded?.stop();
     }
     return 0;
+  }
+
+  if (command === "preferences") {
+    const { preferencesReencryptUsage, runPreferencesReencryptCli } = await import("./preferencesReencryptCli.js");
+    if (rest[0] !== "reencrypt") {
+      console.error(preferencesReencryptUsage);
+      return 2;
+    }
+    return runPreferencesReencryptCli(rest.slice(1), config, logger);
   }
 
   if (command === "serve") {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { limits } from "../validation/limits.js";
+import { parseEncryptionKey, type EncryptionKey } from "../crypto/parseEncryptionKey.js";
 
 /** Validated service configuration, read once at start-up from the environment. */
 export type Config = z.infer<typeof configSchema>;
@@ -10,6 +11,26 @@ const hostPort = z
   .refine((value) => Number(value.slice(value.lastIndexOf(":") + 1)) <= 65535, "port must be 0 to 65535 (0 picks a free port)");
 
 const positiveInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** `<key-id>:<base64 of 32 bytes>`, as an EncryptionKey. The message never repeats the key. */
+const encryptionKey = z.string().transform((text, context): EncryptionKey => {
+  const parsed = parseEncryptionKey(text);
+  if ("key" in parsed) return parsed.key;
+  context.addIssue({ code: "custom", message: parsed.problem });
+  return z.NEVER;
+});
+
+/** A comma-separated list of keys (empty entries ignored). */
+const encryptionKeyList = z.string().transform((text, context): EncryptionKey[] => {
+  const keys: EncryptionKey[] = [];
+  const entries = text.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  entries.forEach((entry, index) => {
+    const parsed = parseEncryptionKey(entry);
+    if ("key" in parsed) keys.push(parsed.key);
+    else context.addIssue({ code: "custom", message: `entry ${index + 1}: ${parsed.problem}` });
+  });
+  return keys;
+});
 
 const configSchema = z.object({
   LTST_GRPC_ADDRESS: hostPort.default("127.0.0.1:50051"),
@@ -27,6 +48,8 @@ const configSchema = z.object({
   LTST_SUMMARY_EVERY: positiveInt(1, 1_000_000).default(20),
   LTST_DEFAULT_DEADLINE_MS: positiveInt(1, 3_600_000).default(30_000),
   LTST_EMBEDDED_MAINTENANCE_INTERVAL_MS: positiveInt(1_000, 86_400_000).default(30_000),
+  // How often expired context entries are deleted (reads skip them whenever this runs).
+  LTST_CONTEXT_SWEEP_INTERVAL_MS: positiveInt(1_000, 86_400_000).default(60_000),
   LTST_MODEL_DIR: z.string().min(1).default("./models/all-MiniLM-L6-v2"),
   // ONNX Runtime threads inside an operator; unset: min(2, CPUs).
   LTST_EMBEDDING_THREADS: positiveInt(1, 256).optional(),
@@ -39,9 +62,32 @@ const configSchema = z.object({
   LTST_EMBEDDING_RETRY_MAX_MS: positiveInt(10, 86_400_000).default(300_000),
   // Prometheus metrics on http://HOST:PORT/metrics; unset: no metrics endpoint.
   LTST_METRICS_ADDRESS: hostPort.optional(),
+  // Preference values are encrypted (AES-256-GCM) with this key; unset: stored unencrypted.
+  LTST_ENCRYPTION_KEY: encryptionKey.optional(),
+  // Earlier keys, comma-separated, to read values written before a rotation (never to write).
+  LTST_ENCRYPTION_OLD_KEYS: encryptionKeyList.default([]),
 }).refine((config) => config.LTST_EMBEDDING_RETRY_MAX_MS >= config.LTST_EMBEDDING_RETRY_BASE_MS, {
   path: ["LTST_EMBEDDING_RETRY_MAX_MS"],
   message: "must be at least LTST_EMBEDDING_RETRY_BASE_MS",
+}).superRefine((config, context) => {
+  if (config.LTST_ENCRYPTION_OLD_KEYS.length > 0 && !config.LTST_ENCRYPTION_KEY) {
+    context.addIssue({
+      code: "custom",
+      path: ["LTST_ENCRYPTION_OLD_KEYS"],
+      message: "needs LTST_ENCRYPTION_KEY, the key new values are written with (old keys only read)",
+    });
+  }
+  const seen = new Set(config.LTST_ENCRYPTION_KEY ? [config.LTST_ENCRYPTION_KEY.id] : []);
+  for (const key of config.LTST_ENCRYPTION_OLD_KEYS) {
+    if (seen.has(key.id)) {
+      context.addIssue({
+        code: "custom",
+        path: ["LTST_ENCRYPTION_OLD_KEYS"],
+        message: `key id ${key.id} is given more than once (with LTST_ENCRYPTION_KEY or in this list); each id names one key`,
+      });
+    }
+    seen.add(key.id);
+  }
 });
 
 /** A configuration variable is missing or invalid. The message names it. */

@@ -13,11 +13,16 @@ import { SearchServiceService } from "../../gen/ts/ltst/memory/v1/search.js";
 import { SessionServiceService } from "../../gen/ts/ltst/memory/v1/session.js";
 import { SummaryServiceService } from "../../gen/ts/ltst/memory/v1/summary.js";
 import { UserDataServiceService } from "../../gen/ts/ltst/memory/v1/user_data.js";
+import type { Keyring } from "../crypto/createKeyring.js";
 import type { Database } from "../db/Database.js";
 import { notYetImplemented, type HandlerContext } from "../grpc/handlers.js";
+import { createContextService } from "../grpc/services/createContextService.js";
 import { createMessageService } from "../grpc/services/createMessageService.js";
+import { createPreferenceService } from "../grpc/services/createPreferenceService.js";
+import { createRelationshipService } from "../grpc/services/createRelationshipService.js";
 import { createSearchService } from "../grpc/services/createSearchService.js";
 import { createSessionService } from "../grpc/services/createSessionService.js";
+import { createSummaryService } from "../grpc/services/createSummaryService.js";
 import type { Embeddings } from "../indexing/startEmbeddings.js";
 import { repositoryPath } from "../paths.js";
 
@@ -28,6 +33,8 @@ export type GrpcServerDeps = {
   maxMessageBytes: number;
   summaryEvery: number;
   embeddings: Embeddings;
+  /** Seals and opens preference values (encrypted when a key is configured). */
+  keyring: Keyring;
 };
 
 export type GrpcServer = {
@@ -80,10 +87,10 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
       onAppended: () => deps.embeddings.nudge(),
     }),
   );
-  server.addService(ContextServiceService, unimplementedService(ContextServiceService));
-  server.addService(PreferenceServiceService, unimplementedService(PreferenceServiceService));
-  server.addService(RelationshipServiceService, unimplementedService(RelationshipServiceService));
-  server.addService(SummaryServiceService, unimplementedService(SummaryServiceService));
+  server.addService(ContextServiceService, createContextService(deps.context, deps));
+  server.addService(PreferenceServiceService, createPreferenceService(deps.context, deps));
+  server.addService(RelationshipServiceService, createRelationshipService(deps.context, deps));
+  server.addService(SummaryServiceService, createSummaryService(deps.context, deps));
   server.addService(SearchServiceService, createSearchService(deps.context, deps));
   server.addService(RehydrateServiceService, unimplementedService(RehydrateServiceService));
   server.addService(UserDataServiceService, unimplementedService(UserDataServiceService));

@@ -2,9 +2,11 @@ import type { Logger } from "pino";
 import { sql } from "slonik";
 import { z } from "zod";
 import type { Config } from "../config/loadConfig.js";
+import { createKeyring } from "../crypto/createKeyring.js";
 import type { Database } from "../db/Database.js";
 import { openDatabase } from "../db/openDatabase.js";
 import { startEmbeddings, type RunningEmbeddings } from "../indexing/startEmbeddings.js";
+import { startContextSweeper, type ContextSweeper } from "../maintenance/startContextSweeper.js";
 import { createMetrics, serveMetrics, type Metrics } from "../observability/createMetrics.js";
 import { bindServer, createGrpcServer, serviceNames, type GrpcServer } from "./createGrpcServer.js";
 
@@ -19,6 +21,8 @@ export type RunningService = {
   readonly grpc: GrpcServer;
   readonly embeddings: RunningEmbeddings;
   readonly metrics: Metrics;
+  /** Deletes expired context entries every LTST_CONTEXT_SWEEP_INTERVAL_MS. */
+  readonly contextSweeper: ContextSweeper;
   /** The bound metrics port, when LTST_METRICS_ADDRESS is set. */
   readonly metricsPort: number | null;
   /** Number of calls currently being handled. */
@@ -39,6 +43,13 @@ export type RunningService = {
  * periodic ping). A missing model or pgvector does not keep it from SERVING.
  */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  const keyring = createKeyring({ current: config.LTST_ENCRYPTION_KEY ?? null, old: config.LTST_ENCRYPTION_OLD_KEYS });
+  if (keyring.currentKeyId === null) {
+    logger.warn("LTST_ENCRYPTION_KEY is not set: preference values are stored unencrypted");
+  } else {
+    logger.info({ keyId: keyring.currentKeyId, readOnlyKeyIds: keyring.keyIds.slice(1) }, "preference values are encrypted (AES-256-GCM)");
+  }
+
   const db = await openDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.LTST_DATA_DIR,
@@ -81,6 +92,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       maxMessageBytes: config.LTST_MAX_MESSAGE_BYTES,
       summaryEvery: config.LTST_SUMMARY_EVERY,
       embeddings,
+      keyring,
     });
     port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS);
     if (config.LTST_METRICS_ADDRESS) {
@@ -96,6 +108,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }
   const runningEmbeddings = embeddings;
   const grpc = grpcServer;
+  const contextSweeper = startContextSweeper({
+    db,
+    intervalMs: config.LTST_CONTEXT_SWEEP_INTERVAL_MS,
+    log: (message, fields) =>
+      fields.err === undefined
+        ? logger.debug({ component: "context-sweeper", ...fields }, message)
+        : logger.warn({ component: "context-sweeper", ...fields }, message),
+  });
   const setServing = (serving: boolean) => {
     const value = serving ? "SERVING" : "NOT_SERVING";
     grpc.health.setStatus("", value);
@@ -133,6 +153,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     grpc,
     embeddings: runningEmbeddings,
     metrics,
+    contextSweeper,
     metricsPort: metricsServer?.port ?? null,
     callsInFlight: () => inFlight.count,
     stop(graceMs = config.LTST_SHUTDOWN_GRACE_MS) {
@@ -153,6 +174,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
           });
         });
         await runningEmbeddings.stop();
+        await contextSweeper.stop();
         await new Promise<void>((resolve) => (metricsServer ? metricsServer.server.close(() => resolve()) : resolve()));
         await db.close();
         logger.info("stopped");

@@ -7,6 +7,7 @@ export const limits = {
   metadataMaxDepth: 16,
   batchMaxMessages: 100,
   batchMaxContentBytes: 1024 * 1024,
+  summaryContentMaxBytes: 64 * 1024,
   idempotencyKeyMaxLength: 128,
   pageTokenMaxLength: 1024,
   defaultPageSize: 50,
@@ -17,7 +18,19 @@ export const limits = {
   searchMaxTopK: 100,
   searchMaxSessionIds: 100,
   searchFilterMaxBytes: 4 * 1024,
+  /** Context entries: type (pattern contextTypePattern), key, value; metadata uses metadataMaxBytes. */
+  contextTypeMaxLength: 64,
+  contextKeyMaxLength: 256,
+  contextValueMaxBytes: 16 * 1024,
+  /** Longest context entry TTL: 10 years of 365.25 days. */
+  contextMaxTtlSeconds: 10 * 36525 * 864,
+  /** Preferences: key in characters (code points), value in UTF-8 bytes; metadata uses metadataMaxBytes. */
+  preferenceKeyMaxLength: 256,
+  preferenceValueMaxBytes: 16 * 1024,
 } as const;
+
+/** Context entry types: lowercase letters, digits and `_ . -`. */
+export const contextTypePattern = /^[a-z0-9_.-]+$/;
 
 /** Ids: letters, digits and `. _ : @ + -`, starting with a letter or digit. */
 export const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:@+-]*$/;

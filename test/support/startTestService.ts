@@ -14,8 +14,12 @@ export type TestService = {
   databaseUrl: string | undefined;
   /** Stops the service (not the database), e.g. to restart on the same data. */
   stopService(graceMs?: number): Promise<void>;
-  /** Starts the service again on the same data; returns the new one. */
-  restart(): Promise<TestService>;
+  /**
+   * Starts the service again on the same data; returns the new one. `env`
+   * overrides variables of this service's environment for the new one (and
+   * its later restarts); an empty string unsets one.
+   */
+  restart(env?: Record<string, string>): Promise<TestService>;
   /** Stops everything and removes the data. */
   cleanup(): Promise<void>;
 };
@@ -27,7 +31,7 @@ export type TestService = {
 export async function startTestService(backend: Backend, env: Record<string, string> = {}): Promise<TestService> {
   const database = await backend.create();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "ltst-test-"));
-  const launch = async (): Promise<TestService> => {
+  const launch = async (env: Record<string, string>): Promise<TestService> => {
     const config = loadConfig({
       LTST_GRPC_ADDRESS: "127.0.0.1:0",
       LTST_DATA_DIR: dataDir,
@@ -52,9 +56,9 @@ export async function startTestService(backend: Backend, env: Record<string, str
       dataDir,
       databaseUrl: database.databaseUrl,
       stopService,
-      restart: async () => {
+      restart: async (overrides = {}) => {
         await stopService();
-        return launch();
+        return launch({ ...env, ...overrides });
       },
       cleanup: async () => {
         await stopService();
@@ -63,5 +67,5 @@ export async function startTestService(backend: Backend, env: Record<string, str
       },
     };
   };
-  return launch();
+  return launch(env);
 }

@@ -21,11 +21,18 @@ export const sessionRow = z.object({
 
 export type SessionRow = z.infer<typeof sessionRow>;
 
-/** The select list matching sessionRow, for a `sessions` table aliased `s`. */
+/**
+ * The select list matching sessionRow, for a `sessions` table aliased `s`.
+ * `summary` is the content of the session's summary (session_summaries, by
+ * primary key), '' until one is written.
+ */
 export const sessionColumns = sql.fragment`
   s.user_id, s.id, s.name, s.type, s.status, s.metadata, s.relevance_score,
   s.created_at, s.updated_at, s.last_activity_at,
   to_char(s.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS activity_cursor,
   s.message_count,
-  ''::text AS summary
+  coalesce(
+    (SELECT ss.content FROM session_summaries ss WHERE ss.user_id = s.user_id AND ss.session_id = s.id),
+    ''
+  ) AS summary
 `;

@@ -16,6 +16,13 @@ export type AppendTotals = {
 /**
  * Advances the session's head and statistics after an append, in the same
  * transaction (the row is already locked by lockSessionForAppend).
+ *
+ * The messages' created_at is now(), the start of their transaction, and
+ * concurrent appends may commit out of that order (a transaction that began
+ * earlier can get the lock later). first_message_at and last_message_at are
+ * therefore the least and greatest created_at of the session's messages (LEAST
+ * and GREATEST skip the NULL of an empty session), so the duration between
+ * them is never negative.
  */
 export async function updateSessionAfterAppend(
   db: CommonQueryMethods,
@@ -33,8 +40,8 @@ export async function updateSessionAfterAppend(
       total_tokens = total_tokens + ${totals.tokens},
       total_characters = total_characters + ${totals.characters},
       last_context_hash = decode(${totals.lastContextHash}, 'hex'),
-      first_message_at = coalesce(first_message_at, now()),
-      last_message_at = now(),
+      first_message_at = least(first_message_at, now()),
+      last_message_at = greatest(last_message_at, now()),
       last_activity_at = now()
     WHERE user_id = ${userId} AND id = ${sessionId}
   `);

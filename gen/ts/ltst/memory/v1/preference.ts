@@ -25,9 +25,9 @@ import { Timestamp } from "../../../google/protobuf/timestamp.js";
 export interface Preference {
   /** The owner. */
   userId: string;
-  /** Key, unique per user. 1 to 256 characters. */
+  /** Key, unique per user. 1 to 256 characters, no control characters. */
   key: string;
-  /** The value. At most 16 KiB of UTF-8. */
+  /** The value. At most 16 KiB of UTF-8, without NUL. */
   value: string;
   /** Free-form metadata (stored unencrypted). At most 16 KiB as JSON. */
   metadata:
@@ -45,9 +45,9 @@ export interface Preference {
 export interface SetPreferenceRequest {
   /** The user the call acts for. Required. */
   userId: string;
-  /** Key. Required; 1 to 256 characters. */
+  /** Key. Required; 1 to 256 characters, no control characters. */
   key: string;
-  /** Value. At most 16 KiB of UTF-8. */
+  /** Value. At most 16 KiB of UTF-8, without NUL; may be empty. */
   value: string;
   /** Free-form metadata. At most 16 KiB as JSON. */
   metadata: { [key: string]: any } | undefined;
@@ -82,13 +82,16 @@ export interface ListPreferencesRequest {
    * INVALID_ARGUMENT.
    */
   pageSize: number;
-  /** Opaque token from a previous response's `next_page_token`. */
+  /**
+   * Opaque token from a previous response's `next_page_token` for the same
+   * user; any other token is INVALID_ARGUMENT.
+   */
   pageToken: string;
 }
 
 /** Response of PreferenceService.ListPreferences. */
 export interface ListPreferencesResponse {
-  /** Preferences ordered by key. */
+  /** Preferences ordered by key (byte order of UTF-8). */
   preferences: Preference[];
   /** Token for the next page; empty on the last page. */
   nextPageToken: string;
@@ -962,11 +965,20 @@ export const DeletePreferenceResponse: MessageFns<DeletePreferenceResponse> = {
 
 /**
  * PreferenceService stores per-user preferences (key/value). Values are
- * encrypted at rest (AES-256-GCM) when LTST_ENCRYPTION_KEY is configured.
+ * encrypted at rest (AES-256-GCM, each bound to its user and key) when
+ * LTST_ENCRYPTION_KEY is configured; keys rotate with LTST_ENCRYPTION_OLD_KEYS,
+ * which keeps values written under older keys readable. A value that cannot
+ * be decrypted gives FAILED_PRECONDITION naming its key id, never a wrong
+ * value: ErrorInfo reason ENCRYPTION_KEY_NOT_CONFIGURED when that key is not
+ * configured, DECRYPTION_FAILED when the configured key's bytes differ from
+ * those it was written with or the stored value was altered.
  */
 export type PreferenceServiceService = typeof PreferenceServiceService;
 export const PreferenceServiceService = {
-  /** Creates or replaces a preference. */
+  /**
+   * Creates or replaces a preference (value and metadata both replaced).
+   * Needs no session: only a valid user id.
+   */
   setPreference: {
     path: "/ltst.memory.v1.PreferenceService/SetPreference" as const,
     requestStream: false as const,
@@ -977,7 +989,10 @@ export const PreferenceServiceService = {
       Buffer.from(SetPreferenceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetPreferenceResponse => SetPreferenceResponse.decode(value),
   },
-  /** Returns one preference. */
+  /**
+   * Returns one preference. NOT_FOUND when the user has no preference with
+   * this key (also when another user has one).
+   */
   getPreference: {
     path: "/ltst.memory.v1.PreferenceService/GetPreference" as const,
     requestStream: false as const,
@@ -988,7 +1003,11 @@ export const PreferenceServiceService = {
       Buffer.from(GetPreferenceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetPreferenceResponse => GetPreferenceResponse.decode(value),
   },
-  /** Lists a user's preferences by key. Paginated. */
+  /**
+   * Lists a user's preferences in byte order of their UTF-8 keys. Paginated.
+   * A page holding a value that cannot be decrypted fails with the error
+   * GetPreference gives for it.
+   */
   listPreferences: {
     path: "/ltst.memory.v1.PreferenceService/ListPreferences" as const,
     requestStream: false as const,
@@ -1000,7 +1019,10 @@ export const PreferenceServiceService = {
       Buffer.from(ListPreferencesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListPreferencesResponse => ListPreferencesResponse.decode(value),
   },
-  /** Deletes one preference. */
+  /**
+   * Deletes one preference (also one whose value cannot be decrypted).
+   * NOT_FOUND when the user has no preference with this key.
+   */
   deletePreference: {
     path: "/ltst.memory.v1.PreferenceService/DeletePreference" as const,
     requestStream: false as const,
@@ -1015,18 +1037,34 @@ export const PreferenceServiceService = {
 } as const;
 
 export interface PreferenceServiceServer extends UntypedServiceImplementation {
-  /** Creates or replaces a preference. */
+  /**
+   * Creates or replaces a preference (value and metadata both replaced).
+   * Needs no session: only a valid user id.
+   */
   setPreference: handleUnaryCall<SetPreferenceRequest, SetPreferenceResponse>;
-  /** Returns one preference. */
+  /**
+   * Returns one preference. NOT_FOUND when the user has no preference with
+   * this key (also when another user has one).
+   */
   getPreference: handleUnaryCall<GetPreferenceRequest, GetPreferenceResponse>;
-  /** Lists a user's preferences by key. Paginated. */
+  /**
+   * Lists a user's preferences in byte order of their UTF-8 keys. Paginated.
+   * A page holding a value that cannot be decrypted fails with the error
+   * GetPreference gives for it.
+   */
   listPreferences: handleUnaryCall<ListPreferencesRequest, ListPreferencesResponse>;
-  /** Deletes one preference. */
+  /**
+   * Deletes one preference (also one whose value cannot be decrypted).
+   * NOT_FOUND when the user has no preference with this key.
+   */
   deletePreference: handleUnaryCall<DeletePreferenceRequest, DeletePreferenceResponse>;
 }
 
 export interface PreferenceServiceClient extends Client {
-  /** Creates or replaces a preference. */
+  /**
+   * Creates or replaces a preference (value and metadata both replaced).
+   * Needs no session: only a valid user id.
+   */
   setPreference(
     request: SetPreferenceRequest,
     callback: (error: ServiceError | null, response: SetPreferenceResponse) => void,
@@ -1042,7 +1080,10 @@ export interface PreferenceServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetPreferenceResponse) => void,
   ): ClientUnaryCall;
-  /** Returns one preference. */
+  /**
+   * Returns one preference. NOT_FOUND when the user has no preference with
+   * this key (also when another user has one).
+   */
   getPreference(
     request: GetPreferenceRequest,
     callback: (error: ServiceError | null, response: GetPreferenceResponse) => void,
@@ -1058,7 +1099,11 @@ export interface PreferenceServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetPreferenceResponse) => void,
   ): ClientUnaryCall;
-  /** Lists a user's preferences by key. Paginated. */
+  /**
+   * Lists a user's preferences in byte order of their UTF-8 keys. Paginated.
+   * A page holding a value that cannot be decrypted fails with the error
+   * GetPreference gives for it.
+   */
   listPreferences(
     request: ListPreferencesRequest,
     callback: (error: ServiceError | null, response: ListPreferencesResponse) => void,
@@ -1074,7 +1119,10 @@ export interface PreferenceServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListPreferencesResponse) => void,
   ): ClientUnaryCall;
-  /** Deletes one preference. */
+  /**
+   * Deletes one preference (also one whose value cannot be decrypted).
+   * NOT_FOUND when the user has no preference with this key.
+   */
   deletePreference(
     request: DeletePreferenceRequest,
     callback: (error: ServiceError | null, response: DeletePreferenceResponse) => void,

@@ -1058,7 +1058,10 @@ export const RelationshipServiceService = {
       Buffer.from(LinkSessionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LinkSessionsResponse => LinkSessionsResponse.decode(value),
   },
-  /** Removes one link. */
+  /**
+   * Removes one link. NOT_FOUND when there is no such link (a retry after a
+   * success gets NOT_FOUND, which the caller can treat as done).
+   */
   unlinkSessions: {
     path: "/ltst.memory.v1.RelationshipService/UnlinkSessions" as const,
     requestStream: false as const,
@@ -1070,7 +1073,10 @@ export const RelationshipServiceService = {
       Buffer.from(UnlinkSessionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UnlinkSessionsResponse => UnlinkSessionsResponse.decode(value),
   },
-  /** Lists the links of a session, outgoing, incoming or both. Paginated. */
+  /**
+   * Lists the links of a session, outgoing, incoming or both, highest score
+   * first (ties by source, target, relation). Paginated.
+   */
   listRelatedSessions: {
     path: "/ltst.memory.v1.RelationshipService/ListRelatedSessions" as const,
     requestStream: false as const,
@@ -1092,9 +1098,15 @@ export interface RelationshipServiceServer extends UntypedServiceImplementation 
    * score and metadata.
    */
   linkSessions: handleUnaryCall<LinkSessionsRequest, LinkSessionsResponse>;
-  /** Removes one link. */
+  /**
+   * Removes one link. NOT_FOUND when there is no such link (a retry after a
+   * success gets NOT_FOUND, which the caller can treat as done).
+   */
   unlinkSessions: handleUnaryCall<UnlinkSessionsRequest, UnlinkSessionsResponse>;
-  /** Lists the links of a session, outgoing, incoming or both. Paginated. */
+  /**
+   * Lists the links of a session, outgoing, incoming or both, highest score
+   * first (ties by source, target, relation). Paginated.
+   */
   listRelatedSessions: handleUnaryCall<ListRelatedSessionsRequest, ListRelatedSessionsResponse>;
 }
 
@@ -1120,7 +1132,10 @@ export interface RelationshipServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LinkSessionsResponse) => void,
   ): ClientUnaryCall;
-  /** Removes one link. */
+  /**
+   * Removes one link. NOT_FOUND when there is no such link (a retry after a
+   * success gets NOT_FOUND, which the caller can treat as done).
+   */
   unlinkSessions(
     request: UnlinkSessionsRequest,
     callback: (error: ServiceError | null, response: UnlinkSessionsResponse) => void,
@@ -1136,7 +1151,10 @@ export interface RelationshipServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UnlinkSessionsResponse) => void,
   ): ClientUnaryCall;
-  /** Lists the links of a session, outgoing, incoming or both. Paginated. */
+  /**
+   * Lists the links of a session, outgoing, incoming or both, highest score
+   * first (ties by source, target, relation). Paginated.
+   */
   listRelatedSessions(
     request: ListRelatedSessionsRequest,
     callback: (error: ServiceError | null, response: ListRelatedSessionsResponse) => void,

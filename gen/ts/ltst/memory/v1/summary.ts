@@ -30,7 +30,8 @@ export interface SessionSummary {
   content: string;
   /**
    * Index of the last message the summary covers (it covers messages 0 to
-   * this index).
+   * this index); -1 when it covers none (written while the session had no
+   * messages).
    */
   coversThroughIndex: number;
   /** Tokens of `content` with the cl100k_base encoding. */
@@ -93,7 +94,9 @@ export interface UpdateSummaryRequest {
   content: string;
   /**
    * Index of the last message the summary covers: 0 to the session's last
-   * index. Required when the session has messages.
+   * index, else INVALID_ARGUMENT naming the range. When the session has no
+   * messages: 0 (unset) or -1, stored as -1. Messages after this index count
+   * as messages since the summary (AppendMessagesResponse.summary_due).
    */
   coversThroughIndex: number;
   /** Free-form metadata. At most 16 KiB as JSON. */
@@ -1218,7 +1221,11 @@ export const GetSessionStatisticsResponse: MessageFns<GetSessionStatisticsRespon
  */
 export type SummaryServiceService = typeof SummaryServiceService;
 export const SummaryServiceService = {
-  /** Writes the session's summary, replacing the previous one. */
+  /**
+   * Writes the session's summary, replacing the previous one. Consistent
+   * with concurrent appends: the session's messages are counted under the
+   * same lock appends take.
+   */
   updateSummary: {
     path: "/ltst.memory.v1.SummaryService/UpdateSummary" as const,
     requestStream: false as const,
@@ -1254,7 +1261,11 @@ export const SummaryServiceService = {
 } as const;
 
 export interface SummaryServiceServer extends UntypedServiceImplementation {
-  /** Writes the session's summary, replacing the previous one. */
+  /**
+   * Writes the session's summary, replacing the previous one. Consistent
+   * with concurrent appends: the session's messages are counted under the
+   * same lock appends take.
+   */
   updateSummary: handleUnaryCall<UpdateSummaryRequest, UpdateSummaryResponse>;
   /** Returns the session's summary. NOT_FOUND when none was written yet. */
   getSummary: handleUnaryCall<GetSummaryRequest, GetSummaryResponse>;
@@ -1263,7 +1274,11 @@ export interface SummaryServiceServer extends UntypedServiceImplementation {
 }
 
 export interface SummaryServiceClient extends Client {
-  /** Writes the session's summary, replacing the previous one. */
+  /**
+   * Writes the session's summary, replacing the previous one. Consistent
+   * with concurrent appends: the session's messages are counted under the
+   * same lock appends take.
+   */
   updateSummary(
     request: UpdateSummaryRequest,
     callback: (error: ServiceError | null, response: UpdateSummaryResponse) => void,

@@ -1,0 +1,92 @@
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { DecryptionFailedError, EncryptionKeyNotConfiguredError } from "./errors.js";
+import type { EncryptionKey } from "./parseEncryptionKey.js";
+
+const nonceBytes = 12;
+const tagBytes = 16;
+
+/** A value as stored: `value` is plaintext UTF-8 when keyId is null, else nonce || ciphertext || tag. */
+export type SealedValue = { readonly value: Buffer; readonly keyId: string | null };
+
+/** Encrypts with the current key and decrypts with any configured key. */
+export type Keyring = {
+  /** The id new values are written with; null when values are stored unencrypted. */
+  readonly currentKeyId: string | null;
+  /** Every configured key id, current first. */
+  readonly keyIds: readonly string[];
+  /**
+   * Seals `plaintext` with the current key (AES-256-GCM, a fresh random 12-byte
+   * nonce, a 16-byte tag), bound to `aad`: the same bytes with another aad
+   * fail to open. Without a current key, the UTF-8 bytes with keyId null.
+   */
+  seal(plaintext: string, aad: Buffer): SealedValue;
+  /**
+   * Opens a sealed value with the key its keyId names. Throws
+   * EncryptionKeyNotConfiguredError when that key is not configured, and
+   * DecryptionFailedError when authentication fails; never returns garbage.
+   * `what` names the value in those errors, e.g. `preference "theme"`.
+   */
+  open(sealed: SealedValue, aad: Buffer, what: string): string;
+};
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The keyring of the service: `current` writes (null: store plaintext), and
+ * `current` plus `old` read, so keys can rotate while old rows stay readable.
+ */
+export function createKeyring(keys: { current: EncryptionKey | null; old?: readonly EncryptionKey[] }): Keyring {
+  const byId = new Map<string, Buffer>();
+  for (const key of [...(keys.current ? [keys.current] : []), ...(keys.old ?? [])]) {
+    if (key.bytes.length !== 32) throw new Error(`encryption key ${key.id} must be 32 bytes (got ${key.bytes.length})`);
+    if (byId.has(key.id)) throw new Error(`encryption key id ${key.id} is configured twice`);
+    byId.set(key.id, key.bytes);
+  }
+  const current = keys.current;
+
+  return {
+    currentKeyId: current?.id ?? null,
+    keyIds: [...byId.keys()],
+
+    seal(plaintext, aad) {
+      const data = Buffer.from(plaintext, "utf8");
+      if (!current) return { value: data, keyId: null };
+      const nonce = randomBytes(nonceBytes);
+      const cipher = createCipheriv("aes-256-gcm", current.bytes, nonce, { authTagLength: tagBytes });
+      cipher.setAAD(aad);
+      const ciphertext = Buffer.concat([cipher.update(data), cipher.final()]);
+      return { value: Buffer.concat([nonce, ciphertext, cipher.getAuthTag()]), keyId: current.id };
+    },
+
+    open(sealed, aad, what) {
+      if (sealed.keyId === null) {
+        try {
+          return strictUtf8.decode(sealed.value);
+        } catch {
+          throw new DecryptionFailedError(what, null);
+        }
+      }
+      const key = byId.get(sealed.keyId);
+      if (!key) throw new EncryptionKeyNotConfiguredError(what, sealed.keyId);
+      if (sealed.value.length < nonceBytes + tagBytes) throw new DecryptionFailedError(what, sealed.keyId);
+      const nonce = sealed.value.subarray(0, nonceBytes);
+      const tag = sealed.value.subarray(sealed.value.length - tagBytes);
+      const ciphertext = sealed.value.subarray(nonceBytes, sealed.value.length - tagBytes);
+      let plaintext: Buffer;
+      try {
+        const decipher = createDecipheriv("aes-256-gcm", key, nonce, { authTagLength: tagBytes });
+        decipher.setAAD(aad);
+        decipher.setAuthTag(tag);
+        plaintext = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+      } catch {
+        throw new DecryptionFailedError(what, sealed.keyId);
+      }
+      try {
+        return strictUtf8.decode(plaintext);
+      } catch {
+        // Authenticated, so written by us: only a bug could get here.
+        throw new DecryptionFailedError(what, sealed.keyId);
+      }
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { sql } from "slonik";
+import { z } from "zod";
+
+/** A row of `context_entries` as the data layer returns it. */
+export const contextEntryRow = z.object({
+  user_id: z.string(),
+  session_id: z.string(),
+  type: z.string(),
+  key: z.string(),
+  value: z.string(),
+  relevance_score: z.number(),
+  metadata: z.record(z.string(), z.unknown()),
+  expires_at: z.date().nullable(),
+  created_at: z.date(),
+  updated_at: z.date(),
+});
+
+export type ContextEntryRow = z.infer<typeof contextEntryRow>;
+
+/** The select list matching contextEntryRow, for a `context_entries` table aliased `c`. */
+export const contextEntryColumns = sql.fragment`
+  c.user_id, c.session_id, c.type, c.key, c.value, c.relevance_score, c.metadata,
+  c.expires_at, c.created_at, c.updated_at
+`;
+
+/** The fields an upsert writes. `now` is the caller's clock: it stamps the row and decides liveness. */
+export type ContextEntryWrite = {
+  userId: string;
+  sessionId: string;
+  type: string;
+  key: string;
+  value: string;
+  relevanceScore: number;
+  metadata: Record<string, unknown>;
+  expiresAt: Date | null;
+  now: Date;
+};
+
+/** A timestamptz parameter with the exact millisecond of `date` (sql.timestamp goes through a float). */
+export const timestamptz = (date: Date) => sql.fragment`${date.toISOString()}::timestamptz`;
+
+/** Whether the entry `c` is live at `now`: no expiry, or an expiry after `now`. */
+export const isLive = (now: Date) => sql.fragment`(c.expires_at IS NULL OR c.expires_at > ${timestamptz(now)})`;

@@ -1,0 +1,33 @@
+import { sql, type CommonQueryMethods } from "slonik";
+import { z } from "zod";
+import { summaryRow, type SummaryRow } from "./summaryRow.js";
+
+/**
+ * The summary of the user's session. `session: null` when the session does
+ * not exist for this user; `summary: null` when it has none yet.
+ */
+export async function selectSessionSummary(
+  db: CommonQueryMethods,
+  userId: string,
+  sessionId: string,
+): Promise<{ session: null } | { session: string; summary: SummaryRow | null }> {
+  const row = await db.maybeOne(sql.type(
+    z.object({
+      id: z.string(),
+      session_id: z.string().nullable(),
+      content: z.string().nullable(),
+      covers_through_index: z.number().nullable(),
+      token_count: z.number().nullable(),
+      metadata: z.record(z.string(), z.unknown()).nullable(),
+      updated_at: z.date().nullable(),
+    }),
+  )`
+    SELECT s.id, ss.session_id, ss.content, ss.covers_through_index, ss.token_count, ss.metadata, ss.updated_at
+    FROM sessions s
+    LEFT JOIN session_summaries ss ON ss.user_id = s.user_id AND ss.session_id = s.id
+    WHERE s.user_id = ${userId} AND s.id = ${sessionId}
+  `);
+  if (!row) return { session: null };
+  if (row.session_id === null) return { session: row.id, summary: null };
+  return { session: row.id, summary: summaryRow.parse(row) };
+}

@@ -1,0 +1,29 @@
+import { sql, type CommonQueryMethods } from "slonik";
+import { relationshipColumns, relationshipRow, type RelationName, type RelationshipRow } from "./relationshipRow.js";
+
+export type NewRelationship = {
+  userId: string;
+  sourceSessionId: string;
+  targetSessionId: string;
+  relation: RelationName;
+  score: number;
+  metadata: Record<string, unknown>;
+};
+
+/**
+ * Inserts the link, or updates the score and metadata of the same link
+ * (user, source, target, relation); created_at stays that of the first link.
+ * Both sessions must exist for the user (the foreign keys check it).
+ */
+export async function upsertSessionRelationship(db: CommonQueryMethods, link: NewRelationship): Promise<RelationshipRow> {
+  return db.one(sql.type(relationshipRow)`
+    INSERT INTO session_relationships AS r (user_id, source_session_id, target_session_id, relation, score, metadata)
+    VALUES (${link.userId}, ${link.sourceSessionId}, ${link.targetSessionId}, ${link.relation},
+            ${link.score}::double precision, ${sql.jsonb(link.metadata as never)})
+    ON CONFLICT (user_id, source_session_id, target_session_id, relation) DO UPDATE SET
+      score = excluded.score,
+      metadata = excluded.metadata,
+      updated_at = now()
+    RETURNING ${relationshipColumns}
+  `);
+}

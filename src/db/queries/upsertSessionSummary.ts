@@ -1,0 +1,31 @@
+import { sql, type CommonQueryMethods } from "slonik";
+import { summaryColumns, summaryRow, type SummaryRow } from "./summaryRow.js";
+
+export type NewSummary = {
+  userId: string;
+  sessionId: string;
+  content: string;
+  /** -1 when the summary covers no message. */
+  coversThroughIndex: number;
+  tokenCount: number;
+  metadata: Record<string, unknown>;
+};
+
+/**
+ * Writes the session's one summary, replacing the previous one. updated_at is
+ * the transaction's time, the same instant markSessionSummarized records.
+ */
+export async function upsertSessionSummary(db: CommonQueryMethods, summary: NewSummary): Promise<SummaryRow> {
+  return db.one(sql.type(summaryRow)`
+    INSERT INTO session_summaries AS ss (user_id, session_id, content, covers_through_index, token_count, metadata, updated_at)
+    VALUES (${summary.userId}, ${summary.sessionId}, ${summary.content}, ${summary.coversThroughIndex},
+            ${summary.tokenCount}, ${sql.jsonb(summary.metadata as never)}, now())
+    ON CONFLICT (user_id, session_id) DO UPDATE SET
+      content = excluded.content,
+      covers_through_index = excluded.covers_through_index,
+      token_count = excluded.token_count,
+      metadata = excluded.metadata,
+      updated_at = excluded.updated_at
+    RETURNING ${summaryColumns}
+  `);
+}

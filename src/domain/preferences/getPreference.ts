@@ -1,0 +1,17 @@
+import type { Keyring } from "../../crypto/createKeyring.js";
+import type { Database } from "../../db/Database.js";
+import { selectPreference } from "../../db/queries/selectPreference.js";
+import { NotFoundError } from "../errors.js";
+import { openPreference, type Preference } from "./openPreference.js";
+
+/** The user's preference; NOT_FOUND when absent, also when only another user has this key. */
+export async function getPreference(
+  deps: { db: Database; keyring: Keyring },
+  userId: string,
+  key: string,
+  signal?: AbortSignal,
+): Promise<Preference> {
+  const row = await deps.db.withConnection(signal, (connection) => selectPreference(connection, userId, key));
+  if (!row) throw new NotFoundError("preference", key);
+  return openPreference(deps.keyring, row);
+}

@@ -1,0 +1,49 @@
+import type { Keyring } from "../../crypto/createKeyring.js";
+import type { Database } from "../../db/Database.js";
+import { selectPreferencesPage } from "../../db/queries/selectPreferencesPage.js";
+import { limits } from "../../validation/limits.js";
+import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
+import { InvalidArgumentError } from "../errors.js";
+import { openPreference, type Preference } from "./openPreference.js";
+
+/**
+ * One page of the user's preferences in key order (bytewise), with the next
+ * page token. A page holding a value that cannot be opened (its key is not
+ * configured, or it fails authentication) fails as a whole with that error,
+ * the same one GetPreference gives: a list never silently leaves values out
+ * or returns a wrong one. DeletePreference still works on such a key.
+ */
+export async function listPreferences(
+  deps: { db: Database; keyring: Keyring },
+  input: { userId: string; pageSize: number; pageToken: string },
+  signal?: AbortSignal,
+): Promise<{ preferences: Preference[]; nextPageToken: string }> {
+  const scope = ["preferences", input.userId];
+  const cursor = decodePageToken("page_token", input.pageToken, scope);
+  let afterKey: string | null = null;
+  if (cursor) {
+    if (!isPreferenceKey(cursor.k)) throw InvalidArgumentError.field("page_token", "is not a valid page token for this request");
+    afterKey = cursor.k;
+  }
+  const rows = await deps.db.withConnection(signal, (connection) =>
+    selectPreferencesPage(connection, { userId: input.userId, afterKey, limit: input.pageSize + 1 }),
+  );
+  const page = rows.slice(0, input.pageSize);
+  const last = page.at(-1);
+  const nextPageToken = rows.length > input.pageSize && last ? encodePageToken(scope, { k: last.key }) : "";
+  return { preferences: page.map((row) => openPreference(deps.keyring, row)), nextPageToken };
+}
+
+/**
+ * Whether a cursor holds a key that could be stored: page tokens are not
+ * secret, so a tampered one must fail here, not in PostgreSQL (which cannot
+ * take NUL in text).
+ */
+function isPreferenceKey(value: unknown): value is string {
+  return (
+    typeof value === "string" &&
+    value !== "" &&
+    !value.includes("\u0000") &&
+    [...value].length <= limits.preferenceKeyMaxLength
+  );
+}

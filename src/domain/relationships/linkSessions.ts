@@ -1,0 +1,37 @@
+import type { Database } from "../../db/Database.js";
+import type { RelationName, RelationshipRow } from "../../db/queries/relationshipRow.js";
+import { lockOwnedSessions } from "../../db/queries/lockOwnedSessions.js";
+import { upsertSessionRelationship } from "../../db/queries/upsertSessionRelationship.js";
+import { InvalidArgumentError, NotFoundError } from "../errors.js";
+
+export type LinkSessionsInput = {
+  userId: string;
+  sourceSessionId: string;
+  targetSessionId: string;
+  relation: RelationName;
+  score: number;
+  metadata: Record<string, unknown>;
+};
+
+/**
+ * Links two sessions of the user, or updates the score and metadata of the
+ * same link. A session of another user is NOT_FOUND, exactly like a missing
+ * one (the source is reported first). The sessions are locked against
+ * deletion (FOR KEY SHARE) between the check and the insert.
+ */
+export async function linkSessions(
+  deps: { db: Database },
+  input: LinkSessionsInput,
+  signal?: AbortSignal,
+): Promise<RelationshipRow> {
+  if (input.sourceSessionId === input.targetSessionId) {
+    throw InvalidArgumentError.field("target_session_id", "must differ from source_session_id: a session cannot be linked to itself");
+  }
+  return deps.db.withTransaction(signal, async (tx) => {
+    const owned = new Set(await lockOwnedSessions(tx, input.userId, [input.sourceSessionId, input.targetSessionId]));
+    for (const id of [input.sourceSessionId, input.targetSessionId]) {
+      if (!owned.has(id)) throw new NotFoundError("session", id);
+    }
+    return upsertSessionRelationship(tx, input);
+  });
+}

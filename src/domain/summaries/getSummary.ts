@@ -1,0 +1,21 @@
+import type { Database } from "../../db/Database.js";
+import { selectSessionSummary } from "../../db/queries/selectSessionSummary.js";
+import type { SummaryRow } from "../../db/queries/summaryRow.js";
+import { NotFoundError } from "../errors.js";
+
+/**
+ * The session's summary. NOT_FOUND for a session the user does not have
+ * (another user's included), and NOT_FOUND with its own reason
+ * (SESSION_SUMMARY_NOT_FOUND) when the session has no summary yet.
+ */
+export async function getSummary(
+  deps: { db: Database },
+  userId: string,
+  sessionId: string,
+  signal?: AbortSignal,
+): Promise<SummaryRow> {
+  const found = await deps.db.withConnection(signal, (connection) => selectSessionSummary(connection, userId, sessionId));
+  if (found.session === null) throw new NotFoundError("session", sessionId);
+  if (found.summary === null) throw new NotFoundError("session summary", sessionId);
+  return found.summary;
+}

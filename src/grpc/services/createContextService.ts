@@ -1,0 +1,127 @@
+import type { Database } from "../../db/Database.js";
+import type { Clock } from "../../domain/clock.js";
+import { deleteContextEntry } from "../../domain/context/deleteContextEntry.js";
+import { getContextEntry, type ContextEntryKey } from "../../domain/context/getContextEntry.js";
+import { listContextEntries } from "../../domain/context/listContextEntries.js";
+import { upsertContextEntry, type ContextExpiry } from "../../domain/context/upsertContextEntry.js";
+import { contextKey, contextType } from "../../validation/contextFields.js";
+import { limits } from "../../validation/limits.js";
+import { Validator } from "../../validation/Validator.js";
+import type {
+  ContextServiceServer,
+  DeleteContextEntryRequest,
+  DeleteContextEntryResponse,
+  GetContextEntryRequest,
+  GetContextEntryResponse,
+  ListContextEntriesRequest,
+  ListContextEntriesResponse,
+  UpsertContextEntryRequest,
+  UpsertContextEntryResponse,
+} from "../../../gen/ts/ltst/memory/v1/context.js";
+import { encodeContextEntry } from "../encodeContextEntry.js";
+import { unary, type HandlerContext } from "../handlers.js";
+
+export type ContextServiceDeps = {
+  db: Database;
+  /** The clock that decides expiry; the real one unless a test moves time. */
+  now?: Clock;
+};
+
+// google.protobuf.Timestamp's range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
+const minTimestampMs = -62_135_596_800_000;
+const maxTimestampMs = 253_402_300_799_999;
+
+/** ContextService: keyed, expiring facts of a session. */
+export function createContextService(context: HandlerContext, deps: ContextServiceDeps): ContextServiceServer {
+  /** The (session, type, key) of Get and Delete. */
+  const entryKey = (v: Validator, request: GetContextEntryRequest | DeleteContextEntryRequest): ContextEntryKey => ({
+    userId: v.id("user_id", request.userId, { required: true }),
+    sessionId: v.id("session_id", request.sessionId, { required: true }),
+    type: contextType(v, "type", request.type, { required: true }),
+    key: contextKey(v, "key", request.key),
+  });
+
+  return {
+    upsertContextEntry: unary(context, "UpsertContextEntry", async (request: UpsertContextEntryRequest, signal): Promise<UpsertContextEntryResponse> => {
+      const v = new Validator();
+      const userId = v.id("user_id", request.userId, { required: true });
+      const sessionId = v.id("session_id", request.sessionId, { required: true });
+      const type = contextType(v, "type", request.type, { required: true });
+      const key = contextKey(v, "key", request.key);
+      const value = v.content("value", request.value, limits.contextValueMaxBytes);
+      const relevanceScore = v.unitInterval("relevance_score", request.relevanceScore);
+      const metadata = v.metadata("metadata", request.metadata);
+      const expiry = expiryOf(v, request);
+      v.done();
+      const result = await upsertContextEntry(deps, { userId, sessionId, type, key, value, relevanceScore, metadata, expiry }, signal);
+      return { entry: encodeContextEntry(result.entry), created: result.created };
+    }),
+
+    getContextEntry: unary(context, "GetContextEntry", async (request: GetContextEntryRequest, signal): Promise<GetContextEntryResponse> => {
+      const v = new Validator();
+      const key = entryKey(v, request);
+      v.done();
+      return { entry: encodeContextEntry(await getContextEntry(deps, key, signal)) };
+    }),
+
+    listContextEntries: unary(context, "ListContextEntries", async (request: ListContextEntriesRequest, signal): Promise<ListContextEntriesResponse> => {
+      const v = new Validator();
+      const userId = v.id("user_id", request.userId, { required: true });
+      const sessionId = v.id("session_id", request.sessionId, { required: true });
+      const type = contextType(v, "type", request.type, { required: false });
+      const pageSize = v.pageSize("page_size", request.pageSize);
+      v.done();
+      const page = await listContextEntries(
+        deps,
+        { userId, sessionId, type: type === "" ? null : type, pageSize, pageToken: request.pageToken },
+        signal,
+      );
+      return { entries: page.entries.map(encodeContextEntry), nextPageToken: page.nextPageToken };
+    }),
+
+    deleteContextEntry: unary(context, "DeleteContextEntry", async (request: DeleteContextEntryRequest, signal): Promise<DeleteContextEntryResponse> => {
+      const v = new Validator();
+      const key = entryKey(v, request);
+      v.done();
+      await deleteContextEntry(deps, key, signal);
+      return {};
+    }),
+  };
+}
+
+/**
+ * The request's expiry. Only its form is checked here; whether expire_time
+ * is in the future is decided by the domain, against its clock.
+ */
+function expiryOf(v: Validator, request: UpsertContextEntryRequest): ContextExpiry {
+  const { expireTime, ttl } = request;
+  if (expireTime !== undefined && ttl !== undefined) {
+    // A conforming encoder never sends both members of a oneof.
+    v.fail("ttl", "cannot be combined with expire_time");
+    return { kind: "never" };
+  }
+  if (expireTime !== undefined) {
+    const ms = expireTime.getTime();
+    if (Number.isNaN(ms) || ms < minTimestampMs || ms > maxTimestampMs) {
+      v.fail("expire_time", "must be a valid timestamp (years 1 to 9999)");
+      return { kind: "never" };
+    }
+    return { kind: "at", time: expireTime };
+  }
+  if (ttl !== undefined) {
+    const { seconds, nanos } = ttl;
+    const maxSeconds = limits.contextMaxTtlSeconds;
+    if (!Number.isSafeInteger(seconds) || !Number.isInteger(nanos) || Math.abs(nanos) > 999_999_999 || (seconds > 0 && nanos < 0) || (seconds < 0 && nanos > 0)) {
+      v.fail("ttl", "must be a valid duration (nanos between -999999999 and 999999999, with the sign of seconds)");
+    } else if (seconds < 0 || (seconds === 0 && nanos <= 0)) {
+      v.fail("ttl", "must be positive");
+    } else if (seconds > maxSeconds || (seconds === maxSeconds && nanos > 0)) {
+      v.fail("ttl", `must be at most ${maxSeconds / (36525 * 864)} years (${maxSeconds}s)`);
+    } else {
+      // Whole milliseconds, a fraction rounded up: a TTL of 1ns still ends after now.
+      return { kind: "ttl", milliseconds: seconds * 1000 + Math.ceil(nanos / 1_000_000) };
+    }
+  }
+  return { kind: "never" };
+}
+

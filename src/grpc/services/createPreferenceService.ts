@@ -1,0 +1,81 @@
+import type { Keyring } from "../../crypto/createKeyring.js";
+import type { Database } from "../../db/Database.js";
+import { deletePreference } from "../../domain/preferences/deletePreference.js";
+import { getPreference } from "../../domain/preferences/getPreference.js";
+import { listPreferences } from "../../domain/preferences/listPreferences.js";
+import type { Preference as DomainPreference } from "../../domain/preferences/openPreference.js";
+import { setPreference } from "../../domain/preferences/setPreference.js";
+import { limits } from "../../validation/limits.js";
+import { Validator } from "../../validation/Validator.js";
+import type {
+  DeletePreferenceRequest,
+  DeletePreferenceResponse,
+  GetPreferenceRequest,
+  GetPreferenceResponse,
+  ListPreferencesRequest,
+  ListPreferencesResponse,
+  Preference,
+  PreferenceServiceServer,
+  SetPreferenceRequest,
+  SetPreferenceResponse,
+} from "../../../gen/ts/ltst/memory/v1/preference.js";
+import { unary, type HandlerContext } from "../handlers.js";
+
+/** A required preference key: 1 to 256 characters, no control characters. */
+function preferenceKey(v: Validator, value: string): string {
+  if (value === "") v.fail("key", "is required");
+  else v.text("key", value, limits.preferenceKeyMaxLength);
+  return value;
+}
+
+function encodePreference(preference: DomainPreference): Preference {
+  return {
+    userId: preference.userId,
+    key: preference.key,
+    value: preference.value,
+    metadata: preference.metadata,
+    createTime: preference.createdAt,
+    updateTime: preference.updatedAt,
+  };
+}
+
+/** PreferenceService: thin handlers that validate, call the domain, and encode. */
+export function createPreferenceService(context: HandlerContext, deps: { db: Database; keyring: Keyring }): PreferenceServiceServer {
+  return {
+    setPreference: unary(context, "SetPreference", async (request: SetPreferenceRequest, signal): Promise<SetPreferenceResponse> => {
+      const v = new Validator();
+      const userId = v.id("user_id", request.userId, { required: true });
+      const key = preferenceKey(v, request.key);
+      const value = v.content("value", request.value, limits.preferenceValueMaxBytes);
+      const metadata = v.metadata("metadata", request.metadata);
+      v.done();
+      return { preference: encodePreference(await setPreference(deps, { userId, key, value, metadata }, signal)) };
+    }),
+
+    getPreference: unary(context, "GetPreference", async (request: GetPreferenceRequest, signal): Promise<GetPreferenceResponse> => {
+      const v = new Validator();
+      const userId = v.id("user_id", request.userId, { required: true });
+      const key = preferenceKey(v, request.key);
+      v.done();
+      return { preference: encodePreference(await getPreference(deps, userId, key, signal)) };
+    }),
+
+    listPreferences: unary(context, "ListPreferences", async (request: ListPreferencesRequest, signal): Promise<ListPreferencesResponse> => {
+      const v = new Validator();
+      const userId = v.id("user_id", request.userId, { required: true });
+      const pageSize = v.pageSize("page_size", request.pageSize);
+      v.done();
+      const page = await listPreferences(deps, { userId, pageSize, pageToken: request.pageToken }, signal);
+      return { preferences: page.preferences.map(encodePreference), nextPageToken: page.nextPageToken };
+    }),
+
+    deletePreference: unary(context, "DeletePreference", async (request: DeletePreferenceRequest, signal): Promise<DeletePreferenceResponse> => {
+      const v = new Validator();
+      const userId = v.id("user_id", request.userId, { required: true });
+      const key = preferenceKey(v, request.key);
+      v.done();
+      await deletePreference(deps, userId, key, signal);
+      return {};
+    }),
+  };
+}

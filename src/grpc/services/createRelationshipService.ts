@@ -1,0 +1,113 @@
+import type { Database } from "../../db/Database.js";
+import type { RelationName, RelationshipRow } from "../../db/queries/relationshipRow.js";
+import { linkSessions } from "../../domain/relationships/linkSessions.js";
+import { listRelatedSessions, type RelatedDirection } from "../../domain/relationships/listRelatedSessions.js";
+import { unlinkSessions } from "../../domain/relationships/unlinkSessions.js";
+import { Validator } from "../../validation/Validator.js";
+import {
+  RelationDirection,
+  RelationType,
+  type LinkSessionsRequest,
+  type LinkSessionsResponse,
+  type ListRelatedSessionsRequest,
+  type ListRelatedSessionsResponse,
+  type RelationshipServiceServer,
+  type SessionRelationship,
+  type UnlinkSessionsRequest,
+  type UnlinkSessionsResponse,
+} from "../../../gen/ts/ltst/memory/v1/relationship.js";
+import { unary, type HandlerContext } from "../handlers.js";
+
+const relationToProto: Record<RelationName, RelationType> = {
+  continuation: RelationType.RELATION_TYPE_CONTINUATION,
+  reference: RelationType.RELATION_TYPE_REFERENCE,
+  similar: RelationType.RELATION_TYPE_SIMILAR,
+};
+
+const directions = new Map<RelationDirection, RelatedDirection>([
+  [RelationDirection.RELATION_DIRECTION_UNSPECIFIED, "both"],
+  [RelationDirection.RELATION_DIRECTION_BOTH, "both"],
+  [RelationDirection.RELATION_DIRECTION_OUTGOING, "outgoing"],
+  [RelationDirection.RELATION_DIRECTION_INCOMING, "incoming"],
+]);
+
+/** Proto relation to the stored name; null for UNSPECIFIED or an unknown number. */
+function relationFromProto(value: RelationType): RelationName | null {
+  const entry = Object.entries(relationToProto).find(([, proto]) => proto === value);
+  return entry ? (entry[0] as RelationName) : null;
+}
+
+function encodeRelationship(row: RelationshipRow): SessionRelationship {
+  return {
+    sourceSessionId: row.source_session_id,
+    targetSessionId: row.target_session_id,
+    relation: relationToProto[row.relation],
+    score: row.score,
+    metadata: row.metadata,
+    createTime: row.created_at,
+  };
+}
+
+const requiredRelation = "is required: RELATION_TYPE_CONTINUATION, RELATION_TYPE_REFERENCE or RELATION_TYPE_SIMILAR";
+
+/** RelationshipService: link, unlink and list the links between sessions of one user. */
+export function createRelationshipService(context: HandlerContext, deps: { db: Database }): RelationshipServiceServer {
+  return {
+    linkSessions: unary(context, "LinkSessions", async (request: LinkSessionsRequest, signal): Promise<LinkSessionsResponse> => {
+      const v = new Validator();
+      const userId = v.id("user_id", request.userId, { required: true });
+      const sourceSessionId = v.id("source_session_id", request.sourceSessionId, { required: true });
+      const targetSessionId = v.id("target_session_id", request.targetSessionId, { required: true });
+      if (sourceSessionId !== "" && sourceSessionId === targetSessionId) {
+        v.fail("target_session_id", "must differ from source_session_id: a session cannot be linked to itself");
+      }
+      const relation = relationFromProto(request.relation);
+      if (relation === null) v.fail("relation", requiredRelation);
+      const score = v.unitInterval("score", request.score);
+      const metadata = v.metadata("metadata", request.metadata);
+      v.done();
+      const row = await linkSessions(
+        deps,
+        { userId, sourceSessionId, targetSessionId, relation: relation ?? "similar", score, metadata },
+        signal,
+      );
+      return { relationship: encodeRelationship(row) };
+    }),
+
+    unlinkSessions: unary(context, "UnlinkSessions", async (request: UnlinkSessionsRequest, signal): Promise<UnlinkSessionsResponse> => {
+      const v = new Validator();
+      const userId = v.id("user_id", request.userId, { required: true });
+      const sourceSessionId = v.id("source_session_id", request.sourceSessionId, { required: true });
+      const targetSessionId = v.id("target_session_id", request.targetSessionId, { required: true });
+      const relation = relationFromProto(request.relation);
+      if (relation === null) v.fail("relation", requiredRelation);
+      v.done();
+      await unlinkSessions(deps, { userId, sourceSessionId, targetSessionId, relation: relation ?? "similar" }, signal);
+      return {};
+    }),
+
+    listRelatedSessions: unary(
+      context,
+      "ListRelatedSessions",
+      async (request: ListRelatedSessionsRequest, signal): Promise<ListRelatedSessionsResponse> => {
+        const v = new Validator();
+        const userId = v.id("user_id", request.userId, { required: true });
+        const sessionId = v.id("session_id", request.sessionId, { required: true });
+        const direction = directions.get(request.direction);
+        if (direction === undefined) v.fail("direction", "is not a known RelationDirection");
+        const relation = relationFromProto(request.relation);
+        if (request.relation !== RelationType.RELATION_TYPE_UNSPECIFIED && relation === null) {
+          v.fail("relation", "is not a known RelationType");
+        }
+        const pageSize = v.pageSize("page_size", request.pageSize);
+        v.done();
+        const page = await listRelatedSessions(
+          deps,
+          { userId, sessionId, direction: direction ?? "both", relation, pageSize, pageToken: request.pageToken },
+          signal,
+        );
+        return { relationships: page.relationships.map(encodeRelationship), nextPageToken: page.nextPageToken };
+      },
+    ),
+  };
+}

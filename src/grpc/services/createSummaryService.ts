@@ -1,0 +1,97 @@
+import type { Database } from "../../db/Database.js";
+import type { SummaryRow } from "../../db/queries/summaryRow.js";
+import type { Clock } from "../../domain/clock.js";
+import { getSessionStatistics } from "../../domain/summaries/getSessionStatistics.js";
+import { getSummary } from "../../domain/summaries/getSummary.js";
+import { updateSummary } from "../../domain/summaries/updateSummary.js";
+import { limits } from "../../validation/limits.js";
+import { Validator } from "../../validation/Validator.js";
+import type {
+  GetSessionStatisticsRequest,
+  GetSessionStatisticsResponse,
+  GetSummaryRequest,
+  GetSummaryResponse,
+  SessionSummary,
+  SummaryServiceServer,
+  UpdateSummaryRequest,
+  UpdateSummaryResponse,
+} from "../../../gen/ts/ltst/memory/v1/summary.js";
+import { unary, type HandlerContext } from "../handlers.js";
+
+export type SummaryServiceDeps = {
+  db: Database;
+  /** LTST_SUMMARY_EVERY: a summary is due after this many messages since the last one. */
+  summaryEvery: number;
+  clock?: Clock;
+};
+
+function encodeSummary(row: SummaryRow): SessionSummary {
+  return {
+    sessionId: row.session_id,
+    content: row.content,
+    coversThroughIndex: row.covers_through_index,
+    tokenCount: row.token_count,
+    metadata: row.metadata,
+    updateTime: row.updated_at,
+  };
+}
+
+/** SummaryService: the one rolling summary of a session, and its statistics. */
+export function createSummaryService(context: HandlerContext, deps: SummaryServiceDeps): SummaryServiceServer {
+  return {
+    updateSummary: unary(context, "UpdateSummary", async (request: UpdateSummaryRequest, signal): Promise<UpdateSummaryResponse> => {
+      const v = new Validator();
+      const userId = v.id("user_id", request.userId, { required: true });
+      const sessionId = v.id("session_id", request.sessionId, { required: true });
+      if (request.content === "") v.fail("content", "is required");
+      const content = v.content("content", request.content, limits.summaryContentMaxBytes);
+      const metadata = v.metadata("metadata", request.metadata);
+      v.done();
+      const row = await updateSummary(
+        deps,
+        { userId, sessionId, content, coversThroughIndex: request.coversThroughIndex, metadata },
+        signal,
+      );
+      return { summary: encodeSummary(row) };
+    }),
+
+    getSummary: unary(context, "GetSummary", async (request: GetSummaryRequest, signal): Promise<GetSummaryResponse> => {
+      const v = new Validator();
+      const userId = v.id("user_id", request.userId, { required: true });
+      const sessionId = v.id("session_id", request.sessionId, { required: true });
+      v.done();
+      return { summary: encodeSummary(await getSummary(deps, userId, sessionId, signal)) };
+    }),
+
+    getSessionStatistics: unary(
+      context,
+      "GetSessionStatistics",
+      async (request: GetSessionStatisticsRequest, signal): Promise<GetSessionStatisticsResponse> => {
+        const v = new Validator();
+        const userId = v.id("user_id", request.userId, { required: true });
+        const sessionId = v.id("session_id", request.sessionId, { required: true });
+        v.done();
+        const s = await getSessionStatistics(deps, userId, sessionId, signal);
+        return {
+          statistics: {
+            sessionId: s.sessionId,
+            messageCount: s.messageCount,
+            userMessageCount: s.userMessageCount,
+            assistantMessageCount: s.assistantMessageCount,
+            systemMessageCount: s.systemMessageCount,
+            toolMessageCount: s.toolMessageCount,
+            totalTokens: s.totalTokens,
+            averageMessageLength: s.averageMessageLength,
+            duration: { seconds: Math.floor(s.durationMicros / 1_000_000), nanos: (s.durationMicros % 1_000_000) * 1000 },
+            contextEntryCount: s.contextEntryCount,
+            lastSummaryUpdateTime: s.lastSummaryUpdateTime ?? undefined,
+            messagesSinceSummary: s.messagesSinceSummary,
+            summaryDue: s.summaryDue,
+            firstMessageTime: s.firstMessageTime ?? undefined,
+            lastMessageTime: s.lastMessageTime ?? undefined,
+          },
+        };
+      },
+    ),
+  };
+}
