@@ -1,17 +1,38 @@
 /**
- * Benchmarks: `npm run bench [-- storage|embedding ...]`.
+ * Benchmarks: `npm run bench [-- storage|embedding|search ...] [options]`.
  *
  * Each benchmark compares the service with a baseline measured in the same
  * run (raw SQL through the same pool, bare onnxruntime, ...), because these
  * machines are shared and noisy: the ratios are the result, the absolute
- * numbers are context. Storage runs on the embedded database, and also on
- * PostgreSQL when DATABASE_URL is set.
+ * numbers are context. Storage and search run on the embedded database, and
+ * also on PostgreSQL when DATABASE_URL is set.
+ *
+ * Options (search): --sizes 10000,100000 (corpus sizes), --iterations N
+ * (also for storage; default BENCH_ITERATIONS or 300), --data-dir DIR (keep
+ * the embedded database there and reuse what an earlier run seeded),
+ * --explain (EXPLAIN ANALYZE of each mode at the largest size).
  */
+import { parseArgs } from "node:util";
 import { runStorageBench } from "./storage/appendAndListBench.js";
 
-const selected = new Set(process.argv.slice(2));
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    sizes: { type: "string" },
+    iterations: { type: "string" },
+    "data-dir": { type: "string" },
+    explain: { type: "boolean" },
+  },
+});
+const positiveInt = (name: string, value: string): number => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
+  return n;
+};
+
+const selected = new Set(positionals);
 const wants = (name: string) => selected.size === 0 || selected.has(name);
-const iterations = Number(process.env.BENCH_ITERATIONS ?? 300);
+const iterations = positiveInt("--iterations", values.iterations ?? process.env.BENCH_ITERATIONS ?? "300");
 const largeSessionMessages = Number(process.env.BENCH_LARGE_SESSION ?? 100_000);
 
 const sections: string[] = [];
@@ -21,6 +42,18 @@ if (wants("storage")) {
     sections.push(await runStorageBench({ databaseUrl: process.env.DATABASE_URL, iterations, largeSessionMessages }));
   } else {
     console.error("[skip] storage on PostgreSQL: DATABASE_URL is not set");
+  }
+}
+if (wants("search")) {
+  const { runSearchBench } = await import("./search/searchBench.js");
+  const sizes = (values.sizes ?? "10000,100000").split(",").map((s) => positiveInt("--sizes", s.trim()));
+  const log = (message: string) => console.error(`[search] ${message}`);
+  const common = { sizes, iterations, ...(values.explain ? { explain: true } : {}), log };
+  sections.push(await runSearchBench({ ...common, ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}), queryEmbedding: true }));
+  if (process.env.DATABASE_URL) {
+    sections.push(await runSearchBench({ ...common, databaseUrl: process.env.DATABASE_URL }));
+  } else {
+    console.error("[skip] search on PostgreSQL: DATABASE_URL is not set");
   }
 }
 if (wants("embedding")) {
