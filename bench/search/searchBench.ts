@@ -47,12 +47,10 @@
  * (DIR/messages-<size>) for the next run, which then only adds what is
  * missing. Without pgvector (native PostgreSQL here), only lexical runs.
  *
- * On the embedded database, pglite-socket queues protocol messages, not
- * whole extended-protocol exchanges, so concurrent queries of different
- * connections can interleave when one of them is in a transaction
- * (electric-sql/pglite#1046; with 8 concurrent Search calls the service
- * fails and then hangs): the measurements run one call at a time, and no
- * worker polls in between.
+ * On the embedded database the service has one pooled connection
+ * (pglite-socket interleaves the protocol messages of concurrent
+ * connections, electric-sql/pglite#1046), so there the pending count and the
+ * search run one after the other; the baseline goes through the same pool.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -458,9 +456,8 @@ export async function runSearchBench(options: SearchBenchOptions): Promise<strin
         LTST_DATA_DIR: path.join(dataRoot, `messages-${size}`),
         LTST_LOG_LEVEL: "warn",
         LTST_MODEL_DIR: modelDir,
-        // The queue stays empty (embeddings are seeded with the messages), so
-        // a worker would only poll; on the embedded database its polls could
-        // also interleave with the measured queries (see pglite-socket above).
+        // The queue stays empty (embeddings are seeded with the messages): a
+        // worker would only poll, adding queries that are not Search's.
         LTST_EMBEDDING_WORKER: "false",
         ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       });
