@@ -89,7 +89,7 @@ export async function startEmbeddings(options: EmbeddingsOptions): Promise<Runni
   }
   if (unavailableReason !== null) {
     log.warn(
-      `semantic search is unavailable: ${unavailableReason}. The service runs on; lexical search works, ` +
+      `semantic search is unavailable: ${unavailableReason.replace(/\.$/, "")}. The service runs on; lexical search works, ` +
         "and hybrid search falls back to lexical.",
     );
   } else {
