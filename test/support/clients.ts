@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { MessageServiceClient } from "../../gen/ts/ltst/memory/v1/message.js";
-import { SearchServiceClient, type SearchRequest, type SearchResponse } from "../../gen/ts/ltst/memory/v1/search.js";
+import { SearchRequest, SearchServiceClient, type SearchResponse } from "../../gen/ts/ltst/memory/v1/search.js";
 import { SessionServiceClient } from "../../gen/ts/ltst/memory/v1/session.js";
 import { HealthClient, watchHealth } from "./healthClient.js";
 import { decodeRichStatus } from "../../src/grpc/richStatus.js";
@@ -83,20 +83,7 @@ export function createClients(address: string) {
     search: {
       /** Runs a search and collects the stream: the SearchInfo, then the hits in order. */
       run: async (request: Partial<SearchRequest>, options: Partial<grpc.CallOptions> = {}) => {
-        const full: SearchRequest = {
-          userId: "",
-          query: "",
-          mode: 0,
-          topK: 0,
-          minScore: 0,
-          sessionIds: [],
-          roles: [],
-          startTime: undefined,
-          endTime: undefined,
-          metadataFilter: undefined,
-          waitForEmbeddings: false,
-          ...request,
-        };
+        const full = SearchRequest.fromPartial(request);
         const responses: SearchResponse[] = await collectStream(
           (req, opts) => search.search(req, new grpc.Metadata(), opts),
           full,
