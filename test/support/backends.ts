@@ -38,7 +38,17 @@ async function createScratchDatabase(adminUrl: string): Promise<BackendDatabase>
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        // Not DROP ... WITH (FORCE): on PostgreSQL 15 it checks the caller may
+        // signal every backend in the database, autovacuum workers (no role)
+        // included, and fails with "must be a member of the role whose process
+        // is being terminated" when one happens to be there. A plain DROP
+        // stops autovacuum workers itself and waits up to 5 s for sessions to
+        // end; the test's own leftover sessions are ended first.
+        await client.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND usename = current_user AND pid <> pg_backend_pid()",
+          [name],
+        );
+        await client.query(`DROP DATABASE IF EXISTS ${name}`);
       } finally {
         await client.end();
       }
