@@ -1,6 +1,6 @@
 import type { Database } from "../../db/Database.js";
 import type { RelationName, RelationshipRow } from "../../db/queries/relationshipRow.js";
-import { lockOwnedSessions } from "../../db/queries/lockOwnedSessions.js";
+import { selectOwnedSessionIds } from "../../db/queries/selectOwnedSessionIds.js";
 import { upsertSessionRelationship } from "../../db/queries/upsertSessionRelationship.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 
@@ -28,7 +28,7 @@ export async function linkSessions(
     throw InvalidArgumentError.field("target_session_id", "must differ from source_session_id: a session cannot be linked to itself");
   }
   return deps.db.withTransaction(signal, async (tx) => {
-    const owned = new Set(await lockOwnedSessions(tx, input.userId, [input.sourceSessionId, input.targetSessionId]));
+    const owned = new Set(await selectOwnedSessionIds(tx, input.userId, [input.sourceSessionId, input.targetSessionId], { lock: true }));
     for (const id of [input.sourceSessionId, input.targetSessionId]) {
       if (!owned.has(id)) throw new NotFoundError("session", id);
     }
