@@ -3,6 +3,7 @@ import { analyzeTable } from "./queries/analyzeTable.js";
 import { flushStatistics } from "./queries/flushStatistics.js";
 import { selectTableActivity } from "./queries/selectTableActivity.js";
 import { vacuumTable } from "./queries/vacuumTable.js";
+import { startPeriodicTask } from "../maintenance/startPeriodicTask.js";
 
 /**
  * PostgreSQL's autovacuum defaults (autovacuum_vacuum_threshold and
@@ -39,9 +40,6 @@ export function startEmbeddedMaintenance(
   pool: DatabasePool,
   options: { intervalMs: number; log?: (message: string, fields: Record<string, unknown>) => void },
 ): EmbeddedMaintenance {
-  let running: Promise<MaintenanceAction[]> | undefined;
-  let stopped = false;
-
   const pass = async (): Promise<MaintenanceAction[]> => {
     // Statistics are flushed lazily; make the counters current first.
     await flushStatistics(pool);
@@ -62,25 +60,9 @@ export function startEmbeddedMaintenance(
     return actions;
   };
 
-  const runOnce = (): Promise<MaintenanceAction[]> => {
-    running ??= pass().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-
-  const timer = setInterval(() => {
-    if (stopped || running) return;
-    runOnce().catch((error: unknown) => options.log?.("embedded maintenance failed", { err: error }));
-  }, options.intervalMs);
-  timer.unref();
-
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running?.catch(() => undefined);
-    },
-  };
+  const task = startPeriodicTask(pass, {
+    intervalMs: options.intervalMs,
+    onError: (error) => options.log?.("embedded maintenance failed", { err: error }),
+  });
+  return { runOnce: task.runOnce, stop: task.stop };
 }

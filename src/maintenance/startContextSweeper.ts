@@ -1,6 +1,7 @@
 import type { Database } from "../db/Database.js";
 import { deleteExpiredContextEntries } from "../db/queries/deleteExpiredContextEntries.js";
 import { systemClock, type Clock } from "../domain/clock.js";
+import { startPeriodicTask } from "./startPeriodicTask.js";
 
 export type ContextSweeper = {
   /**
@@ -30,9 +31,6 @@ export function startContextSweeper(options: {
 }): ContextSweeper {
   const now = options.now ?? systemClock;
   const batchSize = options.batchSize ?? 1000;
-  let running: Promise<number> | undefined;
-  let stopped = false;
-
   const sweep = async (): Promise<number> => {
     const started = performance.now();
     let total = 0;
@@ -41,31 +39,15 @@ export function startContextSweeper(options: {
         deleteExpiredContextEntries(connection, now(), batchSize),
       );
       total += deleted;
-      if (deleted < batchSize || stopped) break;
+      if (deleted < batchSize || task.stopped) break;
     }
     if (total > 0) options.log?.("expired context entries deleted", { deleted: total, ms: Math.round(performance.now() - started) });
     return total;
   };
 
-  const sweepOnce = (): Promise<number> => {
-    running ??= sweep().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-
-  const timer = setInterval(() => {
-    if (stopped || running) return;
-    sweepOnce().catch((error: unknown) => options.log?.("context sweep failed", { err: error }));
-  }, options.intervalMs);
-  timer.unref();
-
-  return {
-    sweepOnce,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running?.catch(() => undefined);
-    },
-  };
+  const task = startPeriodicTask(sweep, {
+    intervalMs: options.intervalMs,
+    onError: (error) => options.log?.("context sweep failed", { err: error }),
+  });
+  return { sweepOnce: task.runOnce, stop: task.stop };
 }
