@@ -16,6 +16,7 @@ import { UserDataServiceService } from "../../gen/ts/ltst/memory/v1/user_data.js
 import type { Keyring } from "../crypto/createKeyring.js";
 import type { Database } from "../db/Database.js";
 import { notYetImplemented, type HandlerContext } from "../grpc/handlers.js";
+import { withStrictUtf8 } from "../grpc/withStrictUtf8.js";
 import { createContextService } from "../grpc/services/createContextService.js";
 import { createMessageService } from "../grpc/services/createMessageService.js";
 import { createPreferenceService } from "../grpc/services/createPreferenceService.js";
@@ -76,9 +77,10 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
     "grpc.max_send_message_length": deps.maxMessageBytes,
     "grpc.keepalive_permit_without_calls": 1,
   });
-  server.addService(SessionServiceService, createSessionService(deps.context, deps));
+  // withStrictUtf8: requests with invalid UTF-8 in a string field fail to decode.
+  server.addService(withStrictUtf8(SessionServiceService), createSessionService(deps.context, deps));
   server.addService(
-    MessageServiceService,
+    withStrictUtf8(MessageServiceService),
     createMessageService(deps.context, {
       ...deps,
       // New messages are queued for embedding in the append's own statement;
@@ -87,13 +89,13 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
       onAppended: () => deps.embeddings.nudge(),
     }),
   );
-  server.addService(ContextServiceService, createContextService(deps.context, deps));
-  server.addService(PreferenceServiceService, createPreferenceService(deps.context, deps));
-  server.addService(RelationshipServiceService, createRelationshipService(deps.context, deps));
-  server.addService(SummaryServiceService, createSummaryService(deps.context, deps));
-  server.addService(SearchServiceService, createSearchService(deps.context, deps));
-  server.addService(RehydrateServiceService, unimplementedService(RehydrateServiceService));
-  server.addService(UserDataServiceService, unimplementedService(UserDataServiceService));
+  server.addService(withStrictUtf8(ContextServiceService), createContextService(deps.context, deps));
+  server.addService(withStrictUtf8(PreferenceServiceService), createPreferenceService(deps.context, deps));
+  server.addService(withStrictUtf8(RelationshipServiceService), createRelationshipService(deps.context, deps));
+  server.addService(withStrictUtf8(SummaryServiceService), createSummaryService(deps.context, deps));
+  server.addService(withStrictUtf8(SearchServiceService), createSearchService(deps.context, deps));
+  server.addService(withStrictUtf8(RehydrateServiceService), unimplementedService(RehydrateServiceService));
+  server.addService(withStrictUtf8(UserDataServiceService), unimplementedService(UserDataServiceService));
 
   const statuses: Record<string, "NOT_SERVING"> = { "": "NOT_SERVING" };
   for (const name of serviceNames) statuses[name] = "NOT_SERVING";
