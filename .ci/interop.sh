@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Runs the generated Python and Go clients (gen/python, gen/go) against a
+# running LTST Memory server. Installs nothing: .ci/run installs Debian's
+# packages (python3-grpcio, python3-protobuf, golang-go,
+# golang-google-grpc-dev, golang-google-protobuf-dev,
+# golang-github-golang-protobuf-1-5-dev), and README.md ("Python and Go
+# clients") says the same for a developer machine. test/interop/ runs it from
+# `npm test`, against a service on each database backend.
+#
+# Usage:
+#   bash .ci/interop.sh check-python        exit 0 if the Python client can run here, else say why, exit 1
+#   bash .ci/interop.sh check-go            the same for the Go client
+#   bash .ci/interop.sh python HOST:PORT    the full scenario through the Python stubs
+#   bash .ci/interop.sh python-bad-input HOST:PORT MAX_MESSAGE_BYTES
+#                                           malformed, mistyped and oversized requests from Python
+#   bash .ci/interop.sh go HOST:PORT        builds the Go scenario offline and runs it
+#   bash .ci/interop.sh [all]               builds the service, starts `ltst serve` on a free
+#                                           port (temporary embedded database, no model), runs
+#                                           the three above against it, and stops it
+#
+# LTST_INTEROP_PYTHON picks the interpreter (default /usr/bin/python3, which
+# has Debian's grpcio and protobuf; a python3 earlier on PATH may not).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$PWD"
+python="${LTST_INTEROP_PYTHON:-/usr/bin/python3}"
+# Debian's Go packages install their sources here (GOPATH layout).
+debian_gopath=/usr/share/gocode
+go_module=github.com/ltst-memory/ltst-memory/gen/go
+
+check_python() {
+  if [ ! -x "$python" ]; then
+    echo "$python not found (LTST_INTEROP_PYTHON; Debian: apt-get install python3 python3-grpcio python3-protobuf)"
+    return 1
+  fi
+  if ! "$python" -c 'import grpc, google.protobuf' 2>/dev/null; then
+    echo "$python cannot import grpc and google.protobuf (Debian: apt-get install python3-grpcio python3-protobuf)"
+    return 1
+  fi
+}
+
+check_go() {
+  if ! command -v go >/dev/null; then
+    echo "go not found on PATH (Debian: apt-get install golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev)"
+    return 1
+  fi
+  local package
+  for package in google.golang.org/grpc google.golang.org/protobuf google.golang.org/genproto/googleapis/rpc/errdetails github.com/golang/protobuf/proto; do
+    if [ ! -d "$debian_gopath/src/$package" ]; then
+      echo "$debian_gopath/src/$package is missing (Debian: apt-get install golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev)"
+      return 1
+    fi
+  done
+}
+
+run_python() {
+  check_python >&2 || exit 1
+  PYTHONPATH="$repo/gen/python/src" "$python" "$repo/test/interop/python/$1" "${@:2}"
+}
+
+# Builds test/interop/go offline: GOPATH mode, with Debian's sources and the
+# generated module linked at its import path. No module proxy, no download.
+run_go() {
+  check_go >&2 || exit 1
+  local work
+  work="$(mktemp -d)"
+  # shellcheck disable=SC2064 # expand now: $work is local
+  trap "rm -rf '$work'" RETURN
+  mkdir -p "$work/src/$(dirname "$go_module")"
+  ln -s "$repo/gen/go" "$work/src/$go_module"
+  if [ -z "${GOCACHE:-}" ] && [ -z "${HOME:-}" ] && [ -z "${XDG_CACHE_HOME:-}" ]; then export GOCACHE="$work/cache"; fi
+  (
+    export GO111MODULE=off GOPATH="$work:$debian_gopath" GOFLAGS= GOPROXY=off
+    go vet "$go_module/ltst/memory/v1" && cd "$repo/test/interop/go" && go vet . && go build -o "$work/interop" .
+  )
+  "$work/interop" "$@"
+}
+
+run_all() {
+  export PATH="$repo/node_modules/.bin:$PATH"
+  npm run --silent build
+  local work server_pid address="" status=0
+  work="$(mktemp -d)"
+  local max_message_bytes=262144
+  env -u DATABASE_URL LTST_GRPC_ADDRESS=127.0.0.1:0 LTST_DATA_DIR="$work/data" LTST_MODEL_DIR="$work/no-model" \
+    LTST_MAX_MESSAGE_BYTES="$max_message_bytes" LTST_LOG_LEVEL=info \
+    node dist/src/cli/main.js serve >"$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 600); do
+    address="$(sed -n 's/.*"address":"\([^"]*\)","msg":"LTST Memory serving".*/\1/p' "$work/server.log")"
+    [ -n "$address" ] && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$address" ]; then
+    echo "ltst serve did not start:" >&2
+    cat "$work/server.log" >&2
+    kill "$server_pid" 2>/dev/null || true
+    exit 1
+  fi
+  echo "ltst serve on $address (log: $work/server.log)"
+  "$0" python "$address" || status=1
+  "$0" python-bad-input "$address" "$max_message_bytes" || status=1
+  "$0" go "$address" || status=1
+  kill -TERM "$server_pid"
+  wait "$server_pid" || status=1
+  if grep -q '"level":[56]0' "$work/server.log"; then
+    echo "the server logged errors:" >&2
+    grep '"level":[56]0' "$work/server.log" >&2
+    status=1
+  fi
+  rm -rf "$work"
+  exit "$status"
+}
+
+case "${1:-all}" in
+  check-python) check_python ;;
+  check-go) check_go ;;
+  python) [ $# -eq 2 ] || { echo "usage: $0 python HOST:PORT" >&2; exit 2; }; run_python scenario.py "$2" ;;
+  python-bad-input) [ $# -eq 3 ] || { echo "usage: $0 python-bad-input HOST:PORT MAX_MESSAGE_BYTES" >&2; exit 2; }; run_python bad_input.py "$2" "$3" ;;
+  go) [ $# -eq 2 ] || { echo "usage: $0 go HOST:PORT" >&2; exit 2; }; run_go "$2" ;;
+  all) run_all ;;
+  *) sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2; exit 2 ;;
+esac
