@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the generated Python and Go clients (gen/python, gen/go) against a
 # running LTST Memory server. Installs nothing: .ci/run installs Debian's
-# packages (python3-grpcio, python3-protobuf, golang-go,
+# packages (python3-grpcio, python3-protobuf, python3-pip, python3-setuptools,
+# python3-wheel, golang-go,
 # golang-google-grpc-dev, golang-google-protobuf-dev,
 # golang-github-golang-protobuf-1-5-dev), and README.md ("Python and Go
 # clients") says the same for a developer machine. test/interop/ runs it from
@@ -9,10 +10,14 @@
 #
 # Usage:
 #   bash .ci/interop.sh check-python        exit 0 if the Python client can run here, else say why, exit 1
+#   bash .ci/interop.sh check-python-package  the same for building the Python package
 #   bash .ci/interop.sh check-go            the same for the Go client
 #   bash .ci/interop.sh python HOST:PORT    the full scenario through the Python stubs
 #   bash .ci/interop.sh python-bad-input HOST:PORT MAX_MESSAGE_BYTES
 #                                           malformed, mistyped and oversized requests from Python
+#   bash .ci/interop.sh python-package      builds gen/python into a wheel (offline, Debian's
+#                                           setuptools and wheel), installs it into a temporary
+#                                           directory and imports every module from there
 #   bash .ci/interop.sh go HOST:PORT        builds the Go scenario offline and runs it
 #   bash .ci/interop.sh [all]               builds the service, starts `ltst serve` on a free
 #                                           port (temporary embedded database, no model), runs
@@ -53,9 +58,45 @@ check_go() {
   done
 }
 
+# The package as a user installs it: a wheel built without network (Debian's
+# setuptools and wheel, no build isolation), installed into a temporary
+# directory; every generated module must import from there.
+check_python_package() {
+  check_python || return 1
+  if ! "$python" -c 'import setuptools, wheel, pip' 2>/dev/null; then
+    echo "$python cannot import setuptools, wheel and pip (Debian: apt-get install python3-pip python3-setuptools python3-wheel)"
+    return 1
+  fi
+}
+
+python_package() {
+  check_python_package >&2 || exit 1
+  local work
+  work="$(mktemp -d)"
+  # shellcheck disable=SC2064 # expand now: $work is local
+  trap "rm -rf '$work'" RETURN
+  # A copy: setuptools writes build/ and *.egg-info next to the sources.
+  cp -r "$repo/gen/python" "$work/source"
+  "$python" -m pip wheel --quiet --disable-pip-version-check --no-build-isolation --no-deps --no-index -w "$work/wheel" "$work/source"
+  "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --no-index --target "$work/installed" "$work"/wheel/*.whl
+  (cd "$work" && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$work/installed" "$python" - "$repo/gen/python/src/ltst/memory/v1" <<'PY'
+import importlib, os, sys
+names = sorted(n[:-3] for n in os.listdir(sys.argv[1]) if n.endswith(".py"))
+for name in names:
+    module = importlib.import_module(f"ltst.memory.v1.{name}")
+    assert module.__file__.startswith(os.getcwd()), f"{name} imported from {module.__file__}, not the installed wheel"
+stubs = sorted(n for n in os.listdir(os.path.join(os.getcwd(), "installed", "ltst", "memory", "v1")) if n.endswith(".pyi"))
+assert len(stubs) * 2 == len(names), f"type stubs {stubs} for modules {names}"
+print(f"[python-package] ok   the wheel installs {len(names)} modules and {len(stubs)} type stubs, and they import")
+print("[python-package] 1 passed, 0 failed")
+PY
+  )
+}
+
 run_python() {
   check_python >&2 || exit 1
-  PYTHONPATH="$repo/gen/python/src" "$python" "$repo/test/interop/python/$1" "${@:2}"
+  # No __pycache__ in gen/ (the gen/ check would see it) nor in test/.
+  PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$repo/gen/python/src" "$python" "$repo/test/interop/python/$1" "${@:2}"
 }
 
 # Builds test/interop/go offline: GOPATH mode, with Debian's sources and the
@@ -71,6 +112,9 @@ run_go() {
   if [ -z "${GOCACHE:-}" ] && [ -z "${HOME:-}" ] && [ -z "${XDG_CACHE_HOME:-}" ]; then export GOCACHE="$work/cache"; fi
   (
     export GO111MODULE=off GOPATH="$work:$debian_gopath" GOFLAGS= GOPROXY=off
+    # gen/go/go.mod parses, and names the module the stubs are imported as.
+    [ "$(cd "$repo/gen/go" && GO111MODULE=on GOFLAGS=-mod=mod go mod edit -json | sed -n 's/^[[:space:]]*"Path": "\(.*\)"$/\1/p' | head -1)" = "$go_module" ] \
+      || { echo "gen/go/go.mod does not declare module $go_module" >&2; exit 1; }
     go vet "$go_module/ltst/memory/v1" && cd "$repo/test/interop/go" && go vet . && go build -o "$work/interop" .
   )
   "$work/interop" "$@"
@@ -102,6 +146,7 @@ run_all() {
   "$0" python "$address" || status=1
   "$0" python-bad-input "$address" "$max_message_bytes" || status=1
   "$0" go "$address" || status=1
+  "$0" python-package || status=1
   kill -TERM "$server_pid"
   wait "$server_pid" || status=1
   if grep -q '"level":[56]0' "$work/server.log"; then
@@ -115,9 +160,11 @@ run_all() {
 
 case "${1:-all}" in
   check-python) check_python ;;
+  check-python-package) check_python_package ;;
   check-go) check_go ;;
   python) [ $# -eq 2 ] || { echo "usage: $0 python HOST:PORT" >&2; exit 2; }; run_python scenario.py "$2" ;;
   python-bad-input) [ $# -eq 3 ] || { echo "usage: $0 python-bad-input HOST:PORT MAX_MESSAGE_BYTES" >&2; exit 2; }; run_python bad_input.py "$2" "$3" ;;
+  python-package) python_package ;;
   go) [ $# -eq 2 ] || { echo "usage: $0 go HOST:PORT" >&2; exit 2; }; run_go "$2" ;;
   all) run_all ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2; exit 2 ;;

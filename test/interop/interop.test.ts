@@ -15,15 +15,16 @@ const script = repositoryPath(".ci", "interop.sh");
 const maxMessageBytes = 256 * 1024;
 const required = process.env.LTST_INTEROP_REQUIRED === "1";
 
-function prerequisite(language: "python" | "go"): string | null {
-  const result = spawnSync("bash", [script, `check-${language}`], { encoding: "utf8" });
+function prerequisite(what: "python" | "python-package" | "go"): string | null {
+  const result = spawnSync("bash", [script, `check-${what}`], { encoding: "utf8" });
   if (result.status === 0) return null;
-  const reason = `${result.stdout}${result.stderr}`.trim() || `check-${language} exited with ${result.status}`;
-  if (!required) console.warn(`[skip] ${language} interop: ${reason}`);
+  const reason = `${result.stdout}${result.stderr}`.trim() || `check-${what} exited with ${result.status}`;
+  if (!required) console.warn(`[skip] ${what} interop: ${reason}`);
   return reason;
 }
 
 const pythonMissing = prerequisite("python");
+const pythonPackageMissing = prerequisite("python-package");
 const goMissing = prerequisite("go");
 
 /**
@@ -41,19 +42,23 @@ function runInterop(args: string[]): Promise<{ code: number | null; output: stri
   });
 }
 
+/** One .ci/interop.sh run as a test: skipped (or failed, when required) where `missing`. */
+function interop(missing: string | null, name: string, args: () => string[], timeout: number): void {
+  it.skipIf(missing !== null && !required)(name, { timeout }, async () => {
+    if (missing !== null) throw new Error(`LTST_INTEROP_REQUIRED=1, but: ${missing}`);
+    const { code, output } = await runInterop(args());
+    expect(code, `.ci/interop.sh ${args().join(" ")} failed:\n${output}`).toBe(0);
+    // Each program's closing line: every step passed.
+    expect(output).toMatch(/\] \d+ passed, 0 failed$/m);
+  });
+}
+
+interop(pythonPackageMissing, "Python: gen/python builds into a wheel that installs and imports", () => ["python-package"], 120_000);
+
 describeEachBackend(
   "interop clients",
   (service) => {
     const address = () => `127.0.0.1:${service().service.port}`;
-    const interop = (missing: string | null, name: string, args: () => string[], timeout: number) => {
-      it.skipIf(missing !== null && !required)(name, { timeout }, async () => {
-        if (missing !== null) throw new Error(`LTST_INTEROP_REQUIRED=1, but: ${missing}`);
-        const { code, output } = await runInterop(args());
-        expect(code, `.ci/interop.sh ${args().join(" ")} failed:\n${output}`).toBe(0);
-        // Each program's closing line: every step passed.
-        expect(output).toMatch(/\] \d+ passed, 0 failed$/m);
-      });
-    };
 
     interop(pythonMissing, "Python: the full scenario through gen/python", () => ["python", address()], 120_000);
     interop(
