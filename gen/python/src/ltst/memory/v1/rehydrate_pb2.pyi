@@ -23,14 +23,16 @@ TOKEN_ENCODING_O200K_BASE: TokenEncoding
 TOKEN_ENCODING_UNSPECIFIED: TokenEncoding
 
 class OmittedItems(_message.Message):
-    __slots__ = ["count", "kind", "tokens"]
+    __slots__ = ["count", "kind", "not_considered", "tokens"]
     COUNT_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
+    NOT_CONSIDERED_FIELD_NUMBER: _ClassVar[int]
     TOKENS_FIELD_NUMBER: _ClassVar[int]
     count: int
     kind: ChunkKind
+    not_considered: int
     tokens: int
-    def __init__(self, kind: _Optional[_Union[ChunkKind, str]] = ..., count: _Optional[int] = ..., tokens: _Optional[int] = ...) -> None: ...
+    def __init__(self, kind: _Optional[_Union[ChunkKind, str]] = ..., count: _Optional[int] = ..., tokens: _Optional[int] = ..., not_considered: _Optional[int] = ...) -> None: ...
 
 class RehydrateChunk(_message.Message):
     __slots__ = ["context_entry", "kind", "preference", "recent_message", "relevant_message", "session", "summary", "text", "token_count"]

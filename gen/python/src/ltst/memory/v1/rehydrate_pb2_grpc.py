@@ -30,11 +30,25 @@ class RehydrateServiceServicer(object):
 
     def Rehydrate(self, request, context):
         """Streams the context in prompt order: header and summary, preferences,
-        context entries, relevant older messages, then the recent messages in
-        chronological order, and finally a RehydrateReport. When the budget
-        binds, items are kept by priority: recent messages (newest first), then
-        summary, preferences and context, then relevant memories. The sum of the
-        chunks' token counts never exceeds the budget.
+        context entries (most relevant first), relevant older messages (best
+        first), then the recent messages in chronological order, and finally a
+        RehydrateReport.
+
+        When the budget binds, items are kept by priority: the recent window
+        from the newest message back (it stops at the first message that does
+        not fit, so the window stays contiguous); then header, summary,
+        preferences and context entries, each kept when it fits; then relevant
+        messages, each kept when it fits. The sum of the chunks' token counts
+        never exceeds the budget; the report lists what was left out.
+
+        Relevant messages are never in the recent window, and never repeat the
+        text of a recent message or of another relevant message. They are found
+        by semantic search when embeddings are available, else by lexical search
+        (the report says so). Only messages already embedded are found
+        semantically.
+
+        Chunks up to the relevant messages are sent before the query is
+        embedded and searched. Cancelling the call stops the server's work.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
