@@ -2,8 +2,7 @@
 # Runs the generated Python and Go clients (gen/python, gen/go) against a
 # running LTST Memory server. Installs nothing: .ci/run installs Debian's
 # packages (python3-grpcio, python3-protobuf, python3-pip, python3-setuptools,
-# python3-wheel, golang-go,
-# golang-google-grpc-dev, golang-google-protobuf-dev,
+# python3-wheel, golang-go, golang-google-grpc-dev, golang-google-protobuf-dev,
 # golang-github-golang-protobuf-1-5-dev), and README.md ("Python and Go
 # clients") says the same for a developer machine. test/interop/ runs it from
 # `npm test`, against a service on each database backend.
@@ -21,7 +20,8 @@
 #   bash .ci/interop.sh go HOST:PORT        builds the Go scenario offline and runs it
 #   bash .ci/interop.sh [all]               builds the service, starts `ltst serve` on a free
 #                                           port (temporary embedded database, no model), runs
-#                                           the three above against it, and stops it
+#                                           python, python-bad-input and go against it, stops
+#                                           it, then runs python-package
 #
 # LTST_INTEROP_PYTHON picks the interpreter (default /usr/bin/python3, which
 # has Debian's grpcio and protobuf; a python3 earlier on PATH may not).
@@ -146,9 +146,9 @@ run_all() {
   "$0" python "$address" || status=1
   "$0" python-bad-input "$address" "$max_message_bytes" || status=1
   "$0" go "$address" || status=1
-  "$0" python-package || status=1
   kill -TERM "$server_pid"
   wait "$server_pid" || status=1
+  "$0" python-package || status=1
   if grep -q '"level":[56]0' "$work/server.log"; then
     echo "the server logged errors:" >&2
     grep '"level":[56]0' "$work/server.log" >&2
