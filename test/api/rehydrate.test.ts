@@ -19,6 +19,7 @@ import { countTokens, type EncodingName } from "../../src/tokens/countTokens.js"
 import { prepareSearchModelDir } from "../fixtures/onnx/prepareSearchModelDir.js";
 import { callError } from "../support/clients.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
+import { random } from "../support/random.js";
 import { createRehydrateClients, type RehydrateClients, type Rehydration } from "../support/rehydrateClients.js";
 import { createRelationshipAndSummaryClients } from "../support/relationshipAndSummaryClients.js";
 
@@ -70,18 +71,6 @@ const msg = (content: string, role: Role): NewMessage => ({ role, type: "", cont
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sum = (chunks: readonly RehydrateChunk[]) => chunks.reduce((total, chunk) => total + chunk.tokenCount, 0);
 const encodingName = (encoding: TokenEncoding): EncodingName => (encoding === TokenEncoding.TOKEN_ENCODING_O200K_BASE ? "o200k_base" : "cl100k_base");
-
-/** A small seeded PRNG (mulberry32), so that a failing run can be repeated with TEST_SEED. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * What the documented packing keeps of `full` (a rehydration with every
@@ -489,8 +478,8 @@ describeEachBackend(
 
     /**
      * Holds Rehydrate's relevance stage until release(): the query embedding
-     * and the transaction of the vector search (semantic), or the database
-     * call of the lexical search. Only database calls that carry a call's
+     * and the transaction of the vector search (semantic), or the second
+     * database call, the lexical search. Only database calls that carry a call's
      * signal are held (the context sweeper passes none; the embedding worker
      * uses the pool directly). Counts the held routines that ran.
      */
@@ -518,11 +507,12 @@ describeEachBackend(
           await released;
           return originalEmbed.call(embedder, texts);
         };
-        // The first transaction of the call reads the session; the second runs the vector search.
-        let transactions = 0;
-        db.withTransaction = holding(originals.withTransaction, (signal) => signal !== undefined && ++transactions > 1) as typeof db.withTransaction;
+        // The vector search runs in the call's one transaction.
+        db.withTransaction = holding(originals.withTransaction, (signal) => signal !== undefined) as typeof db.withTransaction;
       } else {
-        db.withConnection = holding(originals.withConnection, (signal) => signal !== undefined) as typeof db.withConnection;
+        // The call's first database call reads the session; the second runs the lexical search.
+        let calls = 0;
+        db.withConnection = holding(originals.withConnection, (signal) => signal !== undefined && ++calls > 1) as typeof db.withConnection;
       }
       return {
         release: () => release(),

@@ -8,6 +8,7 @@ import { noRows } from "../../src/db/queries/noRows.js";
 import { countTokens } from "../../src/tokens/countTokens.js";
 import { callError, createClients } from "../support/clients.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
+import { random } from "../support/random.js";
 import { createRelationshipAndSummaryClients } from "../support/relationshipAndSummaryClients.js";
 
 /** LTST_SUMMARY_EVERY for this file: small, so that the signal is reached quickly. */
@@ -17,18 +18,6 @@ const msg = (content: string, role = Role.ROLE_USER): NewMessage => ({ role, typ
 
 const characters = (text: string) => [...text].length;
 const durationMs = (stats: SessionStatistics) => stats.duration!.seconds * 1000 + stats.duration!.nanos / 1e6;
-
-/** A small seeded PRNG (mulberry32), so that a failing run can be repeated with TEST_SEED. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describeEachBackend(
   "SummaryService",
