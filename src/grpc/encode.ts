@@ -1,5 +1,9 @@
 import type { MessageRow, RoleName } from "../db/queries/messageRow.js";
 import type { SessionRow } from "../db/queries/sessionRow.js";
+import type { SummaryRow } from "../db/queries/summaryRow.js";
+import type { Preference as DomainPreference } from "../domain/preferences/openPreference.js";
+import type { Preference } from "../../gen/ts/ltst/memory/v1/preference.js";
+import type { SessionSummary } from "../../gen/ts/ltst/memory/v1/summary.js";
 import { Role, type Message } from "../../gen/ts/ltst/memory/v1/message.js";
 import { SessionStatus, type Session } from "../../gen/ts/ltst/memory/v1/session.js";
 
@@ -62,5 +66,27 @@ export function encodeMessage(row: MessageRow): Message {
     contextHash: row.context_hash,
     tokenCount: row.token_count,
     createTime: row.created_at,
+  };
+}
+
+export function encodeSummary(row: SummaryRow): SessionSummary {
+  return {
+    sessionId: row.session_id,
+    content: row.content,
+    coversThroughIndex: row.covers_through_index,
+    tokenCount: row.token_count,
+    metadata: row.metadata,
+    updateTime: row.updated_at,
+  };
+}
+
+export function encodePreference(preference: DomainPreference): Preference {
+  return {
+    userId: preference.userId,
+    key: preference.key,
+    value: preference.value,
+    metadata: preference.metadata,
+    createTime: preference.createdAt,
+    updateTime: preference.updatedAt,
   };
 }

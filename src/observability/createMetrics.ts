@@ -8,6 +8,10 @@ export type Metrics = {
   readonly embeddingsStored: Counter;
   readonly embeddingFailures: Counter;
   readonly embeddingBatchSeconds: Histogram;
+  /** Rehydrate calls that passed validation, by outcome: ok, failed, cancelled, deadline_exceeded. */
+  readonly rehydrateCalls: Counter<"outcome">;
+  readonly rehydrateFirstChunkSeconds: Histogram;
+  readonly rehydrateSeconds: Histogram;
   /**
    * Sets where ltst_embeddings_pending is read from when Prometheus scrapes
    * (a count over the queue table).
@@ -50,6 +54,24 @@ export function createMetrics(): Metrics {
       name: "ltst_embedding_batch_seconds",
       help: "Duration of one worker pass that claimed messages: claim, embed and store.",
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    rehydrateCalls: new Counter({
+      name: "ltst_rehydrate_calls_total",
+      help: 'Rehydrate calls that passed validation, by outcome: "ok", "failed", "cancelled" (by the client) or "deadline_exceeded".',
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    rehydrateFirstChunkSeconds: new Histogram({
+      name: "ltst_rehydrate_first_chunk_seconds",
+      help: "Time from the start of a Rehydrate call to its first chunk handed to the transport.",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    rehydrateSeconds: new Histogram({
+      name: "ltst_rehydrate_seconds",
+      help: "Duration of a successful Rehydrate call, to its final report.",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
     setPendingSource(source) {

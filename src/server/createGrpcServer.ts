@@ -19,11 +19,13 @@ import { notYetImplemented, type HandlerContext } from "../grpc/handlers.js";
 import { createContextService } from "../grpc/services/createContextService.js";
 import { createMessageService } from "../grpc/services/createMessageService.js";
 import { createPreferenceService } from "../grpc/services/createPreferenceService.js";
+import { createRehydrateService } from "../grpc/services/createRehydrateService.js";
 import { createRelationshipService } from "../grpc/services/createRelationshipService.js";
 import { createSearchService } from "../grpc/services/createSearchService.js";
 import { createSessionService } from "../grpc/services/createSessionService.js";
 import { createSummaryService } from "../grpc/services/createSummaryService.js";
 import type { Embeddings } from "../indexing/startEmbeddings.js";
+import type { Metrics } from "../observability/createMetrics.js";
 import { repositoryPath } from "../paths.js";
 
 export type GrpcServerDeps = {
@@ -35,6 +37,8 @@ export type GrpcServerDeps = {
   embeddings: Embeddings;
   /** Seals and opens preference values (encrypted when a key is configured). */
   keyring: Keyring;
+  /** Prometheus metrics (Rehydrate's latency and outcomes). */
+  metrics?: Metrics;
 };
 
 export type GrpcServer = {
@@ -92,7 +96,7 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
   server.addService(RelationshipServiceService, createRelationshipService(deps.context, deps));
   server.addService(SummaryServiceService, createSummaryService(deps.context, deps));
   server.addService(SearchServiceService, createSearchService(deps.context, deps));
-  server.addService(RehydrateServiceService, unimplementedService(RehydrateServiceService));
+  server.addService(RehydrateServiceService, createRehydrateService(deps.context, deps));
   server.addService(UserDataServiceService, unimplementedService(UserDataServiceService));
 
   const statuses: Record<string, "NOT_SERVING"> = { "": "NOT_SERVING" };

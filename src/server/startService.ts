@@ -93,6 +93,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       summaryEvery: config.LTST_SUMMARY_EVERY,
       embeddings,
       keyring,
+      metrics,
     });
     port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS);
     if (config.LTST_METRICS_ADDRESS) {

@@ -17,3 +17,30 @@ export function countTokens(text: string, encoding: EncodingName = "cl100k_base"
   if (text.length === 0) return 0;
   return encoding === "cl100k_base" ? countCl100k(text, plainText) : countO200k(text, plainText);
 }
+
+/** Longest stretch of counting before countTokensEach lets other work run. */
+const COUNTING_SLICE_MS = 5;
+
+/**
+ * Token counts of several texts. Counting is synchronous CPU work (a
+ * 64 KiB message takes a few milliseconds), so between texts this yields to
+ * the event loop every few milliseconds, keeping other calls responsive, and
+ * stops with the signal's reason once it aborts.
+ */
+export async function countTokensEach(
+  texts: readonly string[],
+  encoding: EncodingName,
+  signal?: AbortSignal,
+): Promise<number[]> {
+  const counts: number[] = [];
+  let sliceStart = performance.now();
+  for (const text of texts) {
+    if (performance.now() - sliceStart > COUNTING_SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+      sliceStart = performance.now();
+    }
+    counts.push(countTokens(text, encoding));
+  }
+  return counts;
+}

@@ -15,6 +15,11 @@ export type SearchScope = {
   endTime: Date | null;
   /** metadata @> metadataFilter. */
   metadataFilter: Record<string, unknown> | null;
+  /**
+   * Leaves out the messages of this session from this index on (Rehydrate's
+   * recent window, which it sends anyway). Absent or null: none left out.
+   */
+  excludeFrom?: { sessionId: string; messageIndex: number } | null;
 };
 
 export const searchHitRow = messageRow.extend({
@@ -36,6 +41,11 @@ function scopeConditions(scope: SearchScope): FragmentSqlToken {
   if (scope.startTime) conditions.push(sql.fragment`m.created_at >= ${sql.timestamp(scope.startTime)}`);
   if (scope.endTime) conditions.push(sql.fragment`m.created_at < ${sql.timestamp(scope.endTime)}`);
   if (scope.metadataFilter) conditions.push(sql.fragment`m.metadata @> ${sql.jsonb(scope.metadataFilter as never)}`);
+  if (scope.excludeFrom) {
+    conditions.push(
+      sql.fragment`NOT (m.session_id = ${scope.excludeFrom.sessionId} AND m.message_index >= ${scope.excludeFrom.messageIndex})`,
+    );
+  }
   return sql.fragment`${sql.join(conditions, sql.fragment` AND `)}`;
 }
 

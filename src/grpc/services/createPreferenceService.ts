@@ -3,7 +3,6 @@ import type { Database } from "../../db/Database.js";
 import { deletePreference } from "../../domain/preferences/deletePreference.js";
 import { getPreference } from "../../domain/preferences/getPreference.js";
 import { listPreferences } from "../../domain/preferences/listPreferences.js";
-import type { Preference as DomainPreference } from "../../domain/preferences/openPreference.js";
 import { setPreference } from "../../domain/preferences/setPreference.js";
 import { limits } from "../../validation/limits.js";
 import { Validator } from "../../validation/Validator.js";
@@ -14,11 +13,11 @@ import type {
   GetPreferenceResponse,
   ListPreferencesRequest,
   ListPreferencesResponse,
-  Preference,
   PreferenceServiceServer,
   SetPreferenceRequest,
   SetPreferenceResponse,
 } from "../../../gen/ts/ltst/memory/v1/preference.js";
+import { encodePreference } from "../encode.js";
 import { unary, type HandlerContext } from "../handlers.js";
 
 /** A required preference key: 1 to 256 characters, no control characters. */
@@ -26,17 +25,6 @@ function preferenceKey(v: Validator, value: string): string {
   if (value === "") v.fail("key", "is required");
   else v.text("key", value, limits.preferenceKeyMaxLength);
   return value;
-}
-
-function encodePreference(preference: DomainPreference): Preference {
-  return {
-    userId: preference.userId,
-    key: preference.key,
-    value: preference.value,
-    metadata: preference.metadata,
-    createTime: preference.createdAt,
-    updateTime: preference.updatedAt,
-  };
 }
 
 /** PreferenceService: thin handlers that validate, call the domain, and encode. */

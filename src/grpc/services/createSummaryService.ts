@@ -1,5 +1,4 @@
 import type { Database } from "../../db/Database.js";
-import type { SummaryRow } from "../../db/queries/summaryRow.js";
 import type { Clock } from "../../domain/clock.js";
 import { getSessionStatistics } from "../../domain/summaries/getSessionStatistics.js";
 import { getSummary } from "../../domain/summaries/getSummary.js";
@@ -11,11 +10,11 @@ import type {
   GetSessionStatisticsResponse,
   GetSummaryRequest,
   GetSummaryResponse,
-  SessionSummary,
   SummaryServiceServer,
   UpdateSummaryRequest,
   UpdateSummaryResponse,
 } from "../../../gen/ts/ltst/memory/v1/summary.js";
+import { encodeSummary } from "../encode.js";
 import { unary, type HandlerContext } from "../handlers.js";
 
 export type SummaryServiceDeps = {
@@ -24,17 +23,6 @@ export type SummaryServiceDeps = {
   summaryEvery: number;
   clock?: Clock;
 };
-
-function encodeSummary(row: SummaryRow): SessionSummary {
-  return {
-    sessionId: row.session_id,
-    content: row.content,
-    coversThroughIndex: row.covers_through_index,
-    tokenCount: row.token_count,
-    metadata: row.metadata,
-    updateTime: row.updated_at,
-  };
-}
 
 /** SummaryService: the one rolling summary of a session, and its statistics. */
 export function createSummaryService(context: HandlerContext, deps: SummaryServiceDeps): SummaryServiceServer {

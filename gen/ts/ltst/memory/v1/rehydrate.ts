@@ -138,26 +138,38 @@ export function chunkKindToJSON(object: ChunkKind): string {
   }
 }
 
-/** Request of RehydrateService.Rehydrate. */
+/**
+ * Request of RehydrateService.Rehydrate. Every violation is INVALID_ARGUMENT
+ * naming the field; a session that does not exist for this user is
+ * NOT_FOUND.
+ */
 export interface RehydrateRequest {
   /** The user the call acts for. Required. */
   userId: string;
   /** The session to rehydrate. Required. */
   sessionId: string;
   /**
-   * Text to find relevant older messages for. Empty means the latest user
-   * message of the session. At most 4 KiB of UTF-8.
+   * Text to find relevant older messages for. At most 4 KiB of UTF-8, without
+   * NUL. Empty means the latest user message of the session (its first 4 KiB);
+   * when the session has no user message, no relevant messages are looked
+   * for.
    */
   query: string;
   /** Maximum tokens of all chunks together. Required: 1 to 1,000,000. */
   tokenBudget: number;
-  /** Tokenizer to count with. */
+  /**
+   * Tokenizer to count with. Unspecified means cl100k_base; an unknown value
+   * is INVALID_ARGUMENT.
+   */
   encoding: TokenEncoding;
-  /** Number of recent messages to include. 0 means 5; at most 200. */
+  /**
+   * Size of the recent window: the session's last messages, sent in
+   * chronological order. 0 means 5; at most 200.
+   */
   maxRecentMessages: number;
   /**
    * Number of relevant older messages to include. 0 means 5; at most 50;
-   * -1 means none.
+   * -1 means none (no search runs).
    */
   maxRelevantMessages: number;
   /**
@@ -165,7 +177,10 @@ export interface RehydrateRequest {
    * user's other sessions.
    */
   currentSessionOnly: boolean;
-  /** Relevant messages scoring below this are left out (cosine similarity). */
+  /**
+   * Relevant messages scoring below this are left out: 0 to 1, compared
+   * with cosine similarity (semantic) or the normalised text rank (lexical).
+   */
   minRelevance: number;
 }
 
@@ -185,9 +200,21 @@ export interface RehydrateChunk {
   kind: ChunkKind;
   /** Tokens of `text` in the requested encoding. */
   tokenCount: number;
-  /** The chunk rendered as prompt text (for example "user: hello"). */
+  /**
+   * The chunk rendered as prompt text, which `token_count` counts:
+   *   header:     Conversation "<name>" (type <type>, status <status>, <n> messages, started <yyyy-mm-dd>)
+   *   summary:    Summary of messages 0 to <covers_through_index>:\n<content>
+   *   preference: User preference <key>: <value>
+   *   context:    Context <type>/<key>: <value>
+   *   relevant:   Earlier (<yyyy-mm-dd>) <role>: <content>
+   *   recent:     <role>: <content>
+   * where <role> is user, assistant, system or tool.
+   */
   text: string;
-  /** For CHUNK_KIND_HEADER. */
+  /**
+   * For CHUNK_KIND_HEADER. Its `summary` is left empty: the summary is a
+   * chunk of its own, sent only when it fits.
+   */
   session?:
     | Session
     | undefined;
@@ -211,14 +238,24 @@ export interface RehydrateChunk {
   recentMessage?: Message | undefined;
 }
 
-/** Items left out of a rehydration because of the budget. */
+/** Items left out of a rehydration. */
 export interface OmittedItems {
   /** Kind of the items left out. */
   kind: ChunkKind;
-  /** How many. */
+  /** How many were read but did not fit in the budget. */
   count: number;
-  /** Their tokens together. */
+  /**
+   * Tokens of those `count` items together (their chunk texts, in the
+   * request's encoding).
+   */
   tokens: number;
+  /**
+   * How many exist beyond the per-call limit of their kind and were not read
+   * at all (at most 100 preferences and 100 context entries are read, the
+   * most relevant context entries first); not included in `count` or
+   * `tokens`.
+   */
+  notConsidered: number;
 }
 
 /** The final message of a Rehydrate stream. */
@@ -809,7 +846,7 @@ export const RehydrateChunk: MessageFns<RehydrateChunk> = {
 };
 
 function createBaseOmittedItems(): OmittedItems {
-  return { kind: 0, count: 0, tokens: 0 };
+  return { kind: 0, count: 0, tokens: 0, notConsidered: 0 };
 }
 
 export const OmittedItems: MessageFns<OmittedItems> = {
@@ -822,6 +859,9 @@ export const OmittedItems: MessageFns<OmittedItems> = {
     }
     if (message.tokens !== 0) {
       writer.uint32(24).int64(message.tokens);
+    }
+    if (message.notConsidered !== 0) {
+      writer.uint32(32).int32(message.notConsidered);
     }
     return writer;
   },
@@ -863,6 +903,14 @@ export const OmittedItems: MessageFns<OmittedItems> = {
             message.tokens = longToNumber(reader.int64());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.notConsidered = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -880,6 +928,11 @@ export const OmittedItems: MessageFns<OmittedItems> = {
       kind: isSet(object.kind) ? chunkKindFromJSON(object.kind) : 0,
       count: isSet(object.count) ? globalThis.Number(object.count) : 0,
       tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
+      notConsidered: isSet(object.notConsidered)
+        ? globalThis.Number(object.notConsidered)
+        : isSet(object.not_considered)
+        ? globalThis.Number(object.not_considered)
+        : 0,
     };
   },
 
@@ -894,6 +947,9 @@ export const OmittedItems: MessageFns<OmittedItems> = {
     if (message.tokens !== 0) {
       obj.tokens = Math.round(message.tokens);
     }
+    if (message.notConsidered !== 0) {
+      obj.notConsidered = Math.round(message.notConsidered);
+    }
     return obj;
   },
 
@@ -905,6 +961,7 @@ export const OmittedItems: MessageFns<OmittedItems> = {
     message.kind = object.kind ?? 0;
     message.count = object.count ?? 0;
     message.tokens = object.tokens ?? 0;
+    message.notConsidered = object.notConsidered ?? 0;
     return message;
   },
 };
@@ -1173,11 +1230,25 @@ export type RehydrateServiceService = typeof RehydrateServiceService;
 export const RehydrateServiceService = {
   /**
    * Streams the context in prompt order: header and summary, preferences,
-   * context entries, relevant older messages, then the recent messages in
-   * chronological order, and finally a RehydrateReport. When the budget
-   * binds, items are kept by priority: recent messages (newest first), then
-   * summary, preferences and context, then relevant memories. The sum of the
-   * chunks' token counts never exceeds the budget.
+   * context entries (most relevant first), relevant older messages (best
+   * first), then the recent messages in chronological order, and finally a
+   * RehydrateReport.
+   *
+   * When the budget binds, items are kept by priority: the recent window
+   * from the newest message back (it stops at the first message that does
+   * not fit, so the window stays contiguous); then header, summary,
+   * preferences and context entries, each kept when it fits; then relevant
+   * messages, each kept when it fits. The sum of the chunks' token counts
+   * never exceeds the budget; the report lists what was left out.
+   *
+   * Relevant messages are never in the recent window, and never repeat the
+   * text of a recent message or of another relevant message. They are found
+   * by semantic search when embeddings are available, else by lexical search
+   * (the report says so). Only messages already embedded are found
+   * semantically.
+   *
+   * Chunks up to the relevant messages are sent before the query is
+   * embedded and searched. Cancelling the call stops the server's work.
    */
   rehydrate: {
     path: "/ltst.memory.v1.RehydrateService/Rehydrate" as const,
@@ -1193,11 +1264,25 @@ export const RehydrateServiceService = {
 export interface RehydrateServiceServer extends UntypedServiceImplementation {
   /**
    * Streams the context in prompt order: header and summary, preferences,
-   * context entries, relevant older messages, then the recent messages in
-   * chronological order, and finally a RehydrateReport. When the budget
-   * binds, items are kept by priority: recent messages (newest first), then
-   * summary, preferences and context, then relevant memories. The sum of the
-   * chunks' token counts never exceeds the budget.
+   * context entries (most relevant first), relevant older messages (best
+   * first), then the recent messages in chronological order, and finally a
+   * RehydrateReport.
+   *
+   * When the budget binds, items are kept by priority: the recent window
+   * from the newest message back (it stops at the first message that does
+   * not fit, so the window stays contiguous); then header, summary,
+   * preferences and context entries, each kept when it fits; then relevant
+   * messages, each kept when it fits. The sum of the chunks' token counts
+   * never exceeds the budget; the report lists what was left out.
+   *
+   * Relevant messages are never in the recent window, and never repeat the
+   * text of a recent message or of another relevant message. They are found
+   * by semantic search when embeddings are available, else by lexical search
+   * (the report says so). Only messages already embedded are found
+   * semantically.
+   *
+   * Chunks up to the relevant messages are sent before the query is
+   * embedded and searched. Cancelling the call stops the server's work.
    */
   rehydrate: handleServerStreamingCall<RehydrateRequest, RehydrateResponse>;
 }
@@ -1205,11 +1290,25 @@ export interface RehydrateServiceServer extends UntypedServiceImplementation {
 export interface RehydrateServiceClient extends Client {
   /**
    * Streams the context in prompt order: header and summary, preferences,
-   * context entries, relevant older messages, then the recent messages in
-   * chronological order, and finally a RehydrateReport. When the budget
-   * binds, items are kept by priority: recent messages (newest first), then
-   * summary, preferences and context, then relevant memories. The sum of the
-   * chunks' token counts never exceeds the budget.
+   * context entries (most relevant first), relevant older messages (best
+   * first), then the recent messages in chronological order, and finally a
+   * RehydrateReport.
+   *
+   * When the budget binds, items are kept by priority: the recent window
+   * from the newest message back (it stops at the first message that does
+   * not fit, so the window stays contiguous); then header, summary,
+   * preferences and context entries, each kept when it fits; then relevant
+   * messages, each kept when it fits. The sum of the chunks' token counts
+   * never exceeds the budget; the report lists what was left out.
+   *
+   * Relevant messages are never in the recent window, and never repeat the
+   * text of a recent message or of another relevant message. They are found
+   * by semantic search when embeddings are available, else by lexical search
+   * (the report says so). Only messages already embedded are found
+   * semantically.
+   *
+   * Chunks up to the relevant messages are sent before the query is
+   * embedded and searched. Cancelling the call stops the server's work.
    */
   rehydrate(request: RehydrateRequest, options?: Partial<CallOptions>): ClientReadableStream<RehydrateResponse>;
   rehydrate(

@@ -1,0 +1,163 @@
+import type { Keyring } from "../../crypto/createKeyring.js";
+import type { Database } from "../../db/Database.js";
+import type { Clock } from "../../domain/clock.js";
+import { CancelledError } from "../../domain/errors.js";
+import {
+  rehydrateSession,
+  type RehydrationChunk,
+  type RehydrationReport,
+} from "../../domain/rehydrate/rehydrateSession.js";
+import type { ChunkKindName } from "../../domain/rehydrate/TokenBudget.js";
+import type { Embeddings } from "../../indexing/startEmbeddings.js";
+import type { Metrics } from "../../observability/createMetrics.js";
+import type { EncodingName } from "../../tokens/countTokens.js";
+import { limits } from "../../validation/limits.js";
+import { Validator } from "../../validation/Validator.js";
+import {
+  ChunkKind,
+  TokenEncoding,
+  type RehydrateChunk,
+  type RehydrateRequest,
+  type RehydrateResponse,
+  type RehydrateServiceServer,
+} from "../../../gen/ts/ltst/memory/v1/rehydrate.js";
+import { SearchMode } from "../../../gen/ts/ltst/memory/v1/search.js";
+import { encodeMessage, encodePreference, encodeSession, encodeSummary } from "../encode.js";
+import { encodeContextEntry } from "../encodeContextEntry.js";
+import { serverStreaming, type HandlerContext } from "../handlers.js";
+
+export type RehydrateServiceDeps = {
+  db: Database;
+  embeddings: Embeddings;
+  keyring: Keyring;
+  metrics?: Metrics;
+  clock?: Clock;
+};
+
+const encodings: Partial<Record<TokenEncoding, EncodingName>> = {
+  [TokenEncoding.TOKEN_ENCODING_UNSPECIFIED]: "cl100k_base",
+  [TokenEncoding.TOKEN_ENCODING_CL100K_BASE]: "cl100k_base",
+  [TokenEncoding.TOKEN_ENCODING_O200K_BASE]: "o200k_base",
+};
+
+const chunkKinds: Record<ChunkKindName, ChunkKind> = {
+  header: ChunkKind.CHUNK_KIND_HEADER,
+  summary: ChunkKind.CHUNK_KIND_SUMMARY,
+  preference: ChunkKind.CHUNK_KIND_PREFERENCE,
+  context_entry: ChunkKind.CHUNK_KIND_CONTEXT_ENTRY,
+  relevant_message: ChunkKind.CHUNK_KIND_RELEVANT_MESSAGE,
+  recent_message: ChunkKind.CHUNK_KIND_RECENT_MESSAGE,
+};
+
+export const rehydrateLimits = {
+  maxTokenBudget: 1_000_000,
+  defaultRecent: 5,
+  maxRecent: 200,
+  defaultRelevant: 5,
+  maxRelevant: 50,
+} as const;
+
+function encodeChunk(chunk: RehydrationChunk): RehydrateChunk {
+  const base = { kind: chunkKinds[chunk.kind], tokenCount: chunk.tokens, text: chunk.text };
+  switch (chunk.kind) {
+    case "header":
+      return { ...base, session: encodeSession(chunk.session) };
+    case "summary":
+      return { ...base, summary: encodeSummary(chunk.summary) };
+    case "preference":
+      return { ...base, preference: encodePreference(chunk.preference) };
+    case "context_entry":
+      return { ...base, contextEntry: encodeContextEntry(chunk.entry) };
+    case "relevant_message":
+      return { ...base, relevantMessage: { message: encodeMessage(chunk.message), score: chunk.score } };
+    case "recent_message":
+      return { ...base, recentMessage: encodeMessage(chunk.message) };
+  }
+}
+
+function encodeReport(report: RehydrationReport): RehydrateResponse {
+  return {
+    report: {
+      tokensUsed: report.tokensUsed,
+      tokenBudget: report.tokenBudget,
+      omitted: report.omitted.map((entry) => ({
+        kind: chunkKinds[entry.kind],
+        count: entry.count,
+        tokens: entry.tokens,
+        notConsidered: entry.notConsidered,
+      })),
+      relevanceMode:
+        report.relevanceMode === "semantic"
+          ? SearchMode.SEARCH_MODE_SEMANTIC
+          : report.relevanceMode === "lexical"
+            ? SearchMode.SEARCH_MODE_LEXICAL
+            : SearchMode.SEARCH_MODE_UNSPECIFIED,
+      relevanceNote: report.relevanceNote,
+      query: report.query,
+    },
+  };
+}
+
+/** RehydrateService: a session's prompt context within a token budget, streamed in prompt order. */
+export function createRehydrateService(context: HandlerContext, deps: RehydrateServiceDeps): RehydrateServiceServer {
+  return {
+    rehydrate: serverStreaming(context, "Rehydrate", async (request: RehydrateRequest, writer) => {
+      const v = new Validator();
+      const userId = v.id("user_id", request.userId, { required: true });
+      const sessionId = v.id("session_id", request.sessionId, { required: true });
+      const query = v.content("query", request.query, limits.searchQueryMaxBytes);
+      if (request.tokenBudget === 0) v.fail("token_budget", `is required: 1 to ${rehydrateLimits.maxTokenBudget} tokens`);
+      else if (request.tokenBudget < 1 || request.tokenBudget > rehydrateLimits.maxTokenBudget) {
+        v.fail("token_budget", `must be between 1 and ${rehydrateLimits.maxTokenBudget} tokens (got ${request.tokenBudget})`);
+      }
+      const encoding = encodings[request.encoding as TokenEncoding];
+      if (encoding === undefined) {
+        v.fail("encoding", "is not a known TokenEncoding (TOKEN_ENCODING_CL100K_BASE or TOKEN_ENCODING_O200K_BASE)");
+      }
+      const recent = request.maxRecentMessages;
+      if (recent < 0 || recent > rehydrateLimits.maxRecent) {
+        v.fail("max_recent_messages", `must be between 0 (meaning ${rehydrateLimits.defaultRecent}) and ${rehydrateLimits.maxRecent} (got ${recent})`);
+      }
+      const relevant = request.maxRelevantMessages;
+      if (relevant < -1 || relevant > rehydrateLimits.maxRelevant) {
+        v.fail(
+          "max_relevant_messages",
+          `must be -1 (none), 0 (meaning ${rehydrateLimits.defaultRelevant}) or up to ${rehydrateLimits.maxRelevant} (got ${relevant})`,
+        );
+      }
+      const minRelevance = v.unitInterval("min_relevance", request.minRelevance);
+      v.done();
+
+      const started = performance.now();
+      const metrics = deps.metrics;
+      try {
+        await rehydrateSession(
+          deps,
+          {
+            userId,
+            sessionId,
+            query,
+            tokenBudget: request.tokenBudget,
+            encoding: encoding!,
+            maxRecent: recent === 0 ? rehydrateLimits.defaultRecent : recent,
+            maxRelevant: relevant === -1 ? 0 : relevant === 0 ? rehydrateLimits.defaultRelevant : relevant,
+            currentSessionOnly: request.currentSessionOnly,
+            minRelevance,
+          },
+          {
+            chunk: (chunk) => writer.write({ chunk: encodeChunk(chunk) }),
+            report: (report) => writer.write(encodeReport(report)),
+            onFirstChunk: () => metrics?.rehydrateFirstChunkSeconds.observe((performance.now() - started) / 1000),
+          },
+          writer.signal,
+        );
+        metrics?.rehydrateSeconds.observe((performance.now() - started) / 1000);
+        metrics?.rehydrateCalls.inc({ outcome: "ok" });
+      } catch (error) {
+        const outcome = !writer.signal.aborted ? "failed" : writer.signal.reason instanceof CancelledError ? "cancelled" : "deadline_exceeded";
+        metrics?.rehydrateCalls.inc({ outcome });
+        throw error;
+      }
+    }),
+  };
+}

@@ -1,0 +1,540 @@
+import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { status, type ServiceError } from "@grpc/grpc-js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { Role, type NewMessage } from "../../gen/ts/ltst/memory/v1/message.js";
+import { createPreferenceClients, type PreferenceClients } from "../support/preferenceClients.js";
+import {
+  ChunkKind,
+  RehydrateRequest,
+  TokenEncoding,
+  type OmittedItems,
+  type RehydrateChunk,
+} from "../../gen/ts/ltst/memory/v1/rehydrate.js";
+import { SearchMode } from "../../gen/ts/ltst/memory/v1/search.js";
+import { CreateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
+import { createKeyring } from "../../src/crypto/createKeyring.js";
+import { rehydrateSession, type RehydrationChunk, type RehydrationReport } from "../../src/domain/rehydrate/rehydrateSession.js";
+import { countTokens, type EncodingName } from "../../src/tokens/countTokens.js";
+import { prepareSearchModelDir } from "../fixtures/onnx/prepareSearchModelDir.js";
+import { callError } from "../support/clients.js";
+import { describeEachBackend } from "../support/describeEachBackend.js";
+import { createRehydrateClients, type RehydrateClients, type Rehydration } from "../support/rehydrateClients.js";
+import { createRelationshipAndSummaryClients } from "../support/relationshipAndSummaryClients.js";
+
+/**
+ * Rehydrate: prompt order, packing priority, exact budgets across many random
+ * budgets, relevant messages (semantic with the tiny model where pgvector
+ * exists, lexical otherwise) deduplicated against the recent window,
+ * isolation, expiry by a controllable clock, encrypted preferences, every bad
+ * input, and cancellation.
+ */
+
+const { CHUNK_KIND_HEADER: HEADER, CHUNK_KIND_SUMMARY: SUMMARY, CHUNK_KIND_PREFERENCE: PREFERENCE } = ChunkKind;
+const { CHUNK_KIND_CONTEXT_ENTRY: CONTEXT, CHUNK_KIND_RELEVANT_MESSAGE: RELEVANT, CHUNK_KIND_RECENT_MESSAGE: RECENT } = ChunkKind;
+
+// Session "a1" of alice: 14 messages. The last 5 are the default recent window.
+const A1 = [
+  "we talked about volcano hiking trips last spring", // 0: relevant to the volcano query, older than the window
+  "i remember the volcano crater lake was green", // 1
+  "tell me about sourdough bread", // 2
+  "sourdough needs a starter and patience", // 3
+  "what about the garden roses", // 4
+  "roses need sun and water", // 5
+  "shall we plan the trip", // 6: the same text as message 11 (in the window): never relevant
+  "the weather today is mild", // 7
+  "good for a walk outside", // 8
+  "i want a quiet evening", // 9 (window starts here)
+  "maybe read a book", // 10
+  "shall we plan the trip", // 11
+  "yes the volcano hiking trip in iceland", // 12: the latest user message
+  "great iceland has many volcano trails", // 13
+];
+const roleOf = (index: number) => (index % 2 === 0 ? Role.ROLE_USER : Role.ROLE_ASSISTANT);
+// Session "a2" of alice: an older conversation.
+const A2 = ["my volcano hiking boots are worn out", "buy new boots before the trip", "pizza tonight"];
+// Bob's session: would match the volcano query, must never show up for alice.
+const B1 = ["bob loves volcano hiking too", "bob secret volcano hiking plan"];
+
+const allTexts = [...A1, ...A2, ...B1, "volcano hiking iceland trip boots"];
+const vocabulary = [...new Set(allTexts.flatMap((text) => text.toLowerCase().match(/[a-z0-9]+/g) ?? []))];
+const modelDir = await prepareSearchModelDir(vocabulary);
+afterAll(async () => {
+  await rm(modelDir, { recursive: true, force: true });
+});
+
+const encryptionKeyBytes = randomBytes(32);
+const encryptionKey = `k1:${encryptionKeyBytes.toString("base64")}`;
+
+const msg = (content: string, role: Role): NewMessage => ({ role, type: "", content, metadata: undefined, parentMessageId: "" });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sum = (chunks: readonly RehydrateChunk[]) => chunks.reduce((total, chunk) => total + chunk.tokenCount, 0);
+const encodingName = (encoding: TokenEncoding): EncodingName => (encoding === TokenEncoding.TOKEN_ENCODING_O200K_BASE ? "o200k_base" : "cl100k_base");
+
+/** A small seeded PRNG (mulberry32), so that a failing run can be repeated with TEST_SEED. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * What the documented packing keeps of `full` (a rehydration with every
+ * candidate, from a budget that does not bind) under `budget`: the recent
+ * window from the newest back while it fits, then header, summary,
+ * preferences and context each when it fits, then relevant messages each
+ * when it fits (looked for only when budget is left).
+ */
+function expectedPacking(full: readonly RehydrateChunk[], budget: number) {
+  const recent = full.filter((c) => c.kind === RECENT);
+  const tier2 = full.filter((c) => c.kind !== RECENT && c.kind !== RELEVANT);
+  const relevant = full.filter((c) => c.kind === RELEVANT);
+  let remaining = budget;
+  const omitted = new Map<ChunkKind, { count: number; tokens: number }>();
+  const omit = (chunk: RehydrateChunk) => {
+    const entry = omitted.get(chunk.kind) ?? { count: 0, tokens: 0 };
+    entry.count += 1;
+    entry.tokens += chunk.tokenCount;
+    omitted.set(chunk.kind, entry);
+  };
+  const keptRecent: RehydrateChunk[] = [];
+  let stopped = false;
+  for (const chunk of [...recent].reverse()) {
+    if (!stopped && chunk.tokenCount <= remaining) {
+      remaining -= chunk.tokenCount;
+      keptRecent.unshift(chunk);
+    } else {
+      stopped = true;
+      omit(chunk);
+    }
+  }
+  const kept: RehydrateChunk[] = [];
+  for (const chunk of tier2) {
+    if (chunk.tokenCount <= remaining) {
+      remaining -= chunk.tokenCount;
+      kept.push(chunk);
+    } else omit(chunk);
+  }
+  const searched = remaining > 0;
+  if (searched) {
+    for (const chunk of relevant) {
+      if (chunk.tokenCount <= remaining) {
+        remaining -= chunk.tokenCount;
+        kept.push(chunk);
+      } else omit(chunk);
+    }
+  }
+  const omittedList: OmittedItems[] = [...omitted.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([kind, entry]) => ({ kind, count: entry.count, tokens: entry.tokens, notConsidered: 0 }));
+  return { chunks: [...kept, ...keptRecent], used: budget - remaining, omitted: omittedList, searched };
+}
+
+describeEachBackend(
+  "RehydrateService",
+  (service, backend) => {
+    // The native PostgreSQL of CI has no pgvector: relevance is lexical there.
+    const vectors = backend.name !== "postgres";
+    let rehydrate: RehydrateClients;
+    let preferences: PreferenceClients;
+    let extra: ReturnType<typeof createRelationshipAndSummaryClients>;
+    const api = () => service().clients;
+    const run = (request: Partial<RehydrateRequest>) => rehydrate.run({ userId: "alice", sessionId: "a1", tokenBudget: 1_000_000, ...request });
+    const newSession = (userId: string, sessionId: string, name = "") =>
+      api().sessions.create(CreateSessionRequest.fromPartial({ userId, sessionId, name, type: "chat" }));
+    const append = (userId: string, sessionId: string, texts: readonly string[]) =>
+      api().messages.append({ userId, sessionId, idempotencyKey: "", messages: texts.map((text, i) => msg(text, roleOf(i))) });
+
+    beforeAll(async () => {
+      const address = `127.0.0.1:${service().service.port}`;
+      rehydrate = createRehydrateClients(address);
+      preferences = createPreferenceClients(address);
+      extra = createRelationshipAndSummaryClients(address);
+      await newSession("alice", "a2", "boots");
+      await append("alice", "a2", A2);
+      await newSession("alice", "a1", "Iceland trip");
+      await append("alice", "a1", A1);
+      await newSession("bob", "b1");
+      await append("bob", "b1", B1);
+      await extra.summaries.update({ userId: "alice", sessionId: "a1", content: "Alice plans a volcano hiking trip.", coversThroughIndex: 5, metadata: undefined });
+      await preferences.set({ userId: "alice", key: "units", value: "metric", metadata: undefined });
+      await preferences.set({ userId: "alice", key: "language", value: "english", metadata: undefined });
+      await preferences.set({ userId: "bob", key: "units", value: "imperial", metadata: undefined });
+      for (const [key, value, relevanceScore] of [["destination", "iceland", 0.9], ["budget", "moderate", 0.2], ["season", "summer", 0.5]] as const) {
+        await rehydrate.upsertContext({
+          userId: "alice", sessionId: "a1", type: "project", key, value, relevanceScore,
+          metadata: undefined, expireTime: undefined, ttl: undefined,
+        });
+      }
+      // Every message is embedded before the semantic tests.
+      if (vectors) {
+        for (const userId of ["alice", "bob"]) {
+          await api().search.run({ userId, query: "volcano", mode: SearchMode.SEARCH_MODE_SEMANTIC, waitForEmbeddings: true }, { deadline: Date.now() + 30_000 });
+        }
+      }
+    });
+    afterAll(() => {
+      rehydrate.close();
+      preferences.close();
+      extra.close();
+    });
+
+    it("streams header, summary, preferences, context, relevant and recent chunks in prompt order, then the report", async () => {
+      const { chunks, report } = await run({ query: "volcano hiking boots" });
+      const kinds = chunks.map((c) => c.kind);
+      // Prompt order: kinds never go back.
+      expect([...kinds].sort((a, b) => a - b)).toEqual(kinds);
+      expect(kinds.filter((k) => k !== RELEVANT)).toEqual([HEADER, SUMMARY, PREFERENCE, PREFERENCE, CONTEXT, CONTEXT, CONTEXT, RECENT, RECENT, RECENT, RECENT, RECENT]);
+
+      const header = chunks[0]!;
+      expect(header.text).toMatch(/^Conversation "Iceland trip" \(type chat, status active, 14 messages, started \d{4}-\d\d-\d\d\)$/);
+      expect(header.session).toMatchObject({ id: "a1", userId: "alice", name: "Iceland trip", messageCount: 14, summary: "" });
+      expect(chunks[1]!.text).toBe("Summary of messages 0 to 5:\nAlice plans a volcano hiking trip.");
+      expect(chunks[1]!.summary).toMatchObject({ sessionId: "a1", coversThroughIndex: 5 });
+      // Preferences in key order, decrypted; bob's never.
+      expect(chunks.filter((c) => c.kind === PREFERENCE).map((c) => c.text)).toEqual(["User preference language: english", "User preference units: metric"]);
+      // Context entries most relevant first.
+      expect(chunks.filter((c) => c.kind === CONTEXT).map((c) => c.text)).toEqual([
+        "Context project/destination: iceland",
+        "Context project/season: summer",
+        "Context project/budget: moderate",
+      ]);
+      // The recent window: the last 5 messages, chronological.
+      const recent = chunks.filter((c) => c.kind === RECENT);
+      expect(recent.map((c) => c.recentMessage!.messageIndex)).toEqual([9, 10, 11, 12, 13]);
+      expect(recent.map((c) => c.text)).toEqual(A1.slice(9).map((text, i) => `${i % 2 === 0 ? "assistant" : "user"}: ${text}`));
+
+      // Every chunk's count is its text's tokens; the report adds them up.
+      for (const chunk of chunks) expect(chunk.tokenCount).toBe(countTokens(chunk.text, "cl100k_base"));
+      expect(report.tokensUsed).toBe(sum(chunks));
+      expect(report).toMatchObject({ tokenBudget: 1_000_000, omitted: [], query: "volcano hiking boots" });
+      if (vectors) expect(report).toMatchObject({ relevanceMode: SearchMode.SEARCH_MODE_SEMANTIC, relevanceNote: "" });
+      else {
+        expect(report.relevanceMode).toBe(SearchMode.SEARCH_MODE_LEXICAL);
+        expect(report.relevanceNote).toMatch(/^relevant messages found by lexical search: semantic search is unavailable: .*pgvector/);
+      }
+    });
+
+    it("relevant messages: from the user's sessions, best first, never from the recent window or repeating its text, never another user's", async () => {
+      const { chunks } = await run({ query: "volcano hiking boots", maxRelevantMessages: 50 });
+      const relevant = chunks.filter((c) => c.kind === RELEVANT);
+      const found = relevant.map((c) => c.relevantMessage!.message!);
+      expect(found.length).toBeGreaterThan(0);
+      expect(found.every((m) => m.userId === "alice")).toBe(true);
+      // The best match is the other session's boots message.
+      expect(found[0]).toMatchObject({ sessionId: "a2", content: A2[0] });
+      expect(found.map((m) => m.content)).toContain(A1[0]);
+      // Never in the window (a1 indexes 9 to 13), never the text of a window message.
+      for (const m of found) {
+        if (m.sessionId === "a1") expect(m.messageIndex).toBeLessThan(9);
+        expect(A1.slice(9)).not.toContain(m.content);
+      }
+      expect(new Set(found.map((m) => m.content)).size).toBe(found.length);
+      // Best first; the text says when.
+      for (let i = 1; i < relevant.length; i++) {
+        expect(relevant[i]!.relevantMessage!.score).toBeLessThanOrEqual(relevant[i - 1]!.relevantMessage!.score);
+      }
+      for (const chunk of relevant) {
+        const m = chunk.relevantMessage!.message!;
+        expect(chunk.text).toBe(`Earlier (${m.createTime!.toISOString().slice(0, 10)}) ${m.role === Role.ROLE_USER ? "user" : "assistant"}: ${m.content}`);
+      }
+      if (vectors) {
+        // Semantic: every embedded message outside the window is a candidate; the duplicate of a window text is dropped.
+        expect(found.map((m) => m.content)).not.toContain("shall we plan the trip");
+      }
+    });
+
+    it("relevant messages: current_session_only, max_relevant_messages, min_relevance and -1 (none)", async () => {
+      const own = await run({ query: "volcano hiking boots", currentSessionOnly: true, maxRelevantMessages: 50 });
+      const ownFound = own.chunks.filter((c) => c.kind === RELEVANT).map((c) => c.relevantMessage!.message!);
+      expect(ownFound.length).toBeGreaterThan(0);
+      expect(ownFound.every((m) => m.sessionId === "a1" && m.messageIndex < 9)).toBe(true);
+
+      const two = await run({ query: "volcano hiking boots", maxRelevantMessages: 2 });
+      expect(two.chunks.filter((c) => c.kind === RELEVANT)).toHaveLength(2);
+
+      const strict = await run({ query: "volcano hiking boots", maxRelevantMessages: 50, minRelevance: 0.999 });
+      expect(strict.chunks.filter((c) => c.kind === RELEVANT)).toEqual([]);
+
+      const none = await run({ query: "volcano hiking boots", maxRelevantMessages: -1 });
+      expect(none.chunks.filter((c) => c.kind === RELEVANT)).toEqual([]);
+      expect(none.report).toMatchObject({
+        relevanceMode: SearchMode.SEARCH_MODE_UNSPECIFIED,
+        relevanceNote: "no relevant messages looked for: max_relevant_messages is -1",
+      });
+    });
+
+    it("without a query, the latest user message is the query", async () => {
+      const { report, chunks } = await run({});
+      expect(report.query).toBe(A1[12]);
+      expect(chunks.some((c) => c.kind === RELEVANT)).toBe(true);
+      // A session without user messages looks for nothing, and says why.
+      await newSession("alice", "a-assistant-only");
+      await api().messages.append({ userId: "alice", sessionId: "a-assistant-only", idempotencyKey: "", messages: [msg("hello there", Role.ROLE_ASSISTANT)] });
+      const quiet = await run({ sessionId: "a-assistant-only" });
+      expect(quiet.report).toMatchObject({ query: "", relevanceMode: SearchMode.SEARCH_MODE_UNSPECIFIED });
+      expect(quiet.report.relevanceNote).toMatch(/no query was given and the session has no user message/);
+      expect(quiet.chunks.map((c) => c.kind)).toEqual([HEADER, PREFERENCE, PREFERENCE, RECENT]);
+    });
+
+    it("the default query reaches back past the recent window when the window has no user message", async () => {
+      const { report } = await run({ maxRecentMessages: 1 });
+      // The window is message 13 (assistant); the latest user message is 12.
+      expect(report.query).toBe(A1[12]);
+    });
+
+    it("an empty session: header only, then the report", async () => {
+      await newSession("alice", "a-empty", "empty");
+      const { chunks, report } = await run({ sessionId: "a-empty", maxRelevantMessages: -1 });
+      expect(chunks.map((c) => c.kind)).toEqual([HEADER, PREFERENCE, PREFERENCE]);
+      expect(chunks[0]!.text).toContain("0 messages");
+      expect(report.tokensUsed).toBe(sum(chunks));
+    });
+
+    it("respects the budget exactly across many random budgets, with the documented priority, in both encodings", async () => {
+      const seed = Number(process.env.TEST_SEED ?? Date.now() % 100_000);
+      const next = random(seed);
+      for (const encoding of [TokenEncoding.TOKEN_ENCODING_CL100K_BASE, TokenEncoding.TOKEN_ENCODING_O200K_BASE]) {
+        const request = { query: "volcano hiking boots", encoding, maxRecentMessages: 8, maxRelevantMessages: 10 };
+        const full = await run(request);
+        for (const chunk of full.chunks) expect(chunk.tokenCount).toBe(countTokens(chunk.text, encodingName(encoding)));
+        const total = sum(full.chunks);
+        expect(full.report.omitted).toEqual([]);
+        const budgets = [1, 2, total - 1, total, total + 1, ...Array.from({ length: 60 }, () => 1 + Math.floor(next() * (total + 10)))];
+        for (const budget of budgets) {
+          const got = await run({ ...request, tokenBudget: budget });
+          const expected = expectedPacking(full.chunks, budget);
+          const context = `seed ${seed}, ${TokenEncoding[encoding]}, budget ${budget}`;
+          expect(sum(got.chunks), context).toBeLessThanOrEqual(budget);
+          expect(got.report.tokensUsed, context).toBe(sum(got.chunks));
+          expect(got.chunks.map((c) => c.text), context).toEqual(expected.chunks.map((c) => c.text));
+          expect(got.report.omitted, context).toEqual(expected.omitted);
+          expect(got.report.tokenBudget).toBe(budget);
+          if (!expected.searched) expect(got.report.relevanceNote, context).toMatch(/budget was used up/);
+        }
+      }
+    });
+
+    it("a budget smaller than the newest message leaves the window out whole and sends the rest", async () => {
+      const newest = countTokens(`assistant: ${A1[13]}`);
+      const { chunks, report } = await run({ tokenBudget: newest - 1, maxRelevantMessages: -1 });
+      expect(chunks.some((c) => c.kind === RECENT)).toBe(false);
+      expect(report.omitted.find((o) => o.kind === RECENT)).toMatchObject({ count: 5 });
+      expect(sum(chunks)).toBeLessThanOrEqual(newest - 1);
+    });
+
+    it("isolation: another user's session is NOT_FOUND exactly like a missing one", async () => {
+      const foreign = await callError(rehydrate.run({ userId: "bob", sessionId: "a1", tokenBudget: 100 }));
+      const missing = await callError(rehydrate.run({ userId: "bob", sessionId: "zz-missing", tokenBudget: 100 }));
+      expect(foreign.code).toBe(status.NOT_FOUND);
+      expect(missing.code).toBe(status.NOT_FOUND);
+      expect(foreign.details.replace("a1", "X")).toBe(missing.details.replace("zz-missing", "X"));
+      // Bob's own rehydration never shows alice's preferences, context or messages.
+      const bobs = await rehydrate.run({ userId: "bob", sessionId: "b1", tokenBudget: 10_000, query: "volcano hiking" });
+      const texts = bobs.chunks.map((c) => c.text).join("\n");
+      expect(texts).toContain("User preference units: imperial");
+      expect(texts).not.toMatch(/metric|english|iceland|boots|crater/);
+    });
+
+    it("bad input: INVALID_ARGUMENT naming each field and its limit", async () => {
+      const cases: [Partial<RehydrateRequest>, string, RegExp][] = [
+        [{ userId: "" }, "user_id", /is required/],
+        [{ sessionId: "" }, "session_id", /is required/],
+        [{ sessionId: "bad id!" }, "session_id", /letters, digits/],
+        [{ tokenBudget: 0 }, "token_budget", /is required: 1 to 1000000/],
+        [{ tokenBudget: -5 }, "token_budget", /between 1 and 1000000 .*got -5/],
+        [{ tokenBudget: 1_000_001 }, "token_budget", /between 1 and 1000000/],
+        [{ encoding: 99 as TokenEncoding }, "encoding", /not a known TokenEncoding/],
+        [{ maxRecentMessages: -1 }, "max_recent_messages", /between 0 .* and 200/],
+        [{ maxRecentMessages: 201 }, "max_recent_messages", /between 0 .* and 200 \(got 201\)/],
+        [{ maxRelevantMessages: -2 }, "max_relevant_messages", /-1 \(none\).*up to 50/],
+        [{ maxRelevantMessages: 51 }, "max_relevant_messages", /up to 50 \(got 51\)/],
+        [{ minRelevance: 1.5 }, "min_relevance", /between 0 and 1/],
+        [{ minRelevance: Number.NaN }, "min_relevance", /between 0 and 1/],
+        [{ query: "x".repeat(4097) }, "query", /at most 4096 bytes/],
+        [{ query: "a\u0000b" }, "query", /NUL/],
+      ];
+      for (const [patch, field, description] of cases) {
+        const error = await callError(run({ ...patch }));
+        expect(error.code, field).toBe(status.INVALID_ARGUMENT);
+        expect(error.fields, field).toEqual([field]);
+        expect(error.details, field).toMatch(description);
+      }
+      // Several problems are reported together.
+      const many = await callError(rehydrate.run({ userId: "", sessionId: "", tokenBudget: 0 }));
+      expect(many.fields).toEqual(["user_id", "session_id", "token_budget"]);
+    });
+
+    it("expired context entries are never sent, decided by the clock (no sleeps)", async () => {
+      const now = Date.now();
+      await rehydrate.upsertContext({
+        userId: "alice", sessionId: "a1", type: "reminder", key: "call", value: "call the guide", relevanceScore: 1,
+        metadata: undefined, expireTime: new Date(now + 3_600_000), ttl: undefined,
+      });
+      const { db, embeddings } = service().service;
+      const deps = { db, embeddings, keyring: createKeyring({ current: { id: "k1", bytes: encryptionKeyBytes } }) };
+      const input = {
+        userId: "alice", sessionId: "a1", query: "", tokenBudget: 100_000, encoding: "cl100k_base" as const,
+        maxRecent: 5, maxRelevant: 0, currentSessionOnly: false, minRelevance: 0,
+      };
+      const rehydrateAt = async (time: number) => {
+        const chunks: RehydrationChunk[] = [];
+        let report: RehydrationReport | undefined;
+        await rehydrateSession({ ...deps, clock: () => new Date(time) }, input, {
+          chunk: async (chunk) => void chunks.push(chunk),
+          report: async (r) => void (report = r),
+        });
+        return { chunks, report: report! };
+      };
+      const before = await rehydrateAt(now + 3_599_000);
+      expect(before.chunks.filter((c) => c.kind === "context_entry").map((c) => c.text)).toContain("Context reminder/call: call the guide");
+      const after = await rehydrateAt(now + 3_600_000);
+      expect(after.chunks.filter((c) => c.kind === "context_entry").map((c) => c.text)).not.toContain("Context reminder/call: call the guide");
+      expect(after.chunks.filter((c) => c.kind === "context_entry")).toHaveLength(3);
+      expect(after.report.omitted).toEqual([]);
+      await rehydrate.deleteContext({ userId: "alice", sessionId: "a1", type: "reminder", key: "call" });
+    });
+
+    it("preferences are decrypted with the configured key; a wrong key fails the call instead of sending garbage", async () => {
+      const { chunks } = await run({ maxRelevantMessages: -1 });
+      expect(chunks.filter((c) => c.kind === PREFERENCE).map((c) => c.preference!.value)).toEqual(["english", "metric"]);
+      // The same rows opened with another key of the same id: authentication fails.
+      const { db, embeddings } = service().service;
+      const wrongKeyring = createKeyring({ current: { id: "k1", bytes: randomBytes(32) } });
+      const error = await rehydrateSession(
+        { db, embeddings, keyring: wrongKeyring },
+        { userId: "alice", sessionId: "a1", query: "", tokenBudget: 1000, encoding: "cl100k_base", maxRecent: 5, maxRelevant: 0, currentSessionOnly: false, minRelevance: 0 },
+        { chunk: async () => undefined, report: async () => undefined },
+      ).then(
+        () => null,
+        (e: unknown) => e as Error & { reason?: string },
+      );
+      expect(error?.name).toBe("DecryptionFailedError");
+    });
+
+    it("the first chunks go out before the relevance search runs", async () => {
+      // Hold the relevance stage (the query embedding and vector search, or
+      // the lexical search) until the first chunk has arrived.
+      const gate = holdRelevanceStage();
+      try {
+        const call = rehydrate.client.rehydrate(
+          RehydrateRequest.fromPartial({ userId: "alice", sessionId: "a1", tokenBudget: 100_000, query: "volcano hiking" }),
+          { deadline: Date.now() + 20_000 },
+        );
+        const received: RehydrateChunk[] = [];
+        let searchesAtFirstChunk = -1;
+        await new Promise<void>((resolve, reject) => {
+          call.on("data", (response: { chunk?: RehydrateChunk }) => {
+            if (response.chunk) received.push(response.chunk);
+            if (received.length === 1) {
+              searchesAtFirstChunk = gate.searchesRun();
+              gate.release();
+            }
+          });
+          call.on("error", reject);
+          call.on("end", resolve);
+        });
+        expect(searchesAtFirstChunk).toBe(0);
+        expect(received[0]!.kind).toBe(HEADER);
+        expect(gate.searchesRun()).toBe(1);
+        expect(received.some((c) => c.kind === RELEVANT)).toBe(true);
+      } finally {
+        gate.restore();
+      }
+    });
+
+    it("a client cancelling mid-stream stops the server's work: no search runs after the cancel", async () => {
+      const cancelledBefore = await cancelledCount();
+      const gate = holdRelevanceStage();
+      try {
+        const call = rehydrate.client.rehydrate(
+          RehydrateRequest.fromPartial({ userId: "alice", sessionId: "a1", tokenBudget: 100_000, query: "volcano hiking" }),
+          { deadline: Date.now() + 20_000 },
+        );
+        let received = 0;
+        const outcome = new Promise<ServiceError | null>((resolve) => {
+          call.on("data", () => {
+            received += 1;
+            if (received === 1) call.cancel();
+          });
+          call.on("error", (error: ServiceError) => resolve(error));
+          call.on("end", () => resolve(null));
+        });
+        expect((await outcome)?.code).toBe(status.CANCELLED);
+        // Let the server see the cancel, then let the held stage go.
+        await sleep(50);
+        gate.release();
+        for (let i = 0; i < 300 && service().service.callsInFlight() > 0; i++) await sleep(10);
+        expect(service().service.callsInFlight()).toBe(0);
+        expect(await cancelledCount()).toBe(cancelledBefore + 1);
+        // The relevance search never ran on the database after the cancel.
+        expect(gate.searchesRun()).toBe(0);
+      } finally {
+        gate.restore();
+      }
+      // The service answers the next call in full.
+      const again = await run({ query: "volcano hiking" });
+      expect(again.chunks.some((c) => c.kind === RELEVANT)).toBe(true);
+    });
+
+    async function cancelledCount(): Promise<number> {
+      const metric = await service().service.metrics.registry.getSingleMetric("ltst_rehydrate_calls_total")!.get();
+      return metric.values.find((v) => v.labels.outcome === "cancelled")?.value ?? 0;
+    }
+
+    /**
+     * Holds Rehydrate's relevance stage until release(): the query embedding
+     * and the transaction of the vector search (semantic), or the database
+     * call of the lexical search. Only database calls that carry a call's
+     * signal are held (the context sweeper passes none; the embedding worker
+     * uses the pool directly). Counts the held routines that ran.
+     */
+    function holdRelevanceStage() {
+      const { db, embeddings } = service().service;
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let searches = 0;
+      const originals = { withConnection: db.withConnection, withTransaction: db.withTransaction };
+      type Routine = (connection: never) => Promise<unknown>;
+      const holding = (original: (signal: AbortSignal | undefined, routine: never) => Promise<unknown>, holds: (signal: AbortSignal | undefined) => boolean) =>
+        async (signal: AbortSignal | undefined, routine: Routine) => {
+          if (!holds(signal)) return original.call(db, signal, routine as never);
+          await released;
+          const counted: Routine = async (connection) => {
+            searches += 1;
+            return routine(connection);
+          };
+          return original.call(db, signal, counted as never);
+        };
+      const embedder = embeddings.embedder;
+      const originalEmbed = embedder?.embed;
+      if (vectors && embedder && originalEmbed) {
+        embedder.embed = async (texts) => {
+          await released;
+          return originalEmbed.call(embedder, texts);
+        };
+        // The first transaction of the call reads the session; the second runs the vector search.
+        let transactions = 0;
+        db.withTransaction = holding(originals.withTransaction, (signal) => signal !== undefined && ++transactions > 1) as typeof db.withTransaction;
+      } else {
+        db.withConnection = holding(originals.withConnection, (signal) => signal !== undefined) as typeof db.withConnection;
+      }
+      return {
+        release: () => release(),
+        searchesRun: () => searches,
+        restore: () => {
+          release();
+          db.withConnection = originals.withConnection;
+          db.withTransaction = originals.withTransaction;
+          if (embedder && originalEmbed) embedder.embed = originalEmbed;
+        },
+      };
+    }
+  },
+  { env: { LTST_MODEL_DIR: modelDir, LTST_ENCRYPTION_KEY: encryptionKey } },
+);
