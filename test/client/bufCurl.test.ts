@@ -145,6 +145,32 @@ describeEachBackend(
       expect(hits.every((h) => h.score > 0)).toBe(true);
     });
 
+    it("server streaming with JSON: Rehydrate prints each chunk in prompt order, then the report", async () => {
+      await ok("ltst.memory.v1.SessionService/CreateSession", { user_id: "carol", session_id: "r1", name: "Dinner" });
+      await ok("ltst.memory.v1.PreferenceService/SetPreference", { user_id: "carol", key: "diet", value: "vegetarian" });
+      await ok("ltst.memory.v1.MessageService/AppendMessages", {
+        user_id: "carol",
+        session_id: "r1",
+        messages: [
+          { role: "ROLE_USER", content: "Find a restaurant for Friday." },
+          { role: "ROLE_ASSISTANT", content: "How many people?" },
+        ],
+      });
+      const responses = await ok("ltst.memory.v1.RehydrateService/Rehydrate", {
+        user_id: "carol",
+        session_id: "r1",
+        token_budget: 2000,
+        encoding: "TOKEN_ENCODING_O200K_BASE",
+      });
+      const chunks = responses.slice(0, -1).map((r) => r.chunk as { kind: string; text: string; tokenCount: number });
+      expect(chunks.map((c) => c.kind)).toEqual(["CHUNK_KIND_HEADER", "CHUNK_KIND_PREFERENCE", "CHUNK_KIND_RECENT_MESSAGE", "CHUNK_KIND_RECENT_MESSAGE"]);
+      expect(chunks.slice(1).map((c) => c.text)).toEqual(["User preference diet: vegetarian", "user: Find a restaurant for Friday.", "assistant: How many people?"]);
+      const report = responses.at(-1)!.report as { tokensUsed: string; tokenBudget: string };
+      // int64 fields are JSON strings.
+      expect(Number(report.tokensUsed)).toBe(chunks.reduce((sum, c) => sum + c.tokenCount, 0));
+      expect(report.tokenBudget).toBe("2000");
+    });
+
     it("errors print the status code, message and details; health answers SERVING", async () => {
       const missing = await call("ltst.memory.v1.SessionService/GetSession", { user_id: "alice", session_id: "nope" });
       expect(missing.exitCode).toBe(8 * 5);

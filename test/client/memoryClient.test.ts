@@ -6,8 +6,10 @@ import {
   createMemoryClient,
   errorDetails,
   isServiceError,
+  ChunkKind,
   Role,
   SearchMode,
+  type RehydrateResponse,
   type MemoryClient,
   type MemoryClientOptions,
   type SearchResponse,
@@ -170,6 +172,38 @@ describeEachBackend(
       const bulk = await drain(client.search.search({ userId: "bulk", query: "tulip", mode: LEXICAL, topK: 100 }));
       expect(bulk).toHaveLength(1 + BULK);
       expect(new Set(bulk.slice(1).map((r) => r.hit!.message!.content)).size).toBe(BULK);
+    });
+
+    it("server streaming: for await over Rehydrate yields the chunks in prompt order, then the report", async () => {
+      const client = connect();
+      const responses: RehydrateResponse[] = [];
+      for await (const response of client.rehydrate.rehydrate({ userId: "kiter", sessionId: "k1", tokenBudget: 1000, maxRelevantMessages: -1 })) {
+        responses.push(response);
+      }
+      const report = responses.pop()!.report!;
+      const chunks = responses.map((r) => r.chunk!);
+      expect(chunks.map((c) => c.kind)).toEqual([ChunkKind.CHUNK_KIND_HEADER, ChunkKind.CHUNK_KIND_RECENT_MESSAGE, ChunkKind.CHUNK_KIND_RECENT_MESSAGE]);
+      expect(chunks.slice(1).map((c) => c.text)).toEqual(["user: orange kite flying high", "assistant: green kite stuck in a tree"]);
+      expect(report.tokensUsed).toBe(chunks.reduce((sum, c) => sum + c.tokenCount, 0));
+      expect(report.tokenBudget).toBe(1000);
+      // A failed Rehydrate throws out of the loop like any stream.
+      const missing = await rejection(drain(client.rehydrate.rehydrate({ userId: "kiter", sessionId: "nope", tokenBudget: 1000 })));
+      expect(missing.code).toBe(grpc.status.NOT_FOUND);
+    });
+
+    it("breaking out of a Rehydrate loop cancels the call", async () => {
+      const recorder = callRecorder();
+      const client = connect({ interceptors: [recorder.interceptor], defaultDeadlineMs: 60_000 });
+      const kinds: ChunkKind[] = [];
+      for await (const response of client.rehydrate.rehydrate({ userId: "bulk", sessionId: "b1", tokenBudget: 1_000_000, maxRecentMessages: BULK, maxRelevantMessages: -1 })) {
+        kinds.push(response.chunk!.kind);
+        if (response.chunk!.kind === ChunkKind.CHUNK_KIND_RECENT_MESSAGE) break;
+      }
+      expect(kinds).toEqual([ChunkKind.CHUNK_KIND_HEADER, ChunkKind.CHUNK_KIND_RECENT_MESSAGE]);
+      expect(await settled()).toBe(0);
+      for (let i = 0; i < 100 && !recorder.last().status; i++) await sleep(10);
+      expect(recorder.last().path).toBe("/ltst.memory.v1.RehydrateService/Rehydrate");
+      expect(recorder.last().status).toMatchObject({ code: grpc.status.CANCELLED, details: "Cancelled on client" });
     });
 
     it("a failed stream throws its ServiceError out of the loop", async () => {
