@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
 import * as contextPb from "../../gen/ts/ltst/memory/v1/context.js";
@@ -169,6 +172,40 @@ describeEachBackend(
       // int64 fields are JSON strings.
       expect(Number(report.tokensUsed)).toBe(chunks.reduce((sum, c) => sum + c.tokenCount, 0));
       expect(report.tokenBudget).toBe("2000");
+    });
+
+    it("the README's every-RPC cheat sheet runs top to bottom with buf curl, and calls every RPC", async () => {
+      const readme = await readFile(repositoryPath("README.md"), "utf8");
+      const sheet = /<!-- every-rpc: begin -->\n```sh\n([\s\S]*?)```\n<!-- every-rpc: end -->/.exec(readme)?.[1];
+      expect(sheet, "the README's every-rpc block").toBeDefined();
+      // The README's own buf curl helper, pointed at this service, with each call's exit code logged.
+      const helper = 'call() { buf curl --protocol grpc --http2-prior-knowledge -d "$2" "http://127.0.0.1:50051/$1"; }';
+      expect(readme).toContain(helper);
+      const dir = await mkdtemp(path.join(os.tmpdir(), "ltst-cheat-sheet-"));
+      try {
+        const log = path.join(dir, "calls.log");
+        const script = [
+          `PATH=${JSON.stringify(path.dirname(buf))}:"$PATH"`,
+          // jq picks the message id out of a response; a stand-in for the README's one filter where jq is missing.
+          `command -v jq >/dev/null || jq() { ${JSON.stringify(process.execPath)} -e 'let v = JSON.parse(require("fs").readFileSync(0, "utf8")); for (const [, key, index] of process.argv[1].matchAll(/\\.(\\w+)|\\[(\\d+)\\]/g)) v = v[key ?? Number(index)]; console.log(v)' "$2"; }`,
+          helper.replace("call()", "curl_call()").replace("127.0.0.1:50051", `127.0.0.1:${service().service.port}`),
+          `call() { curl_call "$@"; local rc=$?; printf '%s %s\\n' "$1" "$rc" >> ${JSON.stringify(log)}; return 0; }`,
+          sheet!,
+        ].join("\n");
+        const { stderr } = await execFileAsync("bash", ["-c", script], { maxBuffer: 16 * 1024 * 1024, timeout: 120_000 });
+        const calls = (await readFile(log, "utf8")).trim().split("\n").map((line) => line.split(" ") as [string, string]);
+        for (const [method, exitCode] of calls) {
+          // UserDataService answers UNIMPLEMENTED (12) in this release.
+          const allowed = method.startsWith("ltst.memory.v1.UserDataService/") ? ["0", String(8 * 12)] : ["0"];
+          expect(allowed, `${method} exited with ${exitCode}\n${stderr}`).toContain(exitCode);
+        }
+        const called = new Set(calls.map(([method]) => method));
+        for (const method of [...generatedPaths, "grpc.health.v1.Health/Check", "grpc.health.v1.Health/List"]) {
+          expect(called.has(method), `the cheat sheet does not call ${method}`).toBe(true);
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it("errors print the status code, message and details; health answers SERVING", async () => {

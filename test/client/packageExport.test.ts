@@ -12,7 +12,8 @@ import { describeEachBackend } from "../support/describeEachBackend.js";
  * way `npm run build` builds it (tsconfig.build.json) into a copy with this
  * package.json, and a consumer project that has it in its node_modules
  * imports it by name. Node resolves the `exports` map at run time, and tsc
- * (module NodeNext) resolves the declarations through the "types" condition.
+ * (module NodeNext) resolves the declarations through the "types" condition;
+ * the README's client example typechecks against them and runs too.
  */
 
 const run = promisify(execFile);
@@ -80,11 +81,17 @@ describeEachBackend(
       await symlink(repositoryPath("node_modules", "@types", "node"), path.join(consumer, "node_modules", "@types", "node"), "dir");
       await writeFile(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
       await writeFile(path.join(consumer, "main.ts"), CONSUMER);
+      // The README's example, on this service's address.
+      const readme = await readFile(repositoryPath("README.md"), "utf8");
+      const example = /<!-- client-example: begin -->\n```ts\n([\s\S]*?)```\n<!-- client-example: end -->/.exec(readme)?.[1];
+      expect(example, "the README's client example").toBeDefined();
+      expect(example).toContain('"127.0.0.1:50051"');
+      await writeFile(path.join(consumer, "readme-example.ts"), `${example!.replace("127.0.0.1:50051", `127.0.0.1:${service().service.port}`)}\nexport {};\n`);
       await writeFile(
         path.join(consumer, "tsconfig.json"),
         JSON.stringify({
           compilerOptions: { target: "ES2023", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: ["node"] },
-          files: ["main.ts"],
+          files: ["main.ts", "readme-example.ts"],
         }),
       );
       const typecheck = await run(tsc, ["-p", "tsconfig.json"], { cwd: consumer }).catch((error: { stdout: string }) => error);
@@ -93,6 +100,8 @@ describeEachBackend(
       // Node 24 runs the TypeScript consumer directly (type stripping).
       const { stdout } = await run(process.execPath, ["main.ts", `127.0.0.1:${service().service.port}`], { cwd: consumer });
       expect(JSON.parse(stdout)).toEqual({ created: true, name: "From the package", hits: ["hello from the package"], missing: "NOT_FOUND" });
+      const readmeRun = await run(process.execPath, ["readme-example.ts"], { cwd: consumer });
+      expect(readmeRun.stdout.trim().split("\n")).toEqual([expect.stringMatching(/^\d+ of 2000 tokens$/), "SESSION_NOT_FOUND"]);
     });
   },
   { only: ["embedded"] },
