@@ -20,9 +20,9 @@ import { describeEachBackend } from "../support/describeEachBackend.js";
 /**
  * `buf curl` (grpcurl's counterpart in @bufbuild/buf) against the real
  * service, with nothing but server reflection: the services and methods are
- * listed, every method's descriptors resolve (imported well-known types
- * included), and unary and server-streaming calls go through with JSON. These
- * are the README's cheat-sheet commands.
+ * listed, unary and server-streaming calls go through with JSON (imported
+ * well-known types included), and the README's cheat sheet runs and calls
+ * every RPC.
  */
 
 const execFileAsync = promisify(execFile);
@@ -76,18 +76,6 @@ describeEachBackend(
       expect(listed.filter((m) => m.startsWith("ltst.")).sort()).toEqual([...generatedPaths].sort());
       expect(listed).toEqual(expect.arrayContaining(["grpc.health.v1.Health/Check", "grpc.health.v1.Health/Watch"]));
       expect(generatedPaths.length).toBeGreaterThan(20); // (not an empty list by mistake)
-    });
-
-    it("every RPC's descriptors resolve: an empty request reaches the server and gets a gRPC status back", async () => {
-      for (const method of [...generatedPaths, "grpc.health.v1.Health/Check"]) {
-        const result = await call(method, {});
-        // A client-side failure (a type that does not resolve) is exit code 1
-        // and a "Failure: ..." line; a gRPC status is 8 x its code.
-        expect(result.stderr, method).not.toMatch(/^Failure/m);
-        if (result.exitCode === 0) continue;
-        expect(result.exitCode % 8, `${method}: ${result.stderr}`).toBe(0);
-        expect(documents(result.stderr)[0], method).toMatchObject({ code: expect.any(String), message: expect.any(String) });
-      }
     });
 
     it("unary RPCs with JSON, well-known types included (Struct, Timestamp, FieldMask, Duration)", async () => {
