@@ -1,5 +1,5 @@
 /**
- * Benchmarks: `npm run bench [-- storage|embedding|search ...] [options]`.
+ * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate ...] [options]`.
  *
  * Each benchmark compares the service with a baseline measured in the same
  * run (raw SQL through the same pool, bare onnxruntime, ...), because these
@@ -7,7 +7,9 @@
  * numbers are context. Storage and search run on the embedded database, and
  * also on PostgreSQL when DATABASE_URL is set.
  *
- * Options (search): --sizes 10000,100000 (corpus sizes), --iterations N
+ * Options (search, rehydrate): --sizes (search: corpus sizes, default
+ * 10000,100000; rehydrate: messages in the session, default
+ * 1000,10000,100000), --iterations N
  * (also for storage; default BENCH_ITERATIONS or 300), --data-dir DIR (keep
  * the embedded database there and reuse what an earlier run seeded),
  * --explain (EXPLAIN ANALYZE of each mode at the largest size).
@@ -54,6 +56,18 @@ if (wants("search")) {
     sections.push(await runSearchBench({ ...common, databaseUrl: process.env.DATABASE_URL }));
   } else {
     console.error("[skip] search on PostgreSQL: DATABASE_URL is not set");
+  }
+}
+if (wants("rehydrate")) {
+  const { runRehydrateBench } = await import("./rehydrate/rehydrateBench.js");
+  const sizes = (values.sizes ?? "1000,10000,100000").split(",").map((s) => positiveInt("--sizes", s.trim()));
+  const log = (message: string) => console.error(`[rehydrate] ${message}`);
+  const common = { sizes, iterations, log };
+  sections.push(await runRehydrateBench({ ...common, ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}) }));
+  if (process.env.DATABASE_URL) {
+    sections.push(await runRehydrateBench({ ...common, databaseUrl: process.env.DATABASE_URL }));
+  } else {
+    console.error("[skip] rehydrate on PostgreSQL: DATABASE_URL is not set");
   }
 }
 if (wants("embedding")) {

@@ -76,6 +76,15 @@ import {
 } from "../../test/fixtures/onnx/prepareTestModelDir.js";
 import { createClients } from "../../test/support/clients.js";
 import { comparisonTable, Samples, time, type Comparison } from "../support/stats.js";
+import {
+  buildHnswIndex,
+  dropHnswIndex,
+  hnswIndexPresent,
+  insertSeedMessages,
+  recomputeSessionStatistics,
+  vacuumAnalyze,
+  type SeedMessage,
+} from "../support/seedMessages.js";
 import { createCorpus, type Corpus } from "./corpus.js";
 
 export type SearchBenchOptions = {
@@ -154,7 +163,6 @@ type Layout = ReturnType<typeof layout>;
 // Seeding.
 
 const countRow = z.object({ n: z.number() });
-const existsRow = z.object({ present: z.boolean() });
 
 type SeedReport = { messages: number; seconds: number; embedSeconds: number; indexSeconds: number; vacuumSeconds: number };
 
@@ -175,100 +183,28 @@ async function seedUpTo(
     SELECT count(*)::int8 AS n FROM messages WHERE user_id = ANY(${sql.array(plan.users, "text")})`);
   if (existing > target) throw new Error(`the database already holds ${existing} bench messages, more than ${target}: use a fresh --data-dir`);
   const report: SeedReport = { messages: target - existing, seconds: 0, embedSeconds: 0, indexSeconds: 0, vacuumSeconds: 0 };
-  const hnswPresent = async () =>
-    pool.oneFirst(sql.type(existsRow)`SELECT to_regclass('message_embeddings_hnsw_idx') IS NOT NULL AS present`);
-
   if (existing < target) {
-    // Inserting tens of thousands of rows one by one into the HNSW index is
-    // far slower than building it again once (PGlite is WebAssembly).
-    if (embedder && target - existing > 1_000) await pool.query(sql.unsafe`DROP INDEX IF EXISTS message_embeddings_hnsw_idx`);
+    if (embedder && target - existing > 1_000) await dropHnswIndex(pool);
     const chunk = 2_000;
-    const touched = new Set<string>();
+    const touched = new Map<string, readonly [string, string]>();
     for (let from = existing; from < target; from += chunk) {
       const to = Math.min(target, from + chunk);
-      const rows = Array.from({ length: to - from }, (_, i) => {
+      const rows: SeedMessage[] = Array.from({ length: to - from }, (_, i) => {
         const p = plan.position(from + i);
-        const content = corpus.messageText(from + i, p.role);
-        touched.add(`${p.userId}\u0000${p.sessionId}`);
-        return { ...p, content };
+        touched.set(`${p.userId}\u0000${p.sessionId}`, [p.userId, p.sessionId]);
+        return { ...p, content: corpus.messageText(from + i, p.role) };
       });
-      let vectors: string[] = [];
-      if (embedder) {
-        const t0 = performance.now();
-        const embedded = await embedder.embed(rows.map((r) => r.content));
-        // 9 significant digits: the same float32 as the worker's full repr, in half the text.
-        vectors = embedded.map((v) => `[${Array.from(v, (x) => (x === 0 ? "0" : x.toPrecision(9))).join(",")}]`);
-        report.embedSeconds += (performance.now() - t0) / 1000;
-      }
-      await pool.transaction(async (tx) => {
-        const sessions = rows.filter((r) => r.messageIndex === 0).map((r) => [r.userId, r.sessionId, r.createdAt.toISOString()]);
-        if (sessions.length > 0) {
-          await tx.query(sql.unsafe`
-            INSERT INTO sessions (user_id, id, created_at, updated_at, last_activity_at)
-            SELECT t.user_id, t.id, t.created_at, t.created_at, t.created_at
-            FROM ${sql.unnest(sessions, ["text", "text", "timestamptz"])} AS t(user_id, id, created_at)
-            ON CONFLICT DO NOTHING`);
-        }
-        await tx.query(sql.unsafe`
-          INSERT INTO messages (user_id, session_id, message_index, id, role, type, content, metadata,
-                                content_hash, context_hash, token_count, created_at)
-          SELECT t.user_id, t.session_id, t.message_index, gen_random_uuid(), t.role, 'text', t.content, '{}'::jsonb,
-                 sha256(convert_to(t.content, 'UTF8')),
-                 sha256(convert_to(t.session_id || ':' || t.message_index::text, 'UTF8')),
-                 t.token_count, t.created_at
-          FROM ${sql.unnest(
-            rows.map((r) => [r.userId, r.sessionId, r.messageIndex, r.role, r.content, Math.ceil(r.content.length / 4), r.createdAt.toISOString()]),
-            ["text", "text", "int8", "text", "text", "int4", "timestamptz"],
-          )} AS t(user_id, session_id, message_index, role, content, token_count, created_at)`);
-        if (embedder) {
-          await tx.query(sql.unsafe`
-            INSERT INTO message_embeddings (user_id, session_id, message_index, model, embedding, created_at)
-            SELECT t.user_id, t.session_id, t.message_index, ${embedder.modelName}, t.embedding::vector, t.created_at
-            FROM ${sql.unnest(
-              rows.map((r, i) => [r.userId, r.sessionId, r.messageIndex, vectors[i]!, r.createdAt.toISOString()]),
-              ["text", "text", "int8", "text", "timestamptz"],
-            )} AS t(user_id, session_id, message_index, embedding, created_at)`);
-        }
-      });
+      report.embedSeconds += await insertSeedMessages(pool, rows, embedder);
       if ((to - existing) % 20_000 === 0 || to === target) log(`seeded ${to.toLocaleString("en")} / ${target.toLocaleString("en")} messages`);
     }
-    // Session statistics, as the appends would have left them.
-    const keys = [...touched].map((k) => k.split("\u0000"));
-    await pool.query(sql.unsafe`
-      UPDATE sessions s
-      SET message_count = a.n, user_message_count = a.n_user, assistant_message_count = a.n_assistant,
-          total_tokens = a.tokens, total_characters = a.characters,
-          first_message_at = a.first_at, last_message_at = a.last_at, last_activity_at = a.last_at, updated_at = a.last_at,
-          last_context_hash = a.last_hash
-      FROM (
-        SELECT m.user_id, m.session_id, count(*) AS n,
-               count(*) FILTER (WHERE m.role = 'user') AS n_user, count(*) FILTER (WHERE m.role = 'assistant') AS n_assistant,
-               sum(m.token_count) AS tokens, sum(length(m.content)) AS characters,
-               min(m.created_at) AS first_at, max(m.created_at) AS last_at,
-               (array_agg(m.context_hash ORDER BY m.message_index DESC))[1] AS last_hash
-        FROM messages m
-        JOIN ${sql.unnest(keys, ["text", "text"])} AS k(user_id, session_id) ON k.user_id = m.user_id AND k.session_id = m.session_id
-        GROUP BY m.user_id, m.session_id
-      ) a
-      WHERE s.user_id = a.user_id AND s.id = a.session_id`);
+    await recomputeSessionStatistics(pool, [...touched.values()]);
   }
-  if (embedder && !(await hnswPresent())) {
+  if (embedder && !(await hnswIndexPresent(pool))) {
     log("building the HNSW index…");
-    const t0 = performance.now();
-    // The migration's statement; more maintenance_work_mem only lets the graph
-    // be built in memory (the index is the same).
-    await pool.transaction(async (tx) => {
-      await tx.query(sql.unsafe`SET LOCAL maintenance_work_mem = '512MB'`);
-      await tx.query(sql.unsafe`CREATE INDEX message_embeddings_hnsw_idx ON message_embeddings USING hnsw (embedding vector_cosine_ops)`);
-    });
-    report.indexSeconds = (performance.now() - t0) / 1000;
+    report.indexSeconds = await buildHnswIndex(pool);
   }
   if (report.messages > 0 || report.indexSeconds > 0) {
-    const t0 = performance.now();
-    for (const table of ["sessions", "messages", ...(embedder ? ["message_embeddings"] : [])]) {
-      await pool.query(sql.unsafe`VACUUM (ANALYZE) ${sql.identifier([table])}`);
-    }
-    report.vacuumSeconds = (performance.now() - t0) / 1000;
+    report.vacuumSeconds = await vacuumAnalyze(pool, ["sessions", "messages", ...(embedder ? ["message_embeddings"] : [])]);
   }
   report.seconds = (performance.now() - started) / 1000;
   return report;

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from "node:crypto";
 import { DecryptionFailedError, EncryptionKeyNotConfiguredError } from "./errors.js";
 import type { EncryptionKey } from "./parseEncryptionKey.js";
 
@@ -36,13 +36,14 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
  * `current` plus `old` read, so keys can rotate while old rows stay readable.
  */
 export function createKeyring(keys: { current: EncryptionKey | null; old?: readonly EncryptionKey[] }): Keyring {
-  const byId = new Map<string, Buffer>();
+  // KeyObjects made once: building one per call costs more than the decryption of a short value.
+  const byId = new Map<string, KeyObject>();
   for (const key of [...(keys.current ? [keys.current] : []), ...(keys.old ?? [])]) {
     if (key.bytes.length !== 32) throw new Error(`encryption key ${key.id} must be 32 bytes (got ${key.bytes.length})`);
     if (byId.has(key.id)) throw new Error(`encryption key id ${key.id} is configured twice`);
-    byId.set(key.id, key.bytes);
+    byId.set(key.id, createSecretKey(key.bytes));
   }
-  const current = keys.current;
+  const current = keys.current ? { id: keys.current.id, key: byId.get(keys.current.id)! } : null;
 
   return {
     currentKeyId: current?.id ?? null,
@@ -52,7 +53,7 @@ export function createKeyring(keys: { current: EncryptionKey | null; old?: reado
       const data = Buffer.from(plaintext, "utf8");
       if (!current) return { value: data, keyId: null };
       const nonce = randomBytes(nonceBytes);
-      const cipher = createCipheriv("aes-256-gcm", current.bytes, nonce, { authTagLength: tagBytes });
+      const cipher = createCipheriv("aes-256-gcm", current.key, nonce, { authTagLength: tagBytes });
       cipher.setAAD(aad);
       const ciphertext = Buffer.concat([cipher.update(data), cipher.final()]);
       return { value: Buffer.concat([nonce, ciphertext, cipher.getAuthTag()]), keyId: current.id };

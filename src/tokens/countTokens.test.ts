@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countTokens } from "./countTokens.js";
+import { countTokens, TokenCountCache } from "./countTokens.js";
 
 describe("countTokens", () => {
   it("counts with cl100k_base and o200k_base", () => {
@@ -20,5 +20,32 @@ describe("countTokens", () => {
   it("counts Unicode and long text like tiktoken", () => {
     expect(countTokens("日本語のテキスト")).toBe(8);
     expect(countTokens("a".repeat(300))).toBe(38);
+  });
+});
+
+describe("TokenCountCache", () => {
+  it("returns the same counts as countTokens, per encoding", () => {
+    const cache = new TokenCountCache(1_000);
+    for (const text of ["hello world", "日本語のテキスト", "hello world"]) {
+      expect(cache.count(text, "cl100k_base")).toBe(countTokens(text, "cl100k_base"));
+      expect(cache.count(text, "o200k_base")).toBe(countTokens(text, "o200k_base"));
+    }
+    expect(cache.size).toBe(4);
+  });
+
+  it("keeps at most its character bound, dropping the least recently used first", () => {
+    const cache = new TokenCountCache(70);
+    const a = "a".repeat(20);
+    const b = "b".repeat(20);
+    const c = "c".repeat(20);
+    cache.count(a, "cl100k_base");
+    cache.count(b, "cl100k_base");
+    cache.count(a, "cl100k_base"); // a is now the most recent
+    cache.count(c, "cl100k_base"); // over 70 characters with the keys' prefixes: b goes
+    expect(cache.size).toBe(2);
+    expect(cache.count(a, "cl100k_base")).toBe(countTokens(a));
+    // A text longer than the bound is counted, not kept.
+    expect(cache.count("x".repeat(100), "cl100k_base")).toBe(countTokens("x".repeat(100)));
+    expect(cache.size).toBeLessThanOrEqual(2);
   });
 });

@@ -489,8 +489,8 @@ describeEachBackend(
 
     /**
      * Holds Rehydrate's relevance stage until release(): the query embedding
-     * and the transaction of the vector search (semantic), or the database
-     * call of the lexical search. Only database calls that carry a call's
+     * and the transaction of the vector search (semantic), or the second
+     * database call, the lexical search. Only database calls that carry a call's
      * signal are held (the context sweeper passes none; the embedding worker
      * uses the pool directly). Counts the held routines that ran.
      */
@@ -518,11 +518,12 @@ describeEachBackend(
           await released;
           return originalEmbed.call(embedder, texts);
         };
-        // The first transaction of the call reads the session; the second runs the vector search.
-        let transactions = 0;
-        db.withTransaction = holding(originals.withTransaction, (signal) => signal !== undefined && ++transactions > 1) as typeof db.withTransaction;
+        // The vector search runs in the call's one transaction.
+        db.withTransaction = holding(originals.withTransaction, (signal) => signal !== undefined) as typeof db.withTransaction;
       } else {
-        db.withConnection = holding(originals.withConnection, (signal) => signal !== undefined) as typeof db.withConnection;
+        // The call's first database call reads the session; the second runs the lexical search.
+        let calls = 0;
+        db.withConnection = holding(originals.withConnection, (signal) => signal !== undefined && ++calls > 1) as typeof db.withConnection;
       }
       return {
         release: () => release(),

@@ -1,95 +1,114 @@
 import { sql, type CommonQueryMethods } from "slonik";
 import { z } from "zod";
 import { contextEntryColumns, contextEntryRow, isLive, type ContextEntryRow } from "./contextEntryRow.js";
-import { preferenceColumns, preferenceRow, type PreferenceRow } from "./preferenceRow.js";
+import { messageColumns, messageRow, type MessageRow } from "./messageRow.js";
+import { preferenceRow, type PreferenceRow } from "./preferenceRow.js";
 import { sessionColumns, sessionRow, type SessionRow } from "./sessionRow.js";
-import { summaryRow, type SummaryRow } from "./summaryRow.js";
+import { summaryColumns, summaryRow, type SummaryRow } from "./summaryRow.js";
 
-/**
- * Makes the rest of the transaction read one snapshot (REPEATABLE READ, READ
- * ONLY): the recent window, the summary, the preferences, the context entries
- * and their counts all describe the same moment, even while messages are
- * appended. Must be the transaction's first statement.
- */
-export async function setSnapshotReadOnly(db: CommonQueryMethods): Promise<void> {
-  await db.query(sql.unsafe`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
-}
+/** What Rehydrate reads about a session, from one snapshot. */
+export type RehydrationSources = {
+  session: SessionRow;
+  summary: SummaryRow | null;
+  /** The last messages, in chronological order. */
+  recent: readonly MessageRow[];
+  /** The first preferences in key order, and how many the user has. */
+  preferences: { rows: readonly PreferenceRow[]; total: number };
+  /** The most relevant live context entries, and how many are live. */
+  context: { rows: readonly ContextEntryRow[]; total: number };
+};
 
-const sessionWithSummary = sessionRow.extend({
-  summary_session_id: z.string().nullable(),
-  summary_content: z.string().nullable(),
-  summary_covers_through_index: z.number().nullable(),
-  summary_token_count: z.number().nullable(),
-  summary_metadata: z.record(z.string(), z.unknown()).nullable(),
-  summary_updated_at: z.date().nullable(),
+// The statement returns each part as JSON: timestamps come as ISO text and
+// the preference values as base64.
+const sessionJson = sessionRow.extend({
+  created_at: z.coerce.date(),
+  updated_at: z.coerce.date(),
+  last_activity_at: z.coerce.date(),
+});
+const summaryJson = summaryRow.extend({ updated_at: z.coerce.date() });
+const messageJson = messageRow.extend({ created_at: z.coerce.date() });
+const preferenceJson = preferenceRow.extend({
+  value: z.string().transform((base64) => Buffer.from(base64, "base64")),
+  created_at: z.coerce.date(),
+  updated_at: z.coerce.date(),
+});
+const contextJson = contextEntryRow.extend({
+  expires_at: z.coerce.date().nullable(),
+  created_at: z.coerce.date(),
+  updated_at: z.coerce.date(),
 });
 
-/** The user's session and its summary (null when none is written); null when the session does not exist for this user. */
-export async function selectSessionWithSummary(
-  db: CommonQueryMethods,
-  userId: string,
-  sessionId: string,
-): Promise<{ session: SessionRow; summary: SummaryRow | null } | null> {
-  const row = await db.maybeOne(sql.type(sessionWithSummary)`
-    SELECT ${sessionColumns},
-           ss.session_id AS summary_session_id, ss.content AS summary_content,
-           ss.covers_through_index AS summary_covers_through_index, ss.token_count AS summary_token_count,
-           ss.metadata AS summary_metadata, ss.updated_at AS summary_updated_at
-    FROM sessions s
-    LEFT JOIN session_summaries ss ON ss.user_id = s.user_id AND ss.session_id = s.id
-    WHERE s.user_id = ${userId} AND s.id = ${sessionId}
-  `);
-  if (!row) return null;
-  const session = sessionRow.parse(row);
-  if (row.summary_session_id === null) return { session, summary: null };
-  return {
-    session,
-    summary: summaryRow.parse({
-      session_id: row.summary_session_id,
-      content: row.summary_content,
-      covers_through_index: row.summary_covers_through_index,
-      token_count: row.summary_token_count,
-      metadata: row.summary_metadata,
-      updated_at: row.summary_updated_at,
-    }),
-  };
-}
-
-const counted = { total: z.number() };
-
-/** The user's first `limit` preferences in key order (bytewise), and how many the user has. */
-export async function selectPreferencesForRehydration(
-  db: CommonQueryMethods,
-  userId: string,
-  limit: number,
-): Promise<{ rows: readonly PreferenceRow[]; total: number }> {
-  const rows = await db.any(sql.type(preferenceRow.extend(counted))`
-    SELECT ${preferenceColumns}, count(*) OVER ()::int8 AS total
-    FROM user_preferences p
-    WHERE p.user_id = ${userId}
-    ORDER BY p.key
-    LIMIT ${limit}
-  `);
-  return { rows, total: rows[0]?.total ?? 0 };
-}
+const sourcesRow = z.object({
+  session: sessionJson.nullable(),
+  summary: summaryJson.nullable(),
+  recent: z.array(messageJson),
+  preferences: z.array(preferenceJson),
+  preference_total: z.number(),
+  context: z.array(contextJson),
+  context_total: z.number(),
+});
 
 /**
- * The session's `limit` most relevant context entries live at `now`
- * (relevance_score, then the most recently written, then type and key), and
- * how many are live.
+ * Everything Rehydrate sends before the relevance search, in ONE statement
+ * (one round trip, and one snapshot: the recent window, the summary, the
+ * preferences, the context entries and their counts describe the same
+ * moment, even while messages are appended):
+ *
+ * - the user's session and its summary (null: the session does not exist
+ *   for this user, and then nothing else is read);
+ * - its last `recent` messages;
+ * - the user's first `maxPreferences` preferences in key order (bytewise),
+ *   and how many there are;
+ * - the session's `maxContext` most relevant context entries live at `now`
+ *   (relevance_score, then the most recently written, then type and key),
+ *   and how many are live.
  */
-export async function selectContextForRehydration(
+export async function selectRehydrationSources(
   db: CommonQueryMethods,
-  query: { userId: string; sessionId: string; now: Date; limit: number },
-): Promise<{ rows: readonly ContextEntryRow[]; total: number }> {
-  const rows = await db.any(sql.type(contextEntryRow.extend(counted))`
-    SELECT ${contextEntryColumns}, count(*) OVER ()::int8 AS total
-    FROM context_entries c
-    WHERE c.user_id = ${query.userId} AND c.session_id = ${query.sessionId} AND ${isLive(query.now)}
-    ORDER BY c.relevance_score DESC, c.updated_at DESC, c.type, c.key
-    LIMIT ${query.limit}
+  query: { userId: string; sessionId: string; recent: number; now: Date; maxPreferences: number; maxContext: number },
+): Promise<RehydrationSources | null> {
+  const { userId, sessionId } = query;
+  const row = await db.one(sql.type(sourcesRow)`
+    WITH s AS (
+      SELECT ${sessionColumns} FROM sessions s WHERE s.user_id = ${userId} AND s.id = ${sessionId}
+    )
+    SELECT
+      (SELECT to_jsonb(s) FROM s) AS session,
+      (SELECT to_jsonb(x) FROM (
+         SELECT ${summaryColumns} FROM session_summaries ss, s
+         WHERE ss.user_id = ${userId} AND ss.session_id = ${sessionId}
+       ) x) AS summary,
+      (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.message_index), '[]'::jsonb) FROM (
+         SELECT ${messageColumns} FROM messages m, s
+         WHERE m.user_id = ${userId} AND m.session_id = ${sessionId} AND m.message_index >= s.message_count - ${query.recent}
+         ORDER BY m.message_index DESC
+         LIMIT ${query.recent}
+       ) x) AS recent,
+      (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.key COLLATE "C"), '[]'::jsonb) FROM (
+         SELECT p.user_id, p.key, encode(p.value, 'base64') AS value, p.key_id, p.metadata, p.created_at, p.updated_at
+         FROM user_preferences p, s
+         WHERE p.user_id = ${userId}
+         ORDER BY p.key
+         LIMIT ${query.maxPreferences}
+       ) x) AS preferences,
+      (SELECT count(*) FROM user_preferences p, s WHERE p.user_id = ${userId})::int8 AS preference_total,
+      (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.relevance_score DESC, x.updated_at DESC, x.type COLLATE "C", x.key COLLATE "C"), '[]'::jsonb) FROM (
+         SELECT ${contextEntryColumns} FROM context_entries c, s
+         WHERE c.user_id = ${userId} AND c.session_id = ${sessionId} AND ${isLive(query.now)}
+         ORDER BY c.relevance_score DESC, c.updated_at DESC, c.type, c.key
+         LIMIT ${query.maxContext}
+       ) x) AS context,
+      (SELECT count(*) FROM context_entries c, s
+       WHERE c.user_id = ${userId} AND c.session_id = ${sessionId} AND ${isLive(query.now)})::int8 AS context_total
   `);
-  return { rows, total: rows[0]?.total ?? 0 };
+  if (row.session === null) return null;
+  return {
+    session: row.session,
+    summary: row.summary,
+    recent: row.recent,
+    preferences: { rows: row.preferences, total: row.preference_total },
+    context: { rows: row.context, total: row.context_total },
+  };
 }
 
 /**

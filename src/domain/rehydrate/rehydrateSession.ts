@@ -3,14 +3,7 @@ import type { Keyring } from "../../crypto/createKeyring.js";
 import type { Database } from "../../db/Database.js";
 import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
-import { selectLastMessages } from "../../db/queries/selectMessages.js";
-import {
-  selectContextForRehydration,
-  selectLatestUserMessageText,
-  selectPreferencesForRehydration,
-  selectSessionWithSummary,
-  setSnapshotReadOnly,
-} from "../../db/queries/selectRehydrationSources.js";
+import { selectLatestUserMessageText, selectRehydrationSources } from "../../db/queries/selectRehydrationSources.js";
 import {
   configureVectorScan,
   selectLexicalHits,
@@ -105,9 +98,10 @@ export const REHYDRATE_MAX_CONTEXT_ENTRIES = 100;
  * prompt order: header, summary, preferences, context entries, relevant older
  * messages, recent messages, then the report.
  *
- * 1. One read-only snapshot reads the session and its summary, the recent
- *    window, the preferences and the live context entries. The query's
- *    embedding starts as soon as the query is known, and runs meanwhile.
+ * 1. One statement (one snapshot) reads the session and its summary, the
+ *    recent window, the preferences and the live context entries. The
+ *    query's embedding starts as soon as the query is known (before that
+ *    statement when the request gives it), and runs meanwhile.
  * 2. The budget goes to the recent window (newest first, contiguous), then
  *    to header, summary, preferences and context entries; those chunks are
  *    sent at once, before the relevance search.
@@ -136,18 +130,23 @@ export async function rehydrateSession(
   };
   if (input.query !== "") startEmbedding(input.query);
 
-  const sources = await db.withTransaction(signal, async (tx) => {
-    await setSnapshotReadOnly(tx);
-    const found = await selectSessionWithSummary(tx, input.userId, input.sessionId);
+  const sources = await db.withConnection(signal, async (connection) => {
+    const found = await selectRehydrationSources(connection, {
+      userId: input.userId,
+      sessionId: input.sessionId,
+      recent: input.maxRecent,
+      now,
+      maxPreferences: REHYDRATE_MAX_PREFERENCES,
+      maxContext: REHYDRATE_MAX_CONTEXT_ENTRIES,
+    });
     if (!found) throw new NotFoundError("session", input.sessionId);
-    const recent = await selectLastMessages(tx, input.userId, input.sessionId, input.maxRecent);
     const windowStart = Math.max(0, found.session.message_count - input.maxRecent);
     let query = input.query;
     if (query === "" && relevance.wanted) {
-      const latestInWindow = recent.findLast((message) => message.role === "user");
+      const latestInWindow = found.recent.findLast((message) => message.role === "user");
       query =
         latestInWindow?.content ??
-        (await selectLatestUserMessageText(tx, {
+        (await selectLatestUserMessageText(connection, {
           userId: input.userId,
           sessionId: input.sessionId,
           beforeIndex: windowStart,
@@ -157,16 +156,8 @@ export async function rehydrateSession(
       query = truncateUtf8(query, limits.searchQueryMaxBytes);
       startEmbedding(query);
     }
-    const preferences = await selectPreferencesForRehydration(tx, input.userId, REHYDRATE_MAX_PREFERENCES);
-    const context = await selectContextForRehydration(tx, {
-      userId: input.userId,
-      sessionId: input.sessionId,
-      now,
-      limit: REHYDRATE_MAX_CONTEXT_ENTRIES,
-    });
-    return { ...found, recent, windowStart, query, preferences, context };
+    return { ...found, windowStart, query };
   });
-
   // Undecryptable preferences fail the call (FAILED_PRECONDITION), as in
   // GetPreference: a prompt must not silently lack or garble them.
   const preferences = sources.preferences.rows.map((row) => openPreference(deps.keyring, row));
