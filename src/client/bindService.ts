@@ -86,40 +86,30 @@ export function bindService<S extends ServiceDefinitionLike>(
       throw new Error(`${method.path}: the generated module has no ${rpc}Request message`);
     }
     const serialize = (request: unknown) => method.requestSerialize(requestFns.fromPartial(request));
+    // What grpc-js takes after the request: metadata, and call options with the default deadline.
+    const callArgs = (options: CallOptions): [grpc.Metadata, Partial<grpc.CallOptions>] => {
+      const { metadata = new grpc.Metadata(), signal: _signal, ...callOptions } = options;
+      return [metadata, withDeadlineInterceptor(callOptions, deadlineInterceptor)];
+    };
     if (!method.requestStream && !method.responseStream) {
       bound[key] = (request: unknown, options: CallOptions = {}) =>
         new Promise((resolve, reject) => {
-          const { metadata = new grpc.Metadata(), signal, ...callOptions } = options;
-          const call = client.makeUnaryRequest(
-            method.path,
-            serialize,
-            method.responseDeserialize,
-            request,
-            metadata,
-            withDeadlineInterceptor(callOptions, deadlineInterceptor),
-            (error, response) => {
-              signal?.removeEventListener("abort", cancel);
-              if (error) reject(error);
-              else resolve(response);
-            },
-          );
+          const { signal } = options;
+          const call = client.makeUnaryRequest(method.path, serialize, method.responseDeserialize, request, ...callArgs(options), (error, response) => {
+            signal?.removeEventListener("abort", cancel);
+            if (error) reject(error);
+            else resolve(response);
+          });
           const cancel = () => call.cancel();
           if (signal?.aborted) cancel();
           else signal?.addEventListener("abort", cancel, { once: true });
         });
     } else if (!method.requestStream && method.responseStream) {
       bound[key] = (request: unknown, options: CallOptions = {}) =>
-        streamResponses(() => {
-          const { metadata = new grpc.Metadata(), signal: _signal, ...callOptions } = options;
-          return client.makeServerStreamRequest(
-            method.path,
-            serialize,
-            method.responseDeserialize,
-            request,
-            metadata,
-            withDeadlineInterceptor(callOptions, deadlineInterceptor),
-          );
-        }, options.signal);
+        streamResponses(
+          () => client.makeServerStreamRequest(method.path, serialize, method.responseDeserialize, request, ...callArgs(options)),
+          options.signal,
+        );
     } else {
       throw new Error(`${method.path}: client- and bidirectional-streaming RPCs are not supported by this client`);
     }
