@@ -608,7 +608,9 @@ type RehydrateReport struct {
 	Omitted []*OmittedItems `protobuf:"bytes,3,rep,name=omitted,proto3" json:"omitted,omitempty"`
 	// How relevant messages were found: SEARCH_MODE_SEMANTIC,
 	// SEARCH_MODE_LEXICAL (embeddings unavailable) or SEARCH_MODE_UNSPECIFIED
-	// (none looked for).
+	// (none looked for: max_relevant_messages is -1, there is no query, or the
+	// recent window and the session's context used up the budget;
+	// `relevance_note` says which).
 	RelevanceMode SearchMode `protobuf:"varint,4,opt,name=relevance_mode,json=relevanceMode,proto3,enum=ltst.memory.v1.SearchMode" json:"relevance_mode,omitempty"`
 	// Why relevance is not semantic; empty when it is.
 	RelevanceNote string `protobuf:"bytes,5,opt,name=relevance_note,json=relevanceNote,proto3" json:"relevance_note,omitempty"`

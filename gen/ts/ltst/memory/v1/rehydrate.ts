@@ -269,7 +269,9 @@ export interface RehydrateReport {
   /**
    * How relevant messages were found: SEARCH_MODE_SEMANTIC,
    * SEARCH_MODE_LEXICAL (embeddings unavailable) or SEARCH_MODE_UNSPECIFIED
-   * (none looked for).
+   * (none looked for: max_relevant_messages is -1, there is no query, or the
+   * recent window and the session's context used up the budget;
+   * `relevance_note` says which).
    */
   relevanceMode: SearchMode;
   /** Why relevance is not semantic; empty when it is. */
