@@ -49,7 +49,7 @@ import { SearchMode } from "../../gen/ts/ltst/memory/v1/search.js";
 import { CreateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
 import { loadConfig } from "../../src/config/loadConfig.js";
 import { rehydrateSession } from "../../src/domain/rehydrate/rehydrateSession.js";
-import { REHYDRATE_MAX_CONTEXT_ENTRIES, REHYDRATE_MAX_PREFERENCES } from "../../src/domain/rehydrate/rehydrateSession.js";
+import { limits } from "../../src/validation/limits.js";
 import { createKeyring } from "../../src/crypto/createKeyring.js";
 import { parseEncryptionKey } from "../../src/crypto/parseEncryptionKey.js";
 import { startService, type RunningService } from "../../src/server/startService.js";
@@ -118,11 +118,11 @@ async function seed(
   const pool = service.db.pool;
   const embedder = service.embeddings.storage ? service.embeddings.embedder : null;
   let seeded = 0;
-  const sessions: [string, string, number][] = [
-    [plan.bigSession, "big", size],
-    [plan.otherSession, "other", OTHER_SESSION_MESSAGES],
+  const sessions: [string, number][] = [
+    [plan.bigSession, size],
+    [plan.otherSession, OTHER_SESSION_MESSAGES],
   ];
-  for (const [sessionId, , count] of sessions) {
+  for (const [sessionId, count] of sessions) {
     const existing = await pool.oneFirst(sql.type(countRow)`
       SELECT count(*)::int8 AS n FROM messages WHERE user_id = ${plan.userId} AND session_id = ${sessionId}`);
     if (existing === count) continue;
@@ -242,7 +242,7 @@ function rawRehydration(pool: DatabasePool, semantic: boolean, model: string) {
            FROM user_preferences p, s
            WHERE p.user_id = ${userId}
            ORDER BY p.key
-           LIMIT ${REHYDRATE_MAX_PREFERENCES}
+           LIMIT ${limits.rehydrateMaxPreferences}
          ) x) AS preferences,
         (SELECT count(*) FROM user_preferences p, s WHERE p.user_id = ${userId})::int8 AS preference_total,
         (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.relevance_score DESC, x.updated_at DESC, x.type COLLATE "C", x.key COLLATE "C"), '[]'::jsonb) FROM (
@@ -250,7 +250,7 @@ function rawRehydration(pool: DatabasePool, semantic: boolean, model: string) {
            FROM context_entries c, s
            WHERE c.user_id = ${userId} AND c.session_id = ${sessionId} AND (c.expires_at IS NULL OR c.expires_at > ${now}::timestamptz)
            ORDER BY c.relevance_score DESC, c.updated_at DESC, c.type, c.key
-           LIMIT ${REHYDRATE_MAX_CONTEXT_ENTRIES}
+           LIMIT ${limits.rehydrateMaxContextEntries}
          ) x) AS context,
         (SELECT count(*) FROM context_entries c, s
          WHERE c.user_id = ${userId} AND c.session_id = ${sessionId} AND (c.expires_at IS NULL OR c.expires_at > ${now}::timestamptz))::int8 AS context_total

@@ -27,6 +27,15 @@ export const limits = {
   /** Preferences: key in characters (code points), value in UTF-8 bytes; metadata uses metadataMaxBytes. */
   preferenceKeyMaxLength: 256,
   preferenceValueMaxBytes: 16 * 1024,
+  /** Rehydrate: token_budget, the recent window and relevant messages (0 means the default). */
+  rehydrateMaxTokenBudget: 1_000_000,
+  rehydrateDefaultRecent: 5,
+  rehydrateMaxRecent: 200,
+  rehydrateDefaultRelevant: 5,
+  rehydrateMaxRelevant: 50,
+  /** Preferences and context entries one Rehydrate call reads, at most (more are reported as not considered). */
+  rehydrateMaxPreferences: 100,
+  rehydrateMaxContextEntries: 100,
 } as const;
 
 /** Context entry types: lowercase letters, digits and `_ . -`. */

@@ -89,9 +89,6 @@ export type RehydrationSink = {
   onFirstChunk?(): void;
 };
 
-/** Preferences and context entries read per call, at most. */
-export const REHYDRATE_MAX_PREFERENCES = 100;
-export const REHYDRATE_MAX_CONTEXT_ENTRIES = 100;
 
 /**
  * Rehydrates a session within a token budget and streams it to `sink` in
@@ -136,8 +133,8 @@ export async function rehydrateSession(
       sessionId: input.sessionId,
       recent: input.maxRecent,
       now,
-      maxPreferences: REHYDRATE_MAX_PREFERENCES,
-      maxContext: REHYDRATE_MAX_CONTEXT_ENTRIES,
+      maxPreferences: limits.rehydrateMaxPreferences,
+      maxContext: limits.rehydrateMaxContextEntries,
     });
     if (!found) throw new NotFoundError("session", input.sessionId);
     const windowStart = Math.max(0, found.session.message_count - input.maxRecent);

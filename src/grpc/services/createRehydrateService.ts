@@ -49,14 +49,6 @@ const chunkKinds: Record<ChunkKindName, ChunkKind> = {
   recent_message: ChunkKind.CHUNK_KIND_RECENT_MESSAGE,
 };
 
-export const rehydrateLimits = {
-  maxTokenBudget: 1_000_000,
-  defaultRecent: 5,
-  maxRecent: 200,
-  defaultRelevant: 5,
-  maxRelevant: 50,
-} as const;
-
 function encodeChunk(chunk: RehydrationChunk): RehydrateChunk {
   const base = { kind: chunkKinds[chunk.kind], tokenCount: chunk.tokens, text: chunk.text };
   switch (chunk.kind) {
@@ -106,23 +98,23 @@ export function createRehydrateService(context: HandlerContext, deps: RehydrateS
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
       const query = v.content("query", request.query, limits.searchQueryMaxBytes);
-      if (request.tokenBudget === 0) v.fail("token_budget", `is required: 1 to ${rehydrateLimits.maxTokenBudget} tokens`);
-      else if (request.tokenBudget < 1 || request.tokenBudget > rehydrateLimits.maxTokenBudget) {
-        v.fail("token_budget", `must be between 1 and ${rehydrateLimits.maxTokenBudget} tokens (got ${request.tokenBudget})`);
+      if (request.tokenBudget === 0) v.fail("token_budget", `is required: 1 to ${limits.rehydrateMaxTokenBudget} tokens`);
+      else if (request.tokenBudget < 1 || request.tokenBudget > limits.rehydrateMaxTokenBudget) {
+        v.fail("token_budget", `must be between 1 and ${limits.rehydrateMaxTokenBudget} tokens (got ${request.tokenBudget})`);
       }
       const encoding = encodings[request.encoding as TokenEncoding];
       if (encoding === undefined) {
         v.fail("encoding", "is not a known TokenEncoding (TOKEN_ENCODING_CL100K_BASE or TOKEN_ENCODING_O200K_BASE)");
       }
       const recent = request.maxRecentMessages;
-      if (recent < 0 || recent > rehydrateLimits.maxRecent) {
-        v.fail("max_recent_messages", `must be between 0 (meaning ${rehydrateLimits.defaultRecent}) and ${rehydrateLimits.maxRecent} (got ${recent})`);
+      if (recent < 0 || recent > limits.rehydrateMaxRecent) {
+        v.fail("max_recent_messages", `must be between 0 (meaning ${limits.rehydrateDefaultRecent}) and ${limits.rehydrateMaxRecent} (got ${recent})`);
       }
       const relevant = request.maxRelevantMessages;
-      if (relevant < -1 || relevant > rehydrateLimits.maxRelevant) {
+      if (relevant < -1 || relevant > limits.rehydrateMaxRelevant) {
         v.fail(
           "max_relevant_messages",
-          `must be -1 (none), 0 (meaning ${rehydrateLimits.defaultRelevant}) or up to ${rehydrateLimits.maxRelevant} (got ${relevant})`,
+          `must be -1 (none), 0 (meaning ${limits.rehydrateDefaultRelevant}) or up to ${limits.rehydrateMaxRelevant} (got ${relevant})`,
         );
       }
       const minRelevance = v.unitInterval("min_relevance", request.minRelevance);
@@ -139,8 +131,8 @@ export function createRehydrateService(context: HandlerContext, deps: RehydrateS
             query,
             tokenBudget: request.tokenBudget,
             encoding: encoding!,
-            maxRecent: recent === 0 ? rehydrateLimits.defaultRecent : recent,
-            maxRelevant: relevant === -1 ? 0 : relevant === 0 ? rehydrateLimits.defaultRelevant : relevant,
+            maxRecent: recent === 0 ? limits.rehydrateDefaultRecent : recent,
+            maxRelevant: relevant === -1 ? 0 : relevant === 0 ? limits.rehydrateDefaultRelevant : relevant,
             currentSessionOnly: request.currentSessionOnly,
             minRelevance,
           },
