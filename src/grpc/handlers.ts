@@ -10,6 +10,18 @@ import type { Logger } from "pino";
 import { createCallSignal } from "./createCallSignal.js";
 import { toServiceError } from "./toServiceError.js";
 
+/**
+ * Who a call acts for, as the transport established it (never from the
+ * request). Handlers pass `tenantId` to every domain function.
+ */
+export type CallScope = {
+  /** The tenant of the call's credential ("default" when the server runs open). */
+  readonly tenantId: string;
+};
+
+/** The scope of calls on a server that runs open (no credentials). */
+export const openScope: CallScope = { tenantId: "default" };
+
 /** What every handler wrapper needs. */
 export type HandlerContext = {
   logger: Logger;
@@ -26,7 +38,7 @@ export type HandlerContext = {
 export function unary<Req, Res>(
   context: HandlerContext,
   method: string,
-  handler: (request: Req, signal: AbortSignal) => Promise<Res>,
+  handler: (request: Req, signal: AbortSignal, scope: CallScope) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     const { signal, dispose: disposeSignal } = createCallSignal(call, context.defaultDeadlineMs);
@@ -36,7 +48,7 @@ export function unary<Req, Res>(
       context.inFlight.count -= 1;
       disposeSignal();
     };
-    handler(call.request, signal).then(
+    handler(call.request, signal, openScope).then(
       (response) => {
         dispose();
         context.logger.debug({ method, code: status.OK, ms: performance.now() - started }, "call");
@@ -58,6 +70,8 @@ export type StreamWriter<Res> = {
   /** Writes one message; resolves once the transport can take more (waits for 'drain'). */
   write(message: Res): Promise<void>;
   readonly signal: AbortSignal;
+  /** Who the call acts for. */
+  readonly scope: CallScope;
 };
 
 /**
@@ -79,6 +93,7 @@ export function serverStreaming<Req, Res>(
     };
     const writer: StreamWriter<Res> = {
       signal,
+      scope: openScope,
       write: (message) =>
         new Promise<void>((resolve, reject) => {
           if (signal.aborted) {
