@@ -23,7 +23,7 @@ export function summarizeStatement(sql: string, maxTextLength = 2048): Statement
   const text = sql
     .replace(/--[^\n]*/g, " ")
     .replace(/\/\*[\s\S]*?\*\//g, " ")
-    .replace(/(?:[EeBbXxNn]|[Uu]&)?'(?:[^']|'')*'/g, "'?'")
+    .replace(/(?<![\w$])[Ee]'(?:[^'\\]|\\[\s\S]|'')*'|(?:(?<![\w$])(?:[BbXxNn]|[Uu]&))?'(?:[^']|'')*'/g, "'?'")
     .replace(/\$([A-Za-z_]\w*)?\$[\s\S]*?\$\1\$/g, "'?'")
     .replace(/\s+/g, " ")
     .trim();
