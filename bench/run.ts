@@ -1,5 +1,5 @@
 /**
- * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate ...] [options]`.
+ * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tracing ...] [options]`.
  *
  * Each benchmark compares the service with a baseline measured in the same
  * run (raw SQL through the same pool, bare onnxruntime, ...), because these
@@ -68,6 +68,15 @@ if (wants("rehydrate")) {
     sections.push(await runRehydrateBench({ ...common, databaseUrl: process.env.DATABASE_URL }));
   } else {
     console.error("[skip] rehydrate on PostgreSQL: DATABASE_URL is not set");
+  }
+}
+if (wants("tracing")) {
+  const { runTracingBench } = await import("./tracing/tracingBench.js");
+  sections.push(await runTracingBench({ iterations }));
+  if (process.env.DATABASE_URL) {
+    sections.push(await runTracingBench({ databaseUrl: process.env.DATABASE_URL, iterations }));
+  } else {
+    console.error("[skip] tracing on PostgreSQL: DATABASE_URL is not set");
   }
 }
 if (wants("embedding")) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTracing } from "./createTracing.js";
 
 /** A stand-in OTLP collector: records each request it gets. */
-type Received = { method: string; url: string; contentType: string | undefined; body: Buffer };
+type Received = { method: string; url: string; contentType: string | undefined; body: Buffer; authorization?: string | undefined };
 
 describe("createTracing", () => {
   let collector: http.Server;
@@ -24,6 +24,7 @@ describe("createTracing", () => {
           contentType: request.headers["content-type"],
           body: Buffer.concat(chunks),
         });
+        received[received.length - 1]!.authorization = request.headers.authorization;
         response.writeHead(200, { "content-type": "application/x-protobuf" }).end();
       });
     });
@@ -72,14 +73,14 @@ describe("createTracing", () => {
     received.length = 0;
     const tracing = createTracing({
       serviceName: "ltst-test",
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: "ltst-from-env" },
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: "ltst-from-env", OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20t0ken" },
     });
     expect(tracing.exporting).toBe(true);
     expect(tracing.description).toBe(`tracing to ${endpoint}/v1/traces (OTLP over HTTP, protobuf)`);
     tracing.tracer.startSpan("exported-span-name").end();
     await tracing.forceFlush();
     expect(received).toHaveLength(1);
-    expect(received[0]).toMatchObject({ method: "POST", url: "/v1/traces", contentType: "application/x-protobuf" });
+    expect(received[0]).toMatchObject({ method: "POST", url: "/v1/traces", contentType: "application/x-protobuf", authorization: "Bearer t0ken" });
     expect(received[0]!.body.includes("exported-span-name")).toBe(true);
     expect(received[0]!.body.includes("ltst-from-env")).toBe(true);
     await tracing.shutdown();
@@ -94,6 +95,22 @@ describe("createTracing", () => {
     tracing.tracer.startSpan("to-the-specific-endpoint").end();
     await tracing.shutdown();
     expect(received.map((request) => request.url)).toEqual(["/custom/traces"]);
+  });
+
+  it("shuts down without rejecting when the collector is unreachable, and says so", async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const errors: string[] = [];
+    const tracing = createTracing({
+      serviceName: "ltst-test",
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_TIMEOUT: "500" },
+      onError: (_error, context) => errors.push(context),
+    });
+    tracing.tracer.startSpan("lost").end();
+    await tracing.shutdown();
+    expect(errors).toEqual(["exporting the last spans failed"]);
   });
 
   it("passes spans to the exporter given, with the resource of the environment", async () => {

@@ -27,7 +27,11 @@ export type Tracing = {
   readonly description: string;
   /** Sends the spans still buffered (tests, and before a planned stop). */
   forceFlush(): Promise<void>;
-  /** Flushes and stops the exporter and releases the context manager. Idempotent. */
+  /**
+   * Flushes and stops the exporter and releases the context manager.
+   * Idempotent; never rejects (a collector that is down must not fail a
+   * stop): a failed last export goes to `onError`.
+   */
   shutdown(): Promise<void>;
 };
 
@@ -36,10 +40,10 @@ export type TracingOptions = {
   serviceName: string;
   serviceVersion?: string | undefined;
   /**
-   * Where the OTEL_* variables are read (default process.env). The endpoint,
-   * sampler, service name and resource attributes come from here; headers,
-   * timeout, compression and certificates are read by the OTLP exporter
-   * itself, from process.env.
+   * Where the OTEL_* variables are read (default process.env): endpoint,
+   * headers, timeout, sampler, service name and resource attributes.
+   * Compression and certificate files are read by the OTLP exporter itself,
+   * from process.env.
    */
   env?: Readonly<Record<string, string | undefined>>;
   /**
@@ -48,6 +52,8 @@ export type TracingOptions = {
    * and local debugging.
    */
   exporter?: SpanExporter;
+  /** Told when the last export at shutdown fails (the spans are then lost). */
+  onError?: (error: unknown, context: string) => void;
 };
 
 /**
@@ -91,6 +97,24 @@ function tracesUrl(env: Readonly<Record<string, string | undefined>>): string | 
   const general = nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT);
   if (!general) return undefined;
   return general.endsWith("/") ? `${general}v1/traces` : `${general}/v1/traces`;
+}
+
+/**
+ * URL, headers and timeout from `env` (traces-specific variables first), so
+ * that what `env` says is what is used even when it is not process.env.
+ * Compression and certificate files are read by the exporter itself.
+ */
+function exporterConfig(env: Readonly<Record<string, string | undefined>>, url: string) {
+  const headers = {
+    ...parseKeyPairsIntoRecord(nonEmpty(env.OTEL_EXPORTER_OTLP_HEADERS)),
+    ...parseKeyPairsIntoRecord(nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS)),
+  };
+  const timeout = Number(nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_TIMEOUT));
+  return {
+    url,
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    ...(Number.isFinite(timeout) && timeout > 0 ? { timeoutMillis: timeout } : {}),
+  };
 }
 
 /** OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG; default parentbased_always_on. */
@@ -170,7 +194,7 @@ export function createTracing(options: TracingOptions): Tracing {
     processor = new SimpleSpanProcessor({ exporter: options.exporter });
     description = "tracing to the exporter passed in";
   } else {
-    processor = new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: url! }) });
+    processor = new BatchSpanProcessor({ exporter: new OTLPTraceExporter(exporterConfig(env, url!)) });
     description = `tracing to ${url} (OTLP over HTTP, protobuf)`;
   }
   if (warning) description += ` (${warning})`;
@@ -184,7 +208,10 @@ export function createTracing(options: TracingOptions): Tracing {
     description,
     forceFlush: () => provider.forceFlush(),
     shutdown() {
-      stopping ??= provider.shutdown().finally(releaseContextManager);
+      stopping ??= provider
+        .shutdown()
+        .catch((error: unknown) => options.onError?.(error, "exporting the last spans failed"))
+        .finally(releaseContextManager);
       return stopping;
     },
   };
