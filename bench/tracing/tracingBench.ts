@@ -5,10 +5,11 @@ import os from "node:os";
 import path from "node:path";
 import { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
 import type { Tracer } from "@opentelemetry/api";
-import { sql, type DatabasePool } from "slonik";
+import { sql, type DatabasePool, type QueryContext, type QueryResult, type QueryResultRow } from "slonik";
 import { z } from "zod";
 import { createDatabasePool } from "../../src/db/createDatabasePool.js";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../../src/db/startEmbeddedDatabase.js";
+import { createQueryTracingInterceptor } from "../../src/observability/tracing/createQueryTracingInterceptor.js";
 import { createTracing, type Tracing } from "../../src/observability/tracing/createTracing.js";
 import { startServerSpan } from "../../src/observability/tracing/startServerSpan.js";
 import { comparisonTable, Samples, time } from "../support/stats.js";
@@ -28,6 +29,33 @@ async function callWork(pool: DatabasePool, i: number) {
     await tx.one(sql.type(n)`SELECT ${i + 1}::int AS n`);
     await tx.one(sql.type(n)`SELECT ${i + 2}::int AS n`);
   });
+}
+
+/**
+ * The tracing code of one call alone, without a database: a server span
+ * around three statements' interceptor hooks, `iterations` times; CPU µs per
+ * call (process user+system, so the OTLP export is counted).
+ */
+async function tracingCodeCpu(tracing: Tracing, metadata: Metadata, iterations: number): Promise<number> {
+  const interceptor = createQueryTracingInterceptor(tracing.tracer);
+  const query = { sql: "SELECT count(*)::int AS n FROM sessions WHERE user_id = $1", values: ["u"] };
+  const result = { rowCount: 1, rows: [] } as unknown as QueryResult<QueryResultRow>;
+  const once = async () => {
+    const call = startServerSpan(tracing, { method: "/ltst.memory.v1.MessageService/AppendMessages", metadata });
+    await call.runInSpan(async () => {
+      for (let k = 0; k < 3; k++) {
+        const queryContext = { sandbox: {} } as unknown as QueryContext;
+        await interceptor.beforeQueryExecution!(queryContext, query);
+        await interceptor.afterQueryExecution!(queryContext, query, result);
+      }
+    });
+    call.end(GrpcStatus.OK);
+  };
+  for (let i = 0; i < 1000; i++) await once();
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < iterations; i++) await once();
+  const used = process.cpuUsage(cpu);
+  return (used.user + used.system) / iterations;
 }
 
 /**
@@ -78,24 +106,46 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<str
     };
 
     const runs = [
-      { samples: new Samples(), run: (i: number) => callWork(basePool, i) },
-      { samples: new Samples(), run: (i: number) => traced(off, offPool, i) },
-      { samples: new Samples(), run: (i: number) => traced(on, onPool, i) },
+      { samples: new Samples(), cpuMicros: 0, run: (i: number) => callWork(basePool, i) },
+      { samples: new Samples(), cpuMicros: 0, run: (i: number) => traced(off, offPool, i) },
+      { samples: new Samples(), cpuMicros: 0, run: (i: number) => traced(on, onPool, i) },
     ];
     // Warm-up, then interleaved rounds in a rotating order.
     for (let i = 0; i < 50; i++) for (const { run } of runs) await run(i);
     for (let i = 0; i < options.iterations; i++) {
       for (let k = 0; k < runs.length; k++) {
-        const { samples, run } = runs[(i + k) % runs.length]!;
-        samples.add(await time(() => run(i)));
+        const variant = runs[(i + k) % runs.length]!;
+        const cpu = process.cpuUsage();
+        variant.samples.add(await time(() => variant.run(i)));
+        const used = process.cpuUsage(cpu);
+        variant.cpuMicros += used.user + used.system;
       }
     }
     await on.forceFlush();
-    const [baseline, offSamples, onSamples] = runs.map((r) => r.samples) as [Samples, Samples, Samples];
-    return comparisonTable(`Tracing cost per call (3 statements), ${options.databaseUrl ? "PostgreSQL" : "embedded"}: service = with tracing, raw = without`, [
-      { name: "tracing off (no endpoint)", service: offSamples, baseline },
-      { name: "tracing on (OTLP/HTTP to a local sink)", service: onSamples, baseline },
-    ]);
+    const codeIterations = Math.max(options.iterations * 20, 10_000);
+    const codeOff = await tracingCodeCpu(off, metadata, codeIterations);
+    const codeOn = await tracingCodeCpu(on, metadata, codeIterations);
+    await on.forceFlush();
+    const [base, offRun, onRun] = runs as [(typeof runs)[0], (typeof runs)[0], (typeof runs)[0]];
+    const where = options.databaseUrl ? "PostgreSQL" : "embedded";
+    // Wall time on a shared machine is mostly other processes' noise; the
+    // process CPU time per call is what tracing itself adds (it includes
+    // the export, and PGlite's work on the embedded database).
+    const cpu = (variant: (typeof runs)[0]) => variant.cpuMicros / options.iterations;
+    const cpuLines = [
+      "",
+      `CPU per call (${where}, process user+system, mean): untraced ${cpu(base).toFixed(0)} µs; ` +
+        `tracing off ${cpu(offRun).toFixed(0)} µs (ratio ${(cpu(offRun) / cpu(base)).toFixed(2)}); ` +
+        `tracing on ${cpu(onRun).toFixed(0)} µs (ratio ${(cpu(onRun) / cpu(base)).toFixed(2)})`,
+      `Tracing code alone (server span + 3 statement spans, no database, ${codeIterations} calls): ` +
+        `off ${codeOff.toFixed(1)} µs CPU per call, on ${codeOn.toFixed(1)} µs CPU per call`,
+    ];
+    return (
+      comparisonTable(`Tracing cost per call (3 statements), ${where}: service = with tracing, raw = without`, [
+        { name: "tracing off (no endpoint)", service: offRun.samples, baseline: base.samples },
+        { name: "tracing on (OTLP/HTTP to a local sink)", service: onRun.samples, baseline: base.samples },
+      ]) + cpuLines.join("\n")
+    );
   } finally {
     for (const created of pools) await created.end();
     for (const tracing of tracings) await tracing.shutdown();
