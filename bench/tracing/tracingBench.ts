@@ -94,7 +94,8 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<str
       return created;
     };
     const basePool = await pool();
-    const offPool = await pool(off.tracer);
+    // As startService wires it: the pool gets the tracer only when spans go somewhere.
+    const offPool = await pool(off.exporting ? off.tracer : undefined);
     const onPool = await pool(on.tracer);
 
     const metadata = new Metadata();
