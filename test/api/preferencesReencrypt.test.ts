@@ -75,7 +75,7 @@ for (const backend of backends) {
       /** Sets a preference as a service configured with `current` would (null: unencrypted). */
       const set = async (current: string | null, userId: string, key: string, value: string) => {
         const keyring = createKeyring({ current: current === null ? null : keyOf(current) });
-        await setPreference({ db: test!.service.db, keyring }, { userId, key, value, metadata: { key } });
+        await setPreference({ db: test!.service.db, keyring }, { tenantId: "default", userId, key, value, metadata: { key } });
         expected[`${userId}/${key}`] = value;
       };
       await set(k0, "u1", "ancient", "k0 is lost");
