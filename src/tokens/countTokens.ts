@@ -1,21 +1,16 @@
-import { countTokens as countCl100k } from "gpt-tokenizer/encoding/cl100k_base";
-import { countTokens as countO200k } from "gpt-tokenizer/encoding/o200k_base";
+import { linearTokenCount, type EncodingName } from "./linearTokenCount.js";
 
-/** Token encodings the service can count with. */
-export type EncodingName = "cl100k_base" | "o200k_base";
-
-// Special-token text in user content (such as "<|endoftext|>") is ordinary
-// text to us: counted, never refused.
-const plainText = { disallowedSpecial: new Set<string>() };
+export type { EncodingName };
 
 /**
- * Number of tokens of `text` in the given encoding (gpt-tokenizer, the same
- * byte-pair encodings OpenAI models use, and the same counts as OpenAI's
- * tiktoken). Special-token text is counted as ordinary text.
+ * Number of tokens of `text` in the given encoding: exactly gpt-tokenizer's
+ * count (the same byte-pair encodings OpenAI models use, and the same counts
+ * as OpenAI's tiktoken), in O(n log n) time where gpt-tokenizer's merge is
+ * quadratic in the length of a "word". Special-token text (such as
+ * "<|endoftext|>") is counted as ordinary text, never refused.
  */
 export function countTokens(text: string, encoding: EncodingName = "cl100k_base"): number {
-  if (text.length === 0) return 0;
-  return encoding === "cl100k_base" ? countCl100k(text, plainText) : countO200k(text, plainText);
+  return linearTokenCount(text, encoding);
 }
 
 /** Longest stretch of counting before countTokensEach lets other work run. */
@@ -66,7 +61,8 @@ const sharedCache = new TokenCountCache(8_000_000);
 
 /**
  * Token counts of several texts (through a cache of recent texts). Counting
- * is synchronous CPU work (a 64 KiB message takes a few milliseconds), so
+ * is synchronous CPU work (a 64 KiB message takes a few milliseconds, at
+ * worst some tens), so
  * between texts this yields to the event loop every few milliseconds,
  * keeping other calls responsive, and stops with the signal's reason once it
  * aborts.
