@@ -22,6 +22,32 @@ const next = random(7);
 const randomBytes = (length: number) => Uint8Array.from({ length }, () => Math.floor(next() * 256));
 const randomLetters = (length: number) => Array.from({ length }, () => String.fromCharCode(97 + Math.floor(next() * 26))).join("");
 
+/**
+ * One long "word" of letters and combining marks from many scripts, with
+ * 2-, 3- and 4-byte UTF-8 characters (astral ones are surrogate pairs in
+ * JavaScript): the long-piece merge's byte/character bookkeeping.
+ */
+const multiScriptWord = (length: number) => {
+  const ranges: [number, number][] = [
+    [0x430, 0x44f], // Cyrillic
+    [0x3b1, 0x3c9], // Greek
+    [0xe9, 0xff], // Latin-1 letters
+    [0x300, 0x36f], // combining marks
+    [0x915, 0x939], // Devanagari consonants
+    [0x93e, 0x94c], // Devanagari vowel signs (marks)
+    [0x4e00, 0x4fff], // CJK
+    [0xac00, 0xac7f], // Hangul
+    [0x20000, 0x2007f], // CJK extension B (astral)
+    [0x1d400, 0x1d44f], // mathematical letters (astral)
+  ];
+  let text = "";
+  while (text.length < length) {
+    const [from, to] = ranges[Math.floor(next() * ranges.length)]!;
+    text += String.fromCodePoint(from + Math.floor(next() * (to - from + 1)));
+  }
+  return text;
+};
+
 const corpus: Record<string, string> = {
   prose:
     "It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness. " +
@@ -37,6 +63,10 @@ const corpus: Record<string, string> = {
   loneSurrogates: "a\ud800b\udc00c \ud83d x\ude00 " + "\ud800".repeat(100) + "end",
   longWords: "pneumonoultramicroscopicsilicovolcanoconiosis " + "abc".repeat(200) + " " + "ё".repeat(300) + " " + "漢".repeat(300),
   longPunctuation: "!?".repeat(200) + " " + "-".repeat(500) + "\n" + "=".repeat(300) + "\r\n" + "/*".repeat(100) + "\n/\n//",
+  multiScriptWord: multiScriptWord(4_000),
+  // cl100k_base ends a word at a combining mark: without them, one long word there too.
+  multiScriptLetters: multiScriptWord(4_000).replace(/\p{M}/gu, ""),
+  lowerUpperRuns: "abcDEFghiJKL".repeat(300) + " " + "ÀÉÎõü".repeat(200),
   randomUtf8: new TextDecoder().decode(randomBytes(8192)),
   randomLatin1: new TextDecoder("latin1").decode(randomBytes(8192)),
 };
