@@ -8,6 +8,8 @@ const texts = [
   "<|endoftext|> is plain text here",
   "x".repeat(40_000),
   Array.from({ length: 20_000 }, (_, i) => String.fromCharCode(97 + ((i * 7919) % 26))).join(""),
+  // Lone surrogates: counted in the worker as on the main thread.
+  "\ud800x\udc00".repeat(3_000),
 ];
 
 describe("createTokenCounter", () => {
