@@ -13,6 +13,8 @@ import { createJwtVerifier } from "../auth/createJwtVerifier.js";
 import { createApiKeyStore } from "../db/createApiKeyStore.js";
 import { selectTenantStorageBytes } from "../db/queries/selectTenantStorageBytes.js";
 import { createPipeline } from "../grpc/pipeline/createPipeline.js";
+import { traceMiddleware } from "../grpc/pipeline/traceMiddleware.js";
+import { createTracing, type Tracing } from "../observability/tracing/createTracing.js";
 import { createStorageQuota } from "../limits/createStorageQuota.js";
 import { bindServer, createGrpcServer, serviceNames, type GrpcServer } from "./createGrpcServer.js";
 import { isLoopbackAddress } from "./isLoopbackAddress.js";
@@ -51,7 +53,23 @@ export type RunningService = {
  * database is reachable and migrated, and follows the database afterwards (a
  * periodic ping). A missing model or pgvector does not keep it from SERVING.
  */
-export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+export async function startService(
+  config: Config,
+  logger: Logger,
+  options: {
+    /**
+     * Tracing to use (tests pass one with an in-memory exporter); the caller
+     * shuts it down. Default: createTracing from the OTEL_* variables, shut
+     * down with the service.
+     */
+    tracing?: Tracing;
+  } = {},
+): Promise<RunningService> {
+  const tracing = options.tracing ?? createTracing({ serviceName: "ltst-memory", onError: (err, context) => logger.warn({ err }, context) });
+  const stopTracing = options.tracing ? async () => {} : () => tracing.shutdown();
+  logger.info(tracing.description);
+  // Without export, the database and embedding layers get no tracer at all: no per-statement work.
+  const tracer = tracing.exporting ? tracing.tracer : undefined;
   const keyring = createKeyring({ current: config.LTST_ENCRYPTION_KEY ?? null, old: config.LTST_ENCRYPTION_OLD_KEYS });
   if (keyring.currentKeyId === null) {
     logger.warn("LTST_ENCRYPTION_KEY is not set: preference values are stored unencrypted");
@@ -60,6 +78,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }
 
   const db = await openDatabase({
+    tracer,
     databaseUrl: config.DATABASE_URL,
     dataDir: config.LTST_DATA_DIR,
     poolSize: config.LTST_DB_POOL_SIZE,
@@ -69,6 +88,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       fields.err === undefined
         ? logger.debug({ component: "maintenance", ...fields }, message)
         : logger.warn({ component: "maintenance", ...fields }, message),
+  }).catch(async (error: unknown) => {
+    await stopTracing();
+    throw error;
   });
   logger.info({ database: db.kind }, "database ready and migrated");
 
@@ -95,6 +117,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     openWhenUnconfigured: isLoopbackAddress(config.LTST_GRPC_ADDRESS),
   });
   const pipeline = createPipeline({
+    ...(tracer ? { tracing: traceMiddleware(tracing) } : {}),
     logger,
     metrics,
     authenticator,
@@ -136,6 +159,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         retryMaxMs: config.LTST_EMBEDDING_RETRY_MAX_MS,
       },
       metrics,
+      tracer,
     });
     grpcServer = createGrpcServer({
       db,
@@ -157,6 +181,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     grpcServer?.server.forceShutdown();
     await embeddings?.stop();
     await db.close();
+    await stopTracing();
     throw error;
   }
   const runningEmbeddings = embeddings;
@@ -237,6 +262,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         await contextSweeper.stop();
         await new Promise<void>((resolve) => (metricsServer ? metricsServer.server.close(() => resolve()) : resolve()));
         await db.close();
+        await stopTracing();
         logger.info("stopped");
       })();
       return stopped;
