@@ -14,6 +14,7 @@ import { createApiKeyStore } from "../db/createApiKeyStore.js";
 import { selectTenantStorageBytes } from "../db/queries/selectTenantStorageBytes.js";
 import { createPipeline } from "../grpc/pipeline/createPipeline.js";
 import { createStorageQuota } from "../limits/createStorageQuota.js";
+import { createTokenCounter } from "../tokens/createTokenCounter.js";
 import { bindServer, createGrpcServer, serviceNames, type GrpcServer } from "./createGrpcServer.js";
 import { isLoopbackAddress } from "./isLoopbackAddress.js";
 
@@ -73,6 +74,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   logger.info({ database: db.kind }, "database ready and migrated");
 
   const metrics = createMetrics();
+  // Counting tokens of large texts runs on worker threads, never on the event loop.
+  const tokenCounter = createTokenCounter();
   const jwt =
     config.LTST_JWT_SECRET || config.LTST_JWT_JWKS_URL || config.LTST_JWT_JWKS_FILE
       ? createJwtVerifier({
@@ -146,6 +149,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       embeddings,
       keyring,
       metrics,
+      tokenCounter,
     });
     port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS);
     if (config.LTST_METRICS_ADDRESS) {
@@ -156,6 +160,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     // The gRPC server is bound already when the metrics port fails.
     grpcServer?.server.forceShutdown();
     await embeddings?.stop();
+    await tokenCounter.close();
     await db.close();
     throw error;
   }
@@ -235,6 +240,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         });
         await runningEmbeddings.stop();
         await contextSweeper.stop();
+        await tokenCounter.close();
         await new Promise<void>((resolve) => (metricsServer ? metricsServer.server.close(() => resolve()) : resolve()));
         await db.close();
         logger.info("stopped");
