@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { limits } from "../validation/limits.js";
 import { parseEncryptionKey, type EncryptionKey } from "../crypto/parseEncryptionKey.js";
+import { refineSecurityConfig, securityConfigShape } from "./securityConfig.js";
 
 /** Validated service configuration, read once at start-up from the environment. */
 export type Config = z.infer<typeof configSchema>;
@@ -66,7 +67,9 @@ const configSchema = z.object({
   LTST_ENCRYPTION_KEY: encryptionKey.optional(),
   // Earlier keys, comma-separated, to read values written before a rotation (never to write).
   LTST_ENCRYPTION_OLD_KEYS: encryptionKeyList.default([]),
-}).refine((config) => config.LTST_EMBEDDING_RETRY_MAX_MS >= config.LTST_EMBEDDING_RETRY_BASE_MS, {
+  // TLS, mutual TLS, LTST_INSECURE, reflection and HTTP/2 limits (securityConfig.ts).
+  ...securityConfigShape,
+}).superRefine(refineSecurityConfig).refine((config) => config.LTST_EMBEDDING_RETRY_MAX_MS >= config.LTST_EMBEDDING_RETRY_BASE_MS, {
   path: ["LTST_EMBEDDING_RETRY_MAX_MS"],
   message: "must be at least LTST_EMBEDDING_RETRY_BASE_MS",
 }).superRefine((config, context) => {

@@ -1,6 +1,8 @@
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import * as grpc from "@grpc/grpc-js";
+import { ConfigError } from "../config/loadConfig.js";
 
 export type TlsFiles = {
   certFile: string;
@@ -19,8 +21,9 @@ export type ServerCredentialsLog = (level: "info" | "error", message: string, fi
  * `reloadIntervalMs`, so a renewed certificate is served without a restart.
  *
  * The files are read and checked once here, synchronously, so a wrong path or
- * a key that does not belong to the certificate stops the start-up with the
- * variable's name instead of a server that drops every connection.
+ * a key that does not belong to the certificate stops the start-up with a
+ * ConfigError naming the variable, instead of a server that drops every
+ * connection.
  *
  * grpc-js's FileWatcherCertificateProvider re-reads the files; between it and
  * the server sits a provider that passes on only a certificate, key and CA
@@ -53,7 +56,7 @@ function checkFilesNow(tls: TlsFiles): { identity: IdentityUpdate; ca: CaUpdate 
     try {
       return readFileSync(file);
     } catch (error) {
-      throw new Error(`${variable}: cannot read ${file}: ${(error as Error).message}`);
+      throw new ConfigError([{ variable, message: `cannot read ${file}: ${(error as Error).message}` }]);
     }
   };
   const cert = read("LTST_TLS_CERT_FILE", tls.certFile);
@@ -61,7 +64,8 @@ function checkFilesNow(tls: TlsFiles): { identity: IdentityUpdate; ca: CaUpdate 
   const ca = tls.clientCaFile !== undefined ? read("LTST_TLS_CLIENT_CA_FILE", tls.clientCaFile) : undefined;
   const problem = contextProblem(cert, key, ca);
   if (problem !== null) {
-    throw new Error(`LTST_TLS_CERT_FILE, LTST_TLS_KEY_FILE${ca ? ", LTST_TLS_CLIENT_CA_FILE" : ""}: not a usable TLS set-up: ${problem}`);
+    const others = ca ? "LTST_TLS_KEY_FILE and LTST_TLS_CLIENT_CA_FILE" : "LTST_TLS_KEY_FILE";
+    throw new ConfigError([{ variable: "LTST_TLS_CERT_FILE", message: `with ${others}, not a usable TLS set-up: ${problem}` }]);
   }
   return { identity: { certificate: cert, privateKey: key }, ca: ca ? { caCertificate: ca } : null };
 }
@@ -70,6 +74,9 @@ function checkFilesNow(tls: TlsFiles): { identity: IdentityUpdate; ca: CaUpdate 
 function contextProblem(cert: Buffer, key: Buffer, ca: Buffer | undefined): string | null {
   try {
     createSecureContext({ cert, key, ...(ca ? { ca } : {}) });
+    // OpenSSL skips what is not a certificate in a CA bundle, so a wrong
+    // file would leave mTLS trusting nothing; the bundle must start with one.
+    if (ca) new X509Certificate(ca);
     return null;
   } catch (error) {
     return (error as Error).message;

@@ -9,6 +9,8 @@ import { startEmbeddings, type RunningEmbeddings } from "../indexing/startEmbedd
 import { startContextSweeper, type ContextSweeper } from "../maintenance/startContextSweeper.js";
 import { createMetrics, serveMetrics, type Metrics } from "../observability/createMetrics.js";
 import { bindServer, createGrpcServer, serviceNames, type GrpcServer } from "./createGrpcServer.js";
+import { http2ServerOptions } from "./http2ServerOptions.js";
+import { prepareTransport } from "./prepareTransport.js";
 
 const pingRow = z.object({ ok: z.number() });
 
@@ -43,6 +45,10 @@ export type RunningService = {
  * periodic ping). A missing model or pgvector does not keep it from SERVING.
  */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  // Before anything opens: refuses a non-loopback address without TLS and
+  // authentication, and reads the certificates. Authentication so far is
+  // mutual TLS with identities; API keys and JWT join this flag.
+  const credentials = prepareTransport(config, logger, config.LTST_TLS_CLIENT_IDENTITIES !== undefined);
   const keyring = createKeyring({ current: config.LTST_ENCRYPTION_KEY ?? null, old: config.LTST_ENCRYPTION_OLD_KEYS });
   if (keyring.currentKeyId === null) {
     logger.warn("LTST_ENCRYPTION_KEY is not set: preference values are stored unencrypted");
@@ -94,8 +100,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       embeddings,
       keyring,
       metrics,
+      serverOptions: http2ServerOptions(config),
+      reflection: config.LTST_REFLECTION,
     });
-    port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS);
+    port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS, credentials);
     if (config.LTST_METRICS_ADDRESS) {
       metricsServer = await serveMetrics(metrics, config.LTST_METRICS_ADDRESS);
       logger.info({ port: metricsServer.port }, "metrics at /metrics");
