@@ -123,7 +123,7 @@ describe("transport security of the service", () => {
 
     it("has no reflection when LTST_REFLECTION=false", async () => {
       const credentials = grpc.credentials.createSsl(ca, await readFile(client.key), await readFile(client.cert));
-      const generic = new grpc.Client(address, credentials);
+      const generic = new grpc.Client(address, credentials, { "grpc.ssl_target_name_override": "localhost" });
       try {
         const error = await new Promise<grpc.ServiceError>((resolve) => {
           const call = generic.makeBidiStreamRequest(
