@@ -5,6 +5,7 @@ import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMemoryClient } from "../../src/client/createMemoryClient.js";
 import { ConfigError, loadConfig } from "../../src/config/loadConfig.js";
 import { startService, type RunningService } from "../../src/server/startService.js";
 import { generateCertificates, opensslAvailable, type CertificateFiles } from "../support/generateCertificates.js";
@@ -93,6 +94,20 @@ describe("transport security of the service", () => {
       expect(lines.find((line) => line.msg === "serving TLS")).toMatchObject({ mutualTls: true });
       // Authentication is configured (certificates map to identities): no "runs open" line.
       expect(lines.some((line) => line.msg.includes("without authentication"))).toBe(false);
+    });
+
+    it("serves the memory API to the TypeScript client over mutual TLS", async () => {
+      const memory = createMemoryClient({
+        address,
+        credentials: grpc.credentials.createSsl(ca, await readFile(client.key), await readFile(client.cert)),
+        channelOptions: { "grpc.ssl_target_name_override": "localhost" },
+      });
+      try {
+        const { session } = await memory.sessions.createSession({ userId: "alice", name: "over TLS" });
+        expect((await memory.sessions.getSession({ userId: "alice", sessionId: session!.id })).session).toMatchObject({ name: "over TLS" });
+      } finally {
+        memory.close();
+      }
     });
 
     it("announces the HTTP/2 limits and closes idle connections", async () => {
