@@ -1,4 +1,4 @@
-import { isIP } from "node:net";
+import { isLoopbackAddress } from "./isLoopbackAddress.js";
 
 export type ExposureDecision =
   | { readonly start: true; readonly log: { readonly level: "info" | "warn"; readonly message: string } | null }
@@ -25,7 +25,8 @@ export function checkExposure(input: {
   insecure: boolean;
 }): ExposureDecision {
   const { address, tlsConfigured, authConfigured, insecure } = input;
-  if (isLoopback(hostOf(address))) {
+  // The same test that lets the authenticator run calls open (one definition of loopback).
+  if (isLoopbackAddress(address)) {
     if (authConfigured) return { start: true, log: null };
     return {
       start: true,
@@ -50,30 +51,4 @@ export function checkExposure(input: {
     start: false,
     message: `refusing to serve on non-loopback address ${address} without ${missing}; configure them, bind LTST_GRPC_ADDRESS to 127.0.0.1, or set LTST_INSECURE=true to serve anyway`,
   };
-}
-
-/** The host of HOST:PORT or [IPV6]:PORT, without brackets. */
-function hostOf(address: string): string {
-  const colon = address.lastIndexOf(":");
-  const host = colon === -1 ? address : address.slice(0, colon);
-  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
-}
-
-function isLoopback(host: string): boolean {
-  const lower = host.toLowerCase();
-  if (lower === "localhost") return true;
-  const v4 = lower.startsWith("::ffff:") && isIP(lower.slice(7)) === 4 ? lower.slice(7) : lower;
-  if (isIP(v4) === 4) return v4.split(".")[0] === "127";
-  if (isIP(lower) === 6) return expandsToLoopback(lower);
-  return false;
-}
-
-/** ::1 in any spelling (0:0:0:0:0:0:0:1, ::0001). */
-function expandsToLoopback(ipv6: string): boolean {
-  const [head = "", tail = ""] = ipv6.includes("::") ? ipv6.split("::") : [ipv6, ""];
-  const headGroups = head === "" ? [] : head.split(":");
-  const tailGroups = tail === "" ? [] : tail.split(":");
-  const zeros = new Array<string>(8 - headGroups.length - tailGroups.length).fill("0");
-  const groups = [...headGroups, ...zeros, ...tailGroups].map((group) => parseInt(group, 16));
-  return groups.length === 8 && groups.slice(0, 7).every((value) => value === 0) && groups[7] === 1;
 }

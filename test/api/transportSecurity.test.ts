@@ -42,13 +42,17 @@ describe("transport security of the service", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("refuses to start on a non-loopback address without TLS and authentication, before opening anything", async () => {
+  it("refuses to start on a non-loopback address without TLS and authentication, and closes what it opened", async () => {
+    // The check runs once the database is open: API keys live there.
     const dataDir = path.join(dir, "refused");
     const config = loadConfig({ LTST_GRPC_ADDRESS: "0.0.0.0:0", LTST_DATA_DIR: dataDir, LTST_LOG_LEVEL: "silent" });
     const start = startService(config, pino({ level: "silent" }));
     await expect(start).rejects.toBeInstanceOf(ConfigError);
-    await expect(start).rejects.toThrow(/LTST_GRPC_ADDRESS: refusing to serve on non-loopback address 0\.0\.0\.0:0 without TLS .* LTST_INSECURE=true/);
-    await expect(stat(dataDir)).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(start).rejects.toThrow(
+      /^invalid configuration: LTST_GRPC_ADDRESS: refusing to serve on non-loopback address 0\.0\.0\.0:0 without TLS \(LTST_TLS_CERT_FILE and LTST_TLS_KEY_FILE\) and authentication .* or set LTST_INSECURE=true to serve anyway$/,
+    );
+    // The embedded database was closed (its lock released).
+    await expect(stat(path.join(dataDir, "pglite.lock"))).rejects.toMatchObject({ code: "ENOENT" });
   });
 
   describe.skipIf(!hasOpenssl)("with mutual TLS", () => {
