@@ -15,8 +15,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -32,7 +30,6 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -155,47 +152,10 @@ func main() {
 	os.Exit(run(os.Args[1]))
 }
 
-// transportOption: TLS when LTST_INTEROP_TLS_CA names the CA that signed the
-// server's certificate (mutual TLS with LTST_INTEROP_TLS_CERT and
-// LTST_INTEROP_TLS_KEY), else plaintext.
-func transportOption() (grpc.DialOption, error) {
-	caFile := os.Getenv("LTST_INTEROP_TLS_CA")
-	if caFile == "" {
-		return grpc.WithInsecure(), nil
-	}
-	ca, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, err
-	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(ca) {
-		return nil, fmt.Errorf("no certificate in %s", caFile)
-	}
-	// The test certificates name localhost; the address is an IP.
-	serverName := os.Getenv("LTST_INTEROP_TLS_SERVER_NAME")
-	if serverName == "" {
-		serverName = "localhost"
-	}
-	config := &tls.Config{RootCAs: roots, ServerName: serverName, MinVersion: tls.VersionTLS12}
-	if certFile := os.Getenv("LTST_INTEROP_TLS_CERT"); certFile != "" {
-		pair, err := tls.LoadX509KeyPair(certFile, os.Getenv("LTST_INTEROP_TLS_KEY"))
-		if err != nil {
-			return nil, err
-		}
-		config.Certificates = []tls.Certificate{pair}
-	}
-	return grpc.WithTransportCredentials(credentials.NewTLS(config)), nil
-}
-
 func run(address string) int {
 	dialCtx, cancelDial := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancelDial()
-	transport, err := transportOption()
-	if err != nil {
-		fmt.Printf("[go-scenario] TLS set-up: %v\n", err)
-		return 1
-	}
-	conn, err := grpc.DialContext(dialCtx, address, transport, grpc.WithBlock())
+	conn, err := grpc.DialContext(dialCtx, address, grpc.WithInsecure(), grpc.WithBlock())
 	if err != nil {
 		fmt.Printf("[go-scenario] cannot connect to %s: %v\n", address, err)
 		return 1

@@ -5,7 +5,6 @@ The programs use only grpcio, protobuf and the generated package
 would.
 """
 
-import os
 import sys
 import time
 import traceback
@@ -108,28 +107,7 @@ def check(condition, message):
 
 
 def connect(address):
-    """A channel to the server: TLS when LTST_INTEROP_TLS_CA names the CA that
-    signed the server's certificate (mutual TLS when LTST_INTEROP_TLS_CERT and
-    LTST_INTEROP_TLS_KEY name a client certificate and key), else plaintext."""
-    ca = os.environ.get("LTST_INTEROP_TLS_CA")
-    if ca:
-        def read(variable):
-            path = os.environ.get(variable)
-            if not path:
-                return None
-            with open(path, "rb") as handle:
-                return handle.read()
-
-        credentials = grpc.ssl_channel_credentials(
-            root_certificates=read("LTST_INTEROP_TLS_CA"),
-            private_key=read("LTST_INTEROP_TLS_KEY"),
-            certificate_chain=read("LTST_INTEROP_TLS_CERT"),
-        )
-        # The test certificates name localhost; the address is an IP.
-        server_name = os.environ.get("LTST_INTEROP_TLS_SERVER_NAME", "localhost")
-        channel = grpc.secure_channel(address, credentials, options=[("grpc.ssl_target_name_override", server_name)])
-    else:
-        channel = grpc.insecure_channel(address)
+    channel = grpc.insecure_channel(address)
     grpc.channel_ready_future(channel).result(timeout=30)
     return channel
 
