@@ -44,6 +44,10 @@ export type GrpcServerDeps = {
   tokenCounter: TokenCounter;
   /** Prometheus metrics (Rehydrate's latency and outcomes). */
   metrics?: Metrics;
+  /** More grpc-js server options: the HTTP/2 limits (http2ServerOptions). */
+  serverOptions?: grpc.ServerOptions;
+  /** Registers server reflection (default true; LTST_REFLECTION=false turns it off). */
+  reflection?: boolean;
 };
 
 export type GrpcServer = {
@@ -84,6 +88,7 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
     "grpc.max_receive_message_length": deps.maxMessageBytes,
     "grpc.max_send_message_length": deps.maxMessageBytes,
     "grpc.keepalive_permit_without_calls": 1,
+    ...deps.serverOptions,
   });
   // Every service goes through the pipeline (deps.context.pipeline), with
   // the access its methods need; one line each.
@@ -117,7 +122,7 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
   const health = new HealthImplementation(statuses);
   health.addToServer(server);
 
-  new ReflectionService(reflectionDescriptors()).addToServer(server);
+  if (deps.reflection !== false) new ReflectionService(reflectionDescriptors()).addToServer(server);
   return { server, health };
 }
 
@@ -143,10 +148,18 @@ function reflectionDescriptors(): protoLoader.PackageDefinition {
   } as unknown as protoLoader.PackageDefinition;
 }
 
-/** Binds the server to `address` ("host:port"; port 0 picks a free one) and returns the bound port. */
-export function bindServer(server: grpc.Server, address: string): Promise<number> {
+/**
+ * Binds the server to `address` ("host:port"; port 0 picks a free one) with
+ * `credentials` (createServerCredentials; plaintext by default) and returns
+ * the bound port.
+ */
+export function bindServer(
+  server: grpc.Server,
+  address: string,
+  credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => {
+    server.bindAsync(address, credentials, (error, port) => {
       if (error) reject(error);
       else resolve(port);
     });
