@@ -16,8 +16,12 @@ import { createPipeline } from "../grpc/pipeline/createPipeline.js";
 import { traceMiddleware } from "../grpc/pipeline/traceMiddleware.js";
 import { createTracing, type Tracing } from "../observability/tracing/createTracing.js";
 import { createStorageQuota } from "../limits/createStorageQuota.js";
+import { createTokenCounter } from "../tokens/createTokenCounter.js";
 import { bindServer, createGrpcServer, serviceNames, type GrpcServer } from "./createGrpcServer.js";
+import { http2ServerOptions } from "./http2ServerOptions.js";
 import { isLoopbackAddress } from "./isLoopbackAddress.js";
+import { prepareTransport } from "./prepareTransport.js";
+import { principalFromPeerCertificate } from "./principalFromPeerCertificate.js";
 
 const pingRow = z.object({ ok: z.number() });
 
@@ -95,6 +99,8 @@ export async function startService(
   logger.info({ database: db.kind }, "database ready and migrated");
 
   const metrics = createMetrics();
+  // Counting tokens of large texts runs on worker threads, never on the event loop.
+  const tokenCounter = createTokenCounter();
   const jwt =
     config.LTST_JWT_SECRET || config.LTST_JWT_JWKS_URL || config.LTST_JWT_JWKS_FILE
       ? createJwtVerifier({
@@ -109,12 +115,20 @@ export async function startService(
           defaultRole: config.LTST_JWT_DEFAULT_ROLE,
         })
       : null;
+  const apiKeys = createApiKeyStore(db);
+  const identities = config.LTST_TLS_CLIENT_IDENTITIES;
   const authenticator = createAuthenticator({
-    keys: createApiKeyStore(db),
+    keys: apiKeys,
     cacheTtlMs: config.LTST_AUTH_CACHE_TTL_MS,
     jwt,
-    certificates: null,
-    openWhenUnconfigured: isLoopbackAddress(config.LTST_GRPC_ADDRESS),
+    certificates: identities
+      ? (certificate) => {
+          const found = principalFromPeerCertificate(certificate, identities);
+          return found && { kind: "certificate", tenantId: found.tenantId, role: found.role, userId: found.userId, credentialId: found.subject };
+        }
+      : null,
+    // Open while nothing is configured: on loopback, or anywhere the operator said LTST_INSECURE=true.
+    openWhenUnconfigured: isLoopbackAddress(config.LTST_GRPC_ADDRESS) || config.LTST_INSECURE,
   });
   const pipeline = createPipeline({
     ...(tracer ? { tracing: traceMiddleware(tracing) } : {}),
@@ -145,6 +159,11 @@ export async function startService(
   let grpcServer: GrpcServer | undefined;
   let port: number;
   try {
+    // Refuses a non-loopback address without TLS and authentication (active
+    // API keys, JWT, or client-certificate identities), or says in one line
+    // that a loopback server runs open; reads the certificates.
+    const authConfigured = jwt !== null || identities !== undefined || (await apiKeys.countActive()) > 0;
+    const credentials = prepareTransport(config, logger, authConfigured);
     embeddings = await startEmbeddings({
       db,
       logger,
@@ -170,8 +189,11 @@ export async function startService(
       embeddings,
       keyring,
       metrics,
+      tokenCounter,
+      serverOptions: http2ServerOptions(config),
+      reflection: config.LTST_REFLECTION,
     });
-    port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS);
+    port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS, credentials);
     if (config.LTST_METRICS_ADDRESS) {
       metricsServer = await serveMetrics(metrics, config.LTST_METRICS_ADDRESS);
       logger.info({ port: metricsServer.port }, "metrics at /metrics");
@@ -180,6 +202,7 @@ export async function startService(
     // The gRPC server is bound already when the metrics port fails.
     grpcServer?.server.forceShutdown();
     await embeddings?.stop();
+    await tokenCounter.close();
     await db.close();
     await stopTracing();
     throw error;
@@ -222,12 +245,6 @@ export async function startService(
   const host = config.LTST_GRPC_ADDRESS.slice(0, config.LTST_GRPC_ADDRESS.lastIndexOf(":"));
   const address = `${host}:${port}`;
   logger.info({ address }, "LTST Memory serving");
-  if (!(await authenticator.credentialsRequired())) {
-    logger.warn(
-      { address },
-      "running open: calls need no credentials (loopback address, no API keys, no JWT or client certificates configured); every call acts as tenant \"default\" with the admin role",
-    );
-  }
 
   let stopped: Promise<void> | undefined;
   return {
@@ -260,6 +277,7 @@ export async function startService(
         });
         await runningEmbeddings.stop();
         await contextSweeper.stop();
+        await tokenCounter.close();
         await new Promise<void>((resolve) => (metricsServer ? metricsServer.server.close(() => resolve()) : resolve()));
         await db.close();
         await stopTracing();

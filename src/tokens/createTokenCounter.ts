@@ -80,6 +80,10 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
     minThreads: 0,
     maxThreads: options.maxThreads ?? Math.max(1, Math.floor(availableParallelism() / 2)),
     idleTimeout: options.idleTimeoutMs ?? 30_000,
+    // Counting threads run at a lower scheduling priority (nice +10, on
+    // Linux through piscina's @napi-rs/nice): on a busy machine the event
+    // loop and the database come first, and counting takes the idle time.
+    niceIncrement: 10,
   });
   let closed = false;
 
