@@ -79,6 +79,16 @@ if (wants("tracing")) {
     console.error("[skip] tracing on PostgreSQL: DATABASE_URL is not set");
   }
 }
+if (wants("pipeline")) {
+  const { runPipelineBench } = await import("./pipeline/pipelineBench.js");
+  const log = (message: string) => console.error(`[pipeline] ${message}`);
+  sections.push(await runPipelineBench({ iterations, log }));
+  if (process.env.DATABASE_URL) {
+    sections.push(await runPipelineBench({ databaseUrl: process.env.DATABASE_URL, iterations, log }));
+  } else {
+    console.error("[skip] pipeline on PostgreSQL: DATABASE_URL is not set");
+  }
+}
 if (wants("embedding")) {
   const { runEmbeddingBenchReport } = await import("./embedding/report.js");
   sections.push(await runEmbeddingBenchReport());

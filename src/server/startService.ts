@@ -67,6 +67,13 @@ export async function startService(
      * down with the service.
      */
     tracing?: Tracing;
+    /**
+     * "bare": the call pipeline keeps only the deadline (no request id,
+     * metrics, access log, authentication or limits), every call open as
+     * tenant "default". Only for the benchmark that measures what the full
+     * pipeline costs; never set by the CLI.
+     */
+    pipeline?: "full" | "bare";
   } = {},
 ): Promise<RunningService> {
   const tracing = options.tracing ?? createTracing({ serviceName: "ltst-memory", onError: (err, context) => logger.warn({ err }, context) });
