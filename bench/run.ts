@@ -89,6 +89,16 @@ if (wants("pipeline")) {
     console.error("[skip] pipeline on PostgreSQL: DATABASE_URL is not set");
   }
 }
+if (wants("event-loop")) {
+  const { runAdversarialAppendBench } = await import("./eventLoop/adversarialAppendBench.js");
+  const log = (message: string) => console.error(`[event-loop] ${message}`);
+  sections.push(await runAdversarialAppendBench({ messages: 20, log }));
+  if (process.env.DATABASE_URL) {
+    sections.push(await runAdversarialAppendBench({ databaseUrl: process.env.DATABASE_URL, messages: 20, log }));
+  } else {
+    console.error("[skip] event-loop on PostgreSQL: DATABASE_URL is not set");
+  }
+}
 if (wants("embedding")) {
   const { runEmbeddingBenchReport } = await import("./embedding/report.js");
   sections.push(await runEmbeddingBenchReport());
