@@ -418,10 +418,15 @@ func run(address string) int {
 		for name, attempt := range attempts {
 			sameNotFound(name, attempt(sessionID), attempt(missingID))
 		}
-		_, err = sessions.CreateSession(ctx(), &memoryv1.CreateSessionRequest{UserId: other, SessionId: sessionID})
-		check(failed(err).code == codes.AlreadyExists, "another user's id: ALREADY_EXISTS, got %v", failed(err))
+		// Session ids are unique per user: the owner's id gives the caller an
+		// empty session of their own, and reveals nothing of the owner's.
+		created, err := sessions.CreateSession(ctx(), &memoryv1.CreateSessionRequest{UserId: other, SessionId: sessionID})
+		must(err, "CreateSession with the owner's id")
+		check(created.GetCreated() && created.GetSession().GetMessageCount() == 0, "another user's id: a new empty session of the caller's own, got %v", created)
 		_, hits := runSearch(&memoryv1.SearchRequest{UserId: other, Query: "giraffe", Mode: memoryv1.SearchMode_SEARCH_MODE_LEXICAL, SessionIds: []string{sessionID}})
 		check(len(hits) == 0, "another user's search finds nothing of the owner's: %v", hits)
+		_, err = sessions.DeleteSession(ctx(), &memoryv1.DeleteSessionRequest{UserId: other, SessionId: sessionID})
+		must(err, "DeleteSession of the caller's own session")
 		listed, err := sessions.ListSessions(ctx(), &memoryv1.ListSessionsRequest{UserId: other})
 		must(err, "ListSessions")
 		check(len(listed.GetSessions()) == 1 && listed.GetSessions()[0].GetId() == "go-bob-own-"+runID, "ListSessions shows only the caller's: %v", listed)

@@ -302,12 +302,14 @@ def main(address):
                 same_not_found(failure(lambda: attempt(session_id)), failure(lambda: attempt(missing_id)))
             except AssertionError as error:
                 raise AssertionError(f"{name}: {error}") from None
-        # Creating the same id as another user is ALREADY_EXISTS, not a takeover.
-        taken = failure(lambda: sessions.CreateSession(session_pb2.CreateSessionRequest(user_id=other, session_id=session_id), timeout=30))
-        check(taken.code == grpc.StatusCode.ALREADY_EXISTS, f"another user's id: ALREADY_EXISTS, got {taken}")
+        # Session ids are unique per user: the owner's id gives the caller an
+        # empty session of their own, not a takeover, and reveals nothing.
+        created = sessions.CreateSession(session_pb2.CreateSessionRequest(user_id=other, session_id=session_id), timeout=30)
+        check(created.created and created.session.message_count == 0, f"another user's id: a new empty session of the caller's own, got {created}")
         # Search names only the caller's data: another user's session matches nothing.
         info, hits = run_search(user_id=other, query="giraffe", mode=search_pb2.SEARCH_MODE_LEXICAL, session_ids=[session_id])
         check(hits == [], f"another user's search finds nothing of the owner's: {hits}")
+        sessions.DeleteSession(session_pb2.DeleteSessionRequest(user_id=other, session_id=session_id), timeout=30)
         listed = sessions.ListSessions(session_pb2.ListSessionsRequest(user_id=other), timeout=30)
         check([s.id for s in listed.sessions] == [f"py-bob-own-{run}"], f"ListSessions shows only the caller's: {listed}")
         owner = sessions.GetSession(session_pb2.GetSessionRequest(user_id=user, session_id=session_id), timeout=30).session
