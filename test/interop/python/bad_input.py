@@ -6,6 +6,11 @@ MAX_MESSAGE_BYTES is the server's LTST_MAX_MESSAGE_BYTES. Raw bytes are sent
 through generic channel methods (no generated serializer), as a buggy client
 or one built from another message type would send them. After each bad call
 a valid call must succeed, on the same channel and on a new one.
+
+Environment: as scenario.py (LTST_INTEROP_CA_FILE, LTST_INTEROP_API_KEY,
+LTST_INTEROP_READER_KEY). With the keys set, malformed bytes sent without a key
+are UNAUTHENTICATED, not a decoding error: nothing of a request is read before
+its caller is known.
 """
 
 import sys
@@ -15,7 +20,7 @@ import grpc
 
 from ltst.memory.v1 import message_pb2, message_pb2_grpc, search_pb2, session_pb2, session_pb2_grpc
 
-from support import Steps, check, connect, failure
+from support import Steps, api_key, check, check_authentication, connect, failure, refused
 
 GET_SESSION = "/ltst.memory.v1.SessionService/GetSession"
 CREATE_SESSION = "/ltst.memory.v1.SessionService/CreateSession"
@@ -108,6 +113,21 @@ def main(address, max_message_bytes):
         still_serving(1)
 
     steps.run("a message of another type", wrong_type)
+
+    def unauthenticated_bytes():
+        def raw(path, payload):
+            return lambda channel: channel.unary_unary(path, request_serializer=None, response_deserializer=None)(payload, timeout=30)
+
+        got = refused(address, None, raw(GET_SESSION, b"\xff\xff\xff\xff"))
+        check(got.code == grpc.StatusCode.UNAUTHENTICATED and got.reason == "MISSING_CREDENTIALS", f"bytes that are no protobuf, no key: {got}")
+        # A malformed write: no key, then a reader key (refused by role, before decoding too).
+        check_authentication(address, raw(APPEND, b"\x0f\x00"))
+        still_serving(1)
+
+    if api_key() is not None:
+        steps.run("malformed bytes without a key: UNAUTHENTICATED before decoding", unauthenticated_bytes)
+    else:
+        print("[python-bad-input] skip authentication: LTST_INTEROP_API_KEY is not set (the server runs open)", flush=True)
 
     def too_large():
         content = "x" * 60_000
