@@ -1,4 +1,4 @@
-import { status, type ServiceError } from "@grpc/grpc-js";
+import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/auth/issueApiKey.js";
@@ -198,7 +198,6 @@ describeEachBackend(
     });
 
     it("echoes the caller's request id, or gives one", async () => {
-      const { Metadata } = await import("@grpc/grpc-js");
       const metadata = new Metadata();
       metadata.set("x-request-id", "req-123");
       const headers = await new Promise<Metadata>((resolve, reject) => {
