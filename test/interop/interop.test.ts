@@ -1,9 +1,12 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { issueApiKey } from "../../src/auth/issueApiKey.js";
+import { createMemoryClient } from "../../src/client/createMemoryClient.js";
 import { createApiKeyStore } from "../../src/db/createApiKeyStore.js";
 import { repositoryPath } from "../../src/paths.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
@@ -48,11 +51,11 @@ const pkiDir = await mkdtemp(path.join(os.tmpdir(), "ltst-interop-pki-"));
 afterAll(async () => {
   await rm(pkiDir, { recursive: true, force: true });
 });
-let tls: { caFile: string; env: Record<string, string> } | null = null;
+let tls: { caFile: string; ca: Buffer; env: Record<string, string> } | null = null;
 if (await opensslAvailable()) {
   const pki = await generateCertificates(pkiDir);
   const server = await pki.leaf("server", { cn: "localhost", altNames: ["DNS:localhost", "IP:127.0.0.1"] });
-  tls = { caFile: pki.caFile, env: { LTST_TLS_CERT_FILE: server.cert, LTST_TLS_KEY_FILE: server.key } };
+  tls = { caFile: pki.caFile, ca: await readFile(pki.caFile), env: { LTST_TLS_CERT_FILE: server.cert, LTST_TLS_KEY_FILE: server.key } };
 }
 const opensslMissing = tls === null ? "the openssl CLI is not on PATH (it generates the test certificates)" : null;
 if (opensslMissing !== null && !required) console.warn(`[skip] interop over TLS: ${opensslMissing}`);
@@ -89,13 +92,32 @@ function interop(missing: string | null, name: string, run: Run): void {
   });
 }
 
-/** A writer and a reader key of one tenant, issued on the service's database (from then on it requires keys). */
-function issueKeys(service: () => TestService): () => Record<string, string> {
+/**
+ * A writer and a reader key of one tenant, issued on the service's database.
+ * From then on the service requires keys; each replica notices within
+ * LTST_AUTH_CACHE_TTL_MS, so this waits until a call without one is refused.
+ */
+function issueKeys(service: () => TestService, credentials: () => grpc.ChannelCredentials): () => Record<string, string> {
   let env: Record<string, string> | undefined;
   beforeAll(async () => {
     const store = createApiKeyStore(service().service.db);
     const issue = (role: "writer" | "reader") => issueApiKey(store, { tenantId: "interop", role, userId: null, name: `interop ${role}` });
     env = { LTST_INTEROP_API_KEY: (await issue("writer")).key, LTST_INTEROP_READER_KEY: (await issue("reader")).key };
+    const client = createMemoryClient({ address: `127.0.0.1:${service().service.port}`, credentials: credentials(), defaultDeadlineMs: 5_000 });
+    try {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const code = await client.sessions.getSession({ userId: "nobody", sessionId: "none" }).then(
+          () => status.OK,
+          (error: grpc.ServiceError) => error.code,
+        );
+        if (code === status.UNAUTHENTICATED) break;
+        if (Date.now() > deadline) throw new Error(`a call without a key still answers ${status[code]} 30 s after the first key was issued`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      client.close();
+    }
   });
   return () => {
     if (!env) throw new Error("keys not issued");
@@ -111,7 +133,8 @@ describeEachBackend(
   "interop clients over TLS with API keys",
   (service) => {
     const address = () => `127.0.0.1:${service().service.port}`;
-    const keys = issueKeys(service);
+    // Without openssl the service runs plaintext, and the tests are skipped.
+    const keys = issueKeys(service, () => (tls ? grpc.credentials.createSsl(tls.ca) : grpc.credentials.createInsecure()));
     const env = () => ({ ...keys(), LTST_INTEROP_CA_FILE: tls!.caFile });
 
     interop(anyMissing(opensslMissing, pythonMissing), "Python: the full scenario through gen/python", {
@@ -124,7 +147,7 @@ describeEachBackend(
       args: () => ["python-bad-input", address(), String(maxMessageBytes)],
       env,
       timeout: 120_000,
-      steps: [/\] ok {3}malformed bytes without a key: UNAUTHENTICATED before decoding/],
+      steps: [/\] ok {3}authentication: raw bytes without a key are UNAUTHENTICATED, with a reader key PERMISSION_DENIED/],
     });
     // The first build compiles grpc-go and its dependencies from Debian's sources.
     interop(anyMissing(opensslMissing, goMissing), "Go: the full scenario through gen/go, built offline", {
@@ -141,7 +164,7 @@ describeEachBackend(
   "interop clients over plaintext on loopback with API keys",
   (service) => {
     const address = () => `127.0.0.1:${service().service.port}`;
-    const keys = issueKeys(service);
+    const keys = issueKeys(service, () => grpc.credentials.createInsecure());
 
     interop(pythonMissing, "Python: the full scenario, the key over local credentials", {
       args: () => ["python", address()],

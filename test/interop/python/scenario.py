@@ -321,9 +321,13 @@ def main(address):
                 same_not_found(failure(lambda: attempt(session_id)), failure(lambda: attempt(missing_id)))
             except AssertionError as error:
                 raise AssertionError(f"{name}: {error}") from None
-        # Creating the same id as another user is ALREADY_EXISTS, not a takeover.
-        taken = failure(lambda: sessions.CreateSession(session_pb2.CreateSessionRequest(user_id=other, session_id=session_id), timeout=30))
-        check(taken.code == grpc.StatusCode.ALREADY_EXISTS, f"another user's id: ALREADY_EXISTS, got {taken}")
+        # Session ids are unique per user: the same id creates the other user's
+        # own, empty session (revealing nothing), and leaves the owner's alone.
+        own = sessions.CreateSession(session_pb2.CreateSessionRequest(user_id=other, session_id=session_id), timeout=30)
+        check(own.created and own.session.user_id == other and own.session.message_count == 0, f"another user's id: a session of their own: {own}")
+        listed_own = messages.ListMessages(message_pb2.ListMessagesRequest(user_id=other, session_id=session_id), timeout=30)
+        check(list(listed_own.messages) == [], f"it holds none of the owner's messages: {listed_own}")
+        sessions.DeleteSession(session_pb2.DeleteSessionRequest(user_id=other, session_id=session_id), timeout=30)
         # Search names only the caller's data: another user's session matches nothing.
         info, hits = run_search(user_id=other, query="giraffe", mode=search_pb2.SEARCH_MODE_LEXICAL, session_ids=[session_id])
         check(hits == [], f"another user's search finds nothing of the owner's: {hits}")
