@@ -3,14 +3,11 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { issueApiKey } from "../../src/auth/issueApiKey.js";
-import { createMemoryClient } from "../../src/client/createMemoryClient.js";
-import { createApiKeyStore } from "../../src/db/createApiKeyStore.js";
 import { repositoryPath } from "../../src/paths.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
 import { generateCertificates, opensslAvailable } from "../support/generateCertificates.js";
+import { issueTestKeys } from "../support/issueTestKeys.js";
 import type { TestService } from "../support/startTestService.js";
 
 /**
@@ -92,32 +89,12 @@ function interop(missing: string | null, name: string, run: Run): void {
   });
 }
 
-/**
- * A writer and a reader key of one tenant, issued on the service's database.
- * From then on the service requires keys; each replica notices within
- * LTST_AUTH_CACHE_TTL_MS, so this waits until a call without one is refused.
- */
+/** A writer and a reader key of one tenant, issued before the tests (from then on the service requires keys), as the programs' environment. */
 function issueKeys(service: () => TestService, credentials: () => grpc.ChannelCredentials): () => Record<string, string> {
   let env: Record<string, string> | undefined;
   beforeAll(async () => {
-    const store = createApiKeyStore(service().service.db);
-    const issue = (role: "writer" | "reader") => issueApiKey(store, { tenantId: "interop", role, userId: null, name: `interop ${role}` });
-    env = { LTST_INTEROP_API_KEY: (await issue("writer")).key, LTST_INTEROP_READER_KEY: (await issue("reader")).key };
-    const client = createMemoryClient({ address: `127.0.0.1:${service().service.port}`, credentials: credentials(), defaultDeadlineMs: 5_000 });
-    try {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const code = await client.sessions.getSession({ userId: "nobody", sessionId: "none" }).then(
-          () => status.OK,
-          (error: grpc.ServiceError) => error.code,
-        );
-        if (code === status.UNAUTHENTICATED) break;
-        if (Date.now() > deadline) throw new Error(`a call without a key still answers ${status[code]} 30 s after the first key was issued`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    } finally {
-      client.close();
-    }
+    const keys = await issueTestKeys(service(), "interop", ["writer", "reader"], credentials());
+    env = { LTST_INTEROP_API_KEY: keys.writer, LTST_INTEROP_READER_KEY: keys.reader };
   });
   return () => {
     if (!env) throw new Error("keys not issued");
