@@ -28,6 +28,7 @@ import { createSessionService } from "../grpc/services/createSessionService.js";
 import { createSummaryService } from "../grpc/services/createSummaryService.js";
 import type { Embeddings } from "../indexing/startEmbeddings.js";
 import type { Metrics } from "../observability/createMetrics.js";
+import type { TokenCounter } from "../tokens/createTokenCounter.js";
 import { repositoryPath } from "../paths.js";
 
 export type GrpcServerDeps = {
@@ -39,6 +40,8 @@ export type GrpcServerDeps = {
   embeddings: Embeddings;
   /** Seals and opens preference values (encrypted when a key is configured). */
   keyring: Keyring;
+  /** Counts large texts (appends, summaries, Rehydrate) on worker threads. */
+  tokenCounter: TokenCounter;
   /** Prometheus metrics (Rehydrate's latency and outcomes). */
   metrics?: Metrics;
   /** More grpc-js server options: the HTTP/2 limits (http2ServerOptions). */
