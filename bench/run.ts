@@ -1,5 +1,5 @@
 /**
- * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate ...] [options]`.
+ * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens ...] [options]`.
  *
  * Each benchmark compares the service with a baseline measured in the same
  * run (raw SQL through the same pool, bare onnxruntime, ...), because these
@@ -73,5 +73,9 @@ if (wants("rehydrate")) {
 if (wants("embedding")) {
   const { runEmbeddingBenchReport } = await import("./embedding/report.js");
   sections.push(await runEmbeddingBenchReport());
+}
+if (wants("tokens")) {
+  const { runTokenBench } = await import("./tokens/tokenBench.js");
+  sections.push(await runTokenBench({ iterations, log: (message) => console.error(`[tokens] ${message}`) }));
 }
 console.log(sections.join("\n\n"));

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from "../config/loadConfig.js";
+import { DataDirLockedError } from "../db/lockDataDir.js";
 import { runMigrations } from "../db/runMigrations.js";
 import { startEmbeddedDatabase } from "../db/startEmbeddedDatabase.js";
 import { createLogger } from "../observability/createLogger.js";
@@ -11,6 +12,8 @@ Usage:
   ltst serve            run the gRPC server (embedded database unless DATABASE_URL is set)
   ltst migrate          apply pending database migrations and exit
   ltst model fetch      download the all-MiniLM-L6-v2 model into LTST_MODEL_DIR
+  ltst keys create|list|revoke
+                        manage API keys (see ltst keys --help)
   ltst preferences reencrypt [--batch-size N]
                         rewrite preferences under old keys (or unencrypted) with LTST_ENCRYPTION_KEY
 
@@ -46,6 +49,11 @@ async function main(argv: string[]): Promise<number> {
       await embedded?.stop();
     }
     return 0;
+  }
+
+  if (command === "keys") {
+    const { runKeysCli } = await import("./keysCli.js");
+    return runKeysCli(rest, config, logger);
   }
 
   if (command === "preferences") {
@@ -87,6 +95,11 @@ main(process.argv.slice(2)).then(
     if (error instanceof ConfigError) {
       console.error(`ltst: ${error.message}`);
       process.exitCode = 78; // EX_CONFIG
+      return;
+    }
+    if (error instanceof DataDirLockedError) {
+      console.error(`ltst: ${error.message}`);
+      process.exitCode = 75; // EX_TEMPFAIL: try again once the other process is done
       return;
     }
     console.error("ltst: fatal:", error);

@@ -15,8 +15,9 @@ import { SummaryServiceService } from "../../gen/ts/ltst/memory/v1/summary.js";
 import { UserDataServiceService } from "../../gen/ts/ltst/memory/v1/user_data.js";
 import type { Keyring } from "../crypto/createKeyring.js";
 import type { Database } from "../db/Database.js";
+import { access } from "../grpc/access.js";
 import { notYetImplemented, type HandlerContext } from "../grpc/handlers.js";
-import { withStrictUtf8 } from "../grpc/withStrictUtf8.js";
+import { registerService, type AccessTable } from "../grpc/registerService.js";
 import { createContextService } from "../grpc/services/createContextService.js";
 import { createMessageService } from "../grpc/services/createMessageService.js";
 import { createPreferenceService } from "../grpc/services/createPreferenceService.js";
@@ -27,6 +28,7 @@ import { createSessionService } from "../grpc/services/createSessionService.js";
 import { createSummaryService } from "../grpc/services/createSummaryService.js";
 import type { Embeddings } from "../indexing/startEmbeddings.js";
 import type { Metrics } from "../observability/createMetrics.js";
+import type { TokenCounter } from "../tokens/createTokenCounter.js";
 import { repositoryPath } from "../paths.js";
 
 export type GrpcServerDeps = {
@@ -38,8 +40,14 @@ export type GrpcServerDeps = {
   embeddings: Embeddings;
   /** Seals and opens preference values (encrypted when a key is configured). */
   keyring: Keyring;
+  /** Counts large texts (appends, summaries, Rehydrate) on worker threads. */
+  tokenCounter: TokenCounter;
   /** Prometheus metrics (Rehydrate's latency and outcomes). */
   metrics?: Metrics;
+  /** More grpc-js server options: the HTTP/2 limits (http2ServerOptions). */
+  serverOptions?: grpc.ServerOptions;
+  /** Registers server reflection (default true; LTST_REFLECTION=false turns it off). */
+  reflection?: boolean;
 };
 
 export type GrpcServer = {
@@ -60,11 +68,11 @@ export const serviceNames = [
   "ltst.memory.v1.UserDataService",
 ] as const;
 
-function unimplementedService<T extends Record<string, unknown>>(definition: T): grpc.UntypedServiceImplementation {
+function unimplementedService<T extends Record<string, unknown>>(context: HandlerContext, definition: T): grpc.UntypedServiceImplementation {
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(definition)) {
     const path = (method as { path: string }).path;
-    implementation[name] = notYetImplemented(path.slice(1).replace("/", "."));
+    implementation[name] = notYetImplemented(context, path.slice(1).replace("/", "."));
   }
   return implementation;
 }
@@ -80,11 +88,18 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
     "grpc.max_receive_message_length": deps.maxMessageBytes,
     "grpc.max_send_message_length": deps.maxMessageBytes,
     "grpc.keepalive_permit_without_calls": 1,
+    ...deps.serverOptions,
   });
-  // withStrictUtf8: requests with invalid UTF-8 in a string field fail to decode.
-  server.addService(withStrictUtf8(SessionServiceService), createSessionService(deps.context, deps));
-  server.addService(
-    withStrictUtf8(MessageServiceService),
+  // Every service goes through the pipeline (deps.context.pipeline), with
+  // the access its methods need; one line each.
+  const register = <D extends grpc.ServiceDefinition>(
+    definition: D,
+    implementation: grpc.UntypedServiceImplementation,
+    methodAccess: AccessTable<D>,
+  ) => registerService(server, deps.context.pipeline, definition, implementation, methodAccess);
+  register(SessionServiceService, createSessionService(deps.context, deps), access.session);
+  register(
+    MessageServiceService,
     createMessageService(deps.context, {
       ...deps,
       // New messages are queued for embedding in the append's own statement;
@@ -92,21 +107,22 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
       enqueueEmbeddings: deps.embeddings.storage,
       onAppended: () => deps.embeddings.nudge(),
     }),
+    access.message,
   );
-  server.addService(withStrictUtf8(ContextServiceService), createContextService(deps.context, deps));
-  server.addService(withStrictUtf8(PreferenceServiceService), createPreferenceService(deps.context, deps));
-  server.addService(withStrictUtf8(RelationshipServiceService), createRelationshipService(deps.context, deps));
-  server.addService(withStrictUtf8(SummaryServiceService), createSummaryService(deps.context, deps));
-  server.addService(withStrictUtf8(SearchServiceService), createSearchService(deps.context, deps));
-  server.addService(withStrictUtf8(RehydrateServiceService), createRehydrateService(deps.context, deps));
-  server.addService(withStrictUtf8(UserDataServiceService), unimplementedService(UserDataServiceService));
+  register(ContextServiceService, createContextService(deps.context, deps), access.context);
+  register(PreferenceServiceService, createPreferenceService(deps.context, deps), access.preference);
+  register(RelationshipServiceService, createRelationshipService(deps.context, deps), access.relationship);
+  register(SummaryServiceService, createSummaryService(deps.context, deps), access.summary);
+  register(SearchServiceService, createSearchService(deps.context, deps), access.search);
+  register(RehydrateServiceService, createRehydrateService(deps.context, deps), access.rehydrate);
+  register(UserDataServiceService, unimplementedService(deps.context, UserDataServiceService), access.userData);
 
   const statuses: Record<string, "NOT_SERVING"> = { "": "NOT_SERVING" };
   for (const name of serviceNames) statuses[name] = "NOT_SERVING";
   const health = new HealthImplementation(statuses);
   health.addToServer(server);
 
-  new ReflectionService(reflectionDescriptors()).addToServer(server);
+  if (deps.reflection !== false) new ReflectionService(reflectionDescriptors()).addToServer(server);
   return { server, health };
 }
 
@@ -132,10 +148,18 @@ function reflectionDescriptors(): protoLoader.PackageDefinition {
   } as unknown as protoLoader.PackageDefinition;
 }
 
-/** Binds the server to `address` ("host:port"; port 0 picks a free one) and returns the bound port. */
-export function bindServer(server: grpc.Server, address: string): Promise<number> {
+/**
+ * Binds the server to `address` ("host:port"; port 0 picks a free one) with
+ * `credentials` (createServerCredentials; plaintext by default) and returns
+ * the bound port.
+ */
+export function bindServer(
+  server: grpc.Server,
+  address: string,
+  credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => {
+    server.bindAsync(address, credentials, (error, port) => {
       if (error) reject(error);
       else resolve(port);
     });

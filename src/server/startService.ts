@@ -8,7 +8,18 @@ import { openDatabase } from "../db/openDatabase.js";
 import { startEmbeddings, type RunningEmbeddings } from "../indexing/startEmbeddings.js";
 import { startContextSweeper, type ContextSweeper } from "../maintenance/startContextSweeper.js";
 import { createMetrics, serveMetrics, type Metrics } from "../observability/createMetrics.js";
+import { createAuthenticator, type Authenticator } from "../auth/createAuthenticator.js";
+import { createJwtVerifier } from "../auth/createJwtVerifier.js";
+import { createApiKeyStore } from "../db/createApiKeyStore.js";
+import { selectTenantStorageBytes } from "../db/queries/selectTenantStorageBytes.js";
+import { createPipeline } from "../grpc/pipeline/createPipeline.js";
+import { createStorageQuota } from "../limits/createStorageQuota.js";
+import { createTokenCounter } from "../tokens/createTokenCounter.js";
 import { bindServer, createGrpcServer, serviceNames, type GrpcServer } from "./createGrpcServer.js";
+import { http2ServerOptions } from "./http2ServerOptions.js";
+import { isLoopbackAddress } from "./isLoopbackAddress.js";
+import { prepareTransport } from "./prepareTransport.js";
+import { principalFromPeerCertificate } from "./principalFromPeerCertificate.js";
 
 const pingRow = z.object({ ok: z.number() });
 
@@ -21,6 +32,8 @@ export type RunningService = {
   readonly grpc: GrpcServer;
   readonly embeddings: RunningEmbeddings;
   readonly metrics: Metrics;
+  /** Checks every call's credentials. */
+  readonly authenticator: Authenticator;
   /** Deletes expired context entries every LTST_CONTEXT_SWEEP_INTERVAL_MS. */
   readonly contextSweeper: ContextSweeper;
   /** The bound metrics port, when LTST_METRICS_ADDRESS is set. */
@@ -64,12 +77,70 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   logger.info({ database: db.kind }, "database ready and migrated");
 
   const metrics = createMetrics();
+  // Counting tokens of large texts runs on worker threads, never on the event loop.
+  const tokenCounter = createTokenCounter();
+  const jwt =
+    config.LTST_JWT_SECRET || config.LTST_JWT_JWKS_URL || config.LTST_JWT_JWKS_FILE
+      ? createJwtVerifier({
+          secret: config.LTST_JWT_SECRET,
+          jwksUrl: config.LTST_JWT_JWKS_URL,
+          jwksFile: config.LTST_JWT_JWKS_FILE,
+          issuer: config.LTST_JWT_ISSUER,
+          audience: config.LTST_JWT_AUDIENCE,
+          tenantClaim: config.LTST_JWT_TENANT_CLAIM,
+          userClaim: config.LTST_JWT_USER_CLAIM,
+          roleClaim: config.LTST_JWT_ROLE_CLAIM,
+          defaultRole: config.LTST_JWT_DEFAULT_ROLE,
+        })
+      : null;
+  const apiKeys = createApiKeyStore(db);
+  const identities = config.LTST_TLS_CLIENT_IDENTITIES;
+  const authenticator = createAuthenticator({
+    keys: apiKeys,
+    cacheTtlMs: config.LTST_AUTH_CACHE_TTL_MS,
+    jwt,
+    certificates: identities
+      ? (certificate) => {
+          const found = principalFromPeerCertificate(certificate, identities);
+          return found && { kind: "certificate", tenantId: found.tenantId, role: found.role, userId: found.userId, credentialId: found.subject };
+        }
+      : null,
+    // Open while nothing is configured: on loopback, or anywhere the operator said LTST_INSECURE=true.
+    openWhenUnconfigured: isLoopbackAddress(config.LTST_GRPC_ADDRESS) || config.LTST_INSECURE,
+  });
+  const pipeline = createPipeline({
+    logger,
+    metrics,
+    authenticator,
+    accessLog: config.LTST_ACCESS_LOG,
+    deadline: { defaultMs: config.LTST_DEFAULT_DEADLINE_MS, maxMs: config.LTST_MAX_DEADLINE_MS },
+    limits: {
+      tenantRate: { perSecond: config.LTST_RATE_LIMIT_TENANT_RPS, burst: config.LTST_RATE_LIMIT_TENANT_BURST },
+      keyRate: { perSecond: config.LTST_RATE_LIMIT_KEY_RPS, burst: config.LTST_RATE_LIMIT_KEY_BURST },
+      tenantStreams: config.LTST_MAX_STREAMS_PER_TENANT,
+      keyStreams: config.LTST_MAX_STREAMS_PER_KEY,
+      tenantStorageBytes: config.LTST_STORAGE_QUOTA_BYTES,
+      quotaRetryMs: config.LTST_STORAGE_QUOTA_REFRESH_MS,
+    },
+    quota:
+      config.LTST_STORAGE_QUOTA_BYTES > 0
+        ? createStorageQuota({
+            refreshMs: config.LTST_STORAGE_QUOTA_REFRESH_MS,
+            measure: (tenantId) => db.withConnection(undefined, (connection) => selectTenantStorageBytes(connection, tenantId)),
+          })
+        : null,
+  });
   let embeddings: RunningEmbeddings | undefined;
   let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   const inFlight = { count: 0 };
   let grpcServer: GrpcServer | undefined;
   let port: number;
   try {
+    // Refuses a non-loopback address without TLS and authentication (active
+    // API keys, JWT, or client-certificate identities), or says in one line
+    // that a loopback server runs open; reads the certificates.
+    const authConfigured = jwt !== null || identities !== undefined || (await apiKeys.countActive()) > 0;
+    const credentials = prepareTransport(config, logger, authConfigured);
     embeddings = await startEmbeddings({
       db,
       logger,
@@ -87,15 +158,18 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     });
     grpcServer = createGrpcServer({
       db,
-      context: { logger, defaultDeadlineMs: config.LTST_DEFAULT_DEADLINE_MS, inFlight },
+      context: { logger, pipeline, inFlight },
       maxContentBytes: config.LTST_MAX_CONTENT_BYTES,
       maxMessageBytes: config.LTST_MAX_MESSAGE_BYTES,
       summaryEvery: config.LTST_SUMMARY_EVERY,
       embeddings,
       keyring,
       metrics,
+      tokenCounter,
+      serverOptions: http2ServerOptions(config),
+      reflection: config.LTST_REFLECTION,
     });
-    port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS);
+    port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS, credentials);
     if (config.LTST_METRICS_ADDRESS) {
       metricsServer = await serveMetrics(metrics, config.LTST_METRICS_ADDRESS);
       logger.info({ port: metricsServer.port }, "metrics at /metrics");
@@ -104,6 +178,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     // The gRPC server is bound already when the metrics port fails.
     grpcServer?.server.forceShutdown();
     await embeddings?.stop();
+    await tokenCounter.close();
     await db.close();
     throw error;
   }
@@ -154,6 +229,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     grpc,
     embeddings: runningEmbeddings,
     metrics,
+    authenticator,
     contextSweeper,
     metricsPort: metricsServer?.port ?? null,
     callsInFlight: () => inFlight.count,
@@ -176,6 +252,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         });
         await runningEmbeddings.stop();
         await contextSweeper.stop();
+        await tokenCounter.close();
         await new Promise<void>((resolve) => (metricsServer ? metricsServer.server.close(() => resolve()) : resolve()));
         await db.close();
         logger.info("stopped");

@@ -9,6 +9,7 @@ import { InvalidArgumentError, NotFoundError } from "../errors.js";
 import { takePage, type PageBytes } from "../pagination/takePage.js";
 
 export type ListContextEntriesInput = {
+  tenantId: string;
   userId: string;
   sessionId: string;
   /** Only entries of this type; null for every type. */
@@ -29,7 +30,7 @@ export async function listContextEntries(
   input: ListContextEntriesInput,
   signal?: AbortSignal,
 ): Promise<{ entries: readonly ContextEntryRow[]; nextPageToken: string }> {
-  const scope = ["context", input.userId, input.sessionId, input.type];
+  const scope = ["context", input.tenantId, input.userId, input.sessionId, input.type];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   let after: { type: string; key: string } | null = null;
   if (cursor) {
@@ -42,6 +43,7 @@ export async function listContextEntries(
   const now = (deps.now ?? systemClock)();
   return deps.db.withConnection(signal, async (connection) => {
     const rows = await selectLiveContextEntriesPage(connection, {
+      tenantId: input.tenantId,
       userId: input.userId,
       sessionId: input.sessionId,
       type: input.type,
@@ -49,7 +51,7 @@ export async function listContextEntries(
       now,
       limit: input.pageSize + 1,
     });
-    if (rows.length === 0 && !(await selectSession(connection, input.userId, input.sessionId))) {
+    if (rows.length === 0 && !(await selectSession(connection, input.tenantId, input.userId, input.sessionId))) {
       throw new NotFoundError("session", input.sessionId);
     }
     const { page, more } = takePage(rows, input.pageSize, input.pageBytes);

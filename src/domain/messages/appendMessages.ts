@@ -8,8 +8,9 @@ import { selectAppendRequest } from "../../db/queries/selectAppendRequest.js";
 import { selectExistingMessageIds } from "../../db/queries/selectExistingMessageIds.js";
 import { selectMessagesByIndexRange } from "../../db/queries/selectMessages.js";
 import { updateSessionAfterAppend, type AppendTotals } from "../../db/queries/updateSessionAfterAppend.js";
-import { countTokens } from "../../tokens/countTokens.js";
+import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.js";
+import { countSessionTexts } from "./countSessionTexts.js";
 import { contentHash, nextContextHash } from "./hashChain.js";
 
 /** A validated message to append. */
@@ -22,6 +23,7 @@ export type MessageInput = {
 };
 
 export type AppendMessagesInput = {
+  tenantId: string;
   userId: string;
   sessionId: string;
   messages: readonly MessageInput[];
@@ -41,6 +43,8 @@ export type AppendDeps = {
   /** Queue new messages for embedding (true when the database stores embeddings). */
   enqueueEmbeddings: boolean;
   newId?: () => string;
+  /** Counts large batches off the event loop; without it, counting is inline. */
+  tokenCounter?: TokenCounter | undefined;
   /** Called after a commit that stored new messages (for the embedding queue, metrics). */
   onAppended?: (messages: readonly MessageRow[]) => void;
 };
@@ -50,7 +54,9 @@ export type AppendDeps = {
  * so concurrent appends to one session queue and message_index stays gapless;
  * the hash chain continues from the session's last context hash. Statistics
  * and last activity are updated in the same transaction. Work that does not
- * need the lock (hashing, token counting) is done before taking it.
+ * need the lock (hashing, token counting) is done before taking it; a large
+ * batch is counted after checking the session is the caller's, off the
+ * event loop (countSessionTexts).
  */
 export async function appendMessages(
   deps: AppendDeps,
@@ -58,21 +64,23 @@ export async function appendMessages(
   signal?: AbortSignal,
 ): Promise<AppendMessagesResult> {
   const newId = deps.newId ?? randomUUID;
-  const prepared = input.messages.map((message) => ({
+  const tokenCounts = await countSessionTexts(deps, input, input.messages.map((message) => message.content), signal);
+  const prepared = input.messages.map((message, i) => ({
     ...message,
     contentHash: contentHash(message.content),
-    tokenCount: countTokens(message.content),
+    tokenCount: tokenCounts[i]!,
     characters: [...message.content].length,
+    bytes: Buffer.byteLength(message.content, "utf8"),
   }));
   const requestHash = input.idempotencyKey === null ? null : hashRequest(input.messages);
   const parentIds = [...new Set(input.messages.flatMap((m) => (m.parentMessageId ? [m.parentMessageId] : [])))];
 
   const result = await deps.db.withTransaction(signal, async (tx) => {
-    const head = await lockSessionForAppend(tx, input.userId, input.sessionId);
+    const head = await lockSessionForAppend(tx, input.tenantId, input.userId, input.sessionId);
     if (!head) throw new NotFoundError("session", input.sessionId);
 
     if (input.idempotencyKey !== null) {
-      const earlier = await selectAppendRequest(tx, input.userId, input.sessionId, input.idempotencyKey);
+      const earlier = await selectAppendRequest(tx, input.tenantId, input.userId, input.sessionId, input.idempotencyKey);
       if (earlier) {
         if (earlier.request_hash !== requestHash) {
           throw new FailedPreconditionError(
@@ -82,6 +90,7 @@ export async function appendMessages(
         }
         const messages = await selectMessagesByIndexRange(
           tx,
+          input.tenantId,
           input.userId,
           input.sessionId,
           earlier.first_index,
@@ -92,7 +101,7 @@ export async function appendMessages(
     }
 
     if (parentIds.length > 0) {
-      const found = new Set(await selectExistingMessageIds(tx, input.userId, input.sessionId, parentIds));
+      const found = new Set(await selectExistingMessageIds(tx, input.tenantId, input.userId, input.sessionId, parentIds));
       const violations = input.messages.flatMap((m, i) =>
         m.parentMessageId && !found.has(m.parentMessageId)
           ? [{ field: `messages[${i}].parent_message_id`, description: "is not a message of this session" }]
@@ -102,7 +111,7 @@ export async function appendMessages(
     }
 
     let previous = head.last_context_hash;
-    const totals: AppendTotals = { count: 0, user: 0, assistant: 0, system: 0, tool: 0, tokens: 0, characters: 0, lastContextHash: "" };
+    const totals: AppendTotals = { count: 0, user: 0, assistant: 0, system: 0, tool: 0, tokens: 0, characters: 0, bytes: 0, lastContextHash: "" };
     const rows: NewMessageRow[] = prepared.map((message, offset) => {
       const contextHash = nextContextHash(previous, message.role, message.contentHash);
       previous = contextHash;
@@ -110,6 +119,7 @@ export async function appendMessages(
       totals[message.role] += 1;
       totals.tokens += message.tokenCount;
       totals.characters += message.characters;
+      totals.bytes += message.bytes;
       return {
         id: newId(),
         messageIndex: head.message_count + offset,
@@ -125,12 +135,13 @@ export async function appendMessages(
     });
     totals.lastContextHash = previous ?? "";
 
-    const messages = await insertMessages(tx, input.userId, input.sessionId, rows, {
+    const messages = await insertMessages(tx, input.tenantId, input.userId, input.sessionId, rows, {
       enqueueEmbeddings: deps.enqueueEmbeddings,
     });
-    await updateSessionAfterAppend(tx, input.userId, input.sessionId, totals);
+    await updateSessionAfterAppend(tx, input.tenantId, input.userId, input.sessionId, totals);
     if (input.idempotencyKey !== null && requestHash !== null) {
       await insertAppendRequest(tx, {
+        tenantId: input.tenantId,
         userId: input.userId,
         sessionId: input.sessionId,
         idempotencyKey: input.idempotencyKey,

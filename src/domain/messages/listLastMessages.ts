@@ -7,6 +7,7 @@ import { InvalidArgumentError, NotFoundError } from "../errors.js";
 import { takePage, type PageBytes } from "../pagination/takePage.js";
 
 export type ListLastMessagesInput = {
+  tenantId: string;
   userId: string;
   sessionId: string;
   /** The last N messages (N >= 1). */
@@ -31,7 +32,7 @@ export async function listLastMessages(
   signal?: AbortSignal,
 ): Promise<{ messages: readonly MessageRow[]; nextPageToken: string }> {
   // The token is bound to last_n too: another N would be another window.
-  const scope = ["messages-last", input.userId, input.sessionId, input.lastN];
+  const scope = ["messages-last", input.tenantId, input.userId, input.sessionId, input.lastN];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   let window: { first: number; end: number } | null = null;
   if (cursor) {
@@ -43,9 +44,9 @@ export async function listLastMessages(
   }
   return deps.db.withConnection(signal, async (connection) => {
     const rows = window
-      ? await selectMessagesByIndexRange(connection, input.userId, input.sessionId, window.first, window.end)
-      : await selectLastMessages(connection, input.userId, input.sessionId, input.lastN);
-    if (rows.length === 0 && !(await selectSession(connection, input.userId, input.sessionId))) {
+      ? await selectMessagesByIndexRange(connection, input.tenantId, input.userId, input.sessionId, window.first, window.end)
+      : await selectLastMessages(connection, input.tenantId, input.userId, input.sessionId, input.lastN);
+    if (rows.length === 0 && !(await selectSession(connection, input.tenantId, input.userId, input.sessionId))) {
       throw new NotFoundError("session", input.sessionId);
     }
     const { page, more } = takePage(rows, rows.length, input.pageBytes, { newest: true });

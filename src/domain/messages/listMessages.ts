@@ -8,6 +8,7 @@ import { takePage, type PageBytes } from "../pagination/takePage.js";
 import { listLastMessages } from "./listLastMessages.js";
 
 export type ListMessagesInput = {
+  tenantId: string;
   userId: string;
   sessionId: string;
   backward: boolean;
@@ -30,7 +31,7 @@ export async function listMessages(
   signal?: AbortSignal,
 ): Promise<{ messages: readonly MessageRow[]; nextPageToken: string }> {
   if (input.lastN > 0) return listLastMessages(deps, input, signal);
-  const scope = ["messages", input.userId, input.sessionId, input.backward];
+  const scope = ["messages", input.tenantId, input.userId, input.sessionId, input.backward];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   let afterIndex: number | null = null;
   if (cursor) {
@@ -41,13 +42,14 @@ export async function listMessages(
   }
   return deps.db.withConnection(signal, async (connection) => {
     const rows = await selectMessagesPage(connection, {
+      tenantId: input.tenantId,
       userId: input.userId,
       sessionId: input.sessionId,
       backward: input.backward,
       afterIndex,
       limit: input.pageSize + 1,
     });
-    if (rows.length === 0 && !(await selectSession(connection, input.userId, input.sessionId))) {
+    if (rows.length === 0 && !(await selectSession(connection, input.tenantId, input.userId, input.sessionId))) {
       throw new NotFoundError("session", input.sessionId);
     }
     const { page, more } = takePage(rows, input.pageSize, input.pageBytes);

@@ -10,6 +10,7 @@ import { decodePageToken, encodePageToken } from "../../validation/pageToken.js"
 export async function listSessions(
   deps: { db: Database },
   input: {
+    tenantId: string;
     userId: string;
     status: SessionRow["status"] | null;
     pageSize: number;
@@ -18,7 +19,7 @@ export async function listSessions(
   },
   signal?: AbortSignal,
 ): Promise<{ sessions: readonly SessionRow[]; nextPageToken: string }> {
-  const scope = ["sessions", input.userId, input.status];
+  const scope = ["sessions", input.tenantId, input.userId, input.status];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   let after: { activityCursor: string; id: string } | null = null;
   if (cursor) {
@@ -28,7 +29,7 @@ export async function listSessions(
     after = { activityCursor: cursor.a, id: cursor.i };
   }
   const rows = await deps.db.withConnection(signal, (connection) =>
-    selectSessionsPage(connection, { userId: input.userId, status: input.status, after, limit: input.pageSize + 1 }),
+    selectSessionsPage(connection, { tenantId: input.tenantId, userId: input.userId, status: input.status, after, limit: input.pageSize + 1 }),
   );
   const { page, more } = takePage(rows, input.pageSize, input.pageBytes);
   const last = page.at(-1);

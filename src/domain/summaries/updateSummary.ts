@@ -3,10 +3,12 @@ import { lockSessionForAppend } from "../../db/queries/lockSessionForAppend.js";
 import { markSessionSummarized } from "../../db/queries/markSessionSummarized.js";
 import type { SummaryRow } from "../../db/queries/summaryRow.js";
 import { upsertSessionSummary } from "../../db/queries/upsertSessionSummary.js";
-import { countTokens } from "../../tokens/countTokens.js";
+import type { TokenCounter } from "../../tokens/createTokenCounter.js";
+import { countSessionTexts } from "../messages/countSessionTexts.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 
 export type UpdateSummaryInput = {
+  tenantId: string;
   userId: string;
   sessionId: string;
   content: string;
@@ -26,13 +28,13 @@ export type UpdateSummaryInput = {
  * in the request, and stored and returned as -1, covering no message.
  */
 export async function updateSummary(
-  deps: { db: Database },
+  deps: { db: Database; tokenCounter?: TokenCounter | undefined },
   input: UpdateSummaryInput,
   signal?: AbortSignal,
 ): Promise<SummaryRow> {
-  const tokenCount = countTokens(input.content);
+  const [tokenCount = 0] = await countSessionTexts(deps, input, [input.content], signal);
   return deps.db.withTransaction(signal, async (tx) => {
-    const head = await lockSessionForAppend(tx, input.userId, input.sessionId);
+    const head = await lockSessionForAppend(tx, input.tenantId, input.userId, input.sessionId);
     if (!head) throw new NotFoundError("session", input.sessionId);
     const covers = input.coversThroughIndex;
     let stored: number;
@@ -55,6 +57,7 @@ export async function updateSummary(
       stored = covers;
     }
     const summary = await upsertSessionSummary(tx, {
+      tenantId: input.tenantId,
       userId: input.userId,
       sessionId: input.sessionId,
       content: input.content,
@@ -62,7 +65,7 @@ export async function updateSummary(
       tokenCount,
       metadata: input.metadata,
     });
-    await markSessionSummarized(tx, input.userId, input.sessionId, stored + 1);
+    await markSessionSummarized(tx, input.tenantId, input.userId, input.sessionId, stored + 1);
     return summary;
   });
 }

@@ -58,7 +58,7 @@ export function createRelationshipService(context: HandlerContext, deps: {
   maxMessageBytes?: number;
 }): RelationshipServiceServer {
   return {
-    linkSessions: unary(context, "LinkSessions", async (request: LinkSessionsRequest, signal): Promise<LinkSessionsResponse> => {
+    linkSessions: unary(context, "LinkSessions", async (request: LinkSessionsRequest, signal, scope): Promise<LinkSessionsResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sourceSessionId = v.id("source_session_id", request.sourceSessionId, { required: true });
@@ -73,13 +73,13 @@ export function createRelationshipService(context: HandlerContext, deps: {
       v.done();
       const row = await linkSessions(
         deps,
-        { userId, sourceSessionId, targetSessionId, relation: relation ?? "similar", score, metadata },
+        { tenantId: scope.tenantId, userId, sourceSessionId, targetSessionId, relation: relation ?? "similar", score, metadata },
         signal,
       );
       return { relationship: encodeRelationship(row) };
     }),
 
-    unlinkSessions: unary(context, "UnlinkSessions", async (request: UnlinkSessionsRequest, signal): Promise<UnlinkSessionsResponse> => {
+    unlinkSessions: unary(context, "UnlinkSessions", async (request: UnlinkSessionsRequest, signal, scope): Promise<UnlinkSessionsResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sourceSessionId = v.id("source_session_id", request.sourceSessionId, { required: true });
@@ -87,14 +87,14 @@ export function createRelationshipService(context: HandlerContext, deps: {
       const relation = relationFromProto(request.relation);
       if (relation === null) v.fail("relation", requiredRelation);
       v.done();
-      await unlinkSessions(deps, { userId, sourceSessionId, targetSessionId, relation: relation ?? "similar" }, signal);
+      await unlinkSessions(deps, { tenantId: scope.tenantId, userId, sourceSessionId, targetSessionId, relation: relation ?? "similar" }, signal);
       return {};
     }),
 
     listRelatedSessions: unary(
       context,
       "ListRelatedSessions",
-      async (request: ListRelatedSessionsRequest, signal): Promise<ListRelatedSessionsResponse> => {
+      async (request: ListRelatedSessionsRequest, signal, scope): Promise<ListRelatedSessionsResponse> => {
         const v = new Validator();
         const userId = v.id("user_id", request.userId, { required: true });
         const sessionId = v.id("session_id", request.sessionId, { required: true });
@@ -109,6 +109,7 @@ export function createRelationshipService(context: HandlerContext, deps: {
         const page = await listRelatedSessions(
           deps,
           {
+            tenantId: scope.tenantId,
             userId,
             sessionId,
             direction: direction ?? "both",

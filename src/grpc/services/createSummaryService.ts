@@ -1,4 +1,5 @@
 import type { Database } from "../../db/Database.js";
+import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import type { Clock } from "../../domain/clock.js";
 import { getSessionStatistics } from "../../domain/summaries/getSessionStatistics.js";
 import { getSummary } from "../../domain/summaries/getSummary.js";
@@ -19,6 +20,8 @@ import { unary, type HandlerContext } from "../handlers.js";
 
 export type SummaryServiceDeps = {
   db: Database;
+  /** Counts large texts on worker threads (src/tokens/createTokenCounter.ts). */
+  tokenCounter?: TokenCounter | undefined;
   /** LTST_SUMMARY_EVERY: a summary is due after this many messages since the last one. */
   summaryEvery: number;
   clock?: Clock;
@@ -27,7 +30,7 @@ export type SummaryServiceDeps = {
 /** SummaryService: the one rolling summary of a session, and its statistics. */
 export function createSummaryService(context: HandlerContext, deps: SummaryServiceDeps): SummaryServiceServer {
   return {
-    updateSummary: unary(context, "UpdateSummary", async (request: UpdateSummaryRequest, signal): Promise<UpdateSummaryResponse> => {
+    updateSummary: unary(context, "UpdateSummary", async (request: UpdateSummaryRequest, signal, scope): Promise<UpdateSummaryResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
@@ -37,29 +40,29 @@ export function createSummaryService(context: HandlerContext, deps: SummaryServi
       v.done();
       const row = await updateSummary(
         deps,
-        { userId, sessionId, content, coversThroughIndex: request.coversThroughIndex, metadata },
+        { tenantId: scope.tenantId, userId, sessionId, content, coversThroughIndex: request.coversThroughIndex, metadata },
         signal,
       );
       return { summary: encodeSummary(row) };
     }),
 
-    getSummary: unary(context, "GetSummary", async (request: GetSummaryRequest, signal): Promise<GetSummaryResponse> => {
+    getSummary: unary(context, "GetSummary", async (request: GetSummaryRequest, signal, scope): Promise<GetSummaryResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
       v.done();
-      return { summary: encodeSummary(await getSummary(deps, userId, sessionId, signal)) };
+      return { summary: encodeSummary(await getSummary(deps, scope.tenantId, userId, sessionId, signal)) };
     }),
 
     getSessionStatistics: unary(
       context,
       "GetSessionStatistics",
-      async (request: GetSessionStatisticsRequest, signal): Promise<GetSessionStatisticsResponse> => {
+      async (request: GetSessionStatisticsRequest, signal, scope): Promise<GetSessionStatisticsResponse> => {
         const v = new Validator();
         const userId = v.id("user_id", request.userId, { required: true });
         const sessionId = v.id("session_id", request.sessionId, { required: true });
         v.done();
-        const s = await getSessionStatistics(deps, userId, sessionId, signal);
+        const s = await getSessionStatistics(deps, scope.tenantId, userId, sessionId, signal);
         return {
           statistics: {
             sessionId: s.sessionId,
