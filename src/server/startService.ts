@@ -13,6 +13,8 @@ import { createJwtVerifier } from "../auth/createJwtVerifier.js";
 import { createApiKeyStore } from "../db/createApiKeyStore.js";
 import { selectTenantStorageBytes } from "../db/queries/selectTenantStorageBytes.js";
 import { createPipeline } from "../grpc/pipeline/createPipeline.js";
+import { traceMiddleware } from "../grpc/pipeline/traceMiddleware.js";
+import { createTracing, type Tracing } from "../observability/tracing/createTracing.js";
 import { createStorageQuota } from "../limits/createStorageQuota.js";
 import { createTokenCounter } from "../tokens/createTokenCounter.js";
 import { bindServer, createGrpcServer, serviceNames, type GrpcServer } from "./createGrpcServer.js";
@@ -55,7 +57,30 @@ export type RunningService = {
  * database is reachable and migrated, and follows the database afterwards (a
  * periodic ping). A missing model or pgvector does not keep it from SERVING.
  */
-export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+export async function startService(
+  config: Config,
+  logger: Logger,
+  options: {
+    /**
+     * Tracing to use (tests pass one with an in-memory exporter); the caller
+     * shuts it down. Default: createTracing from the OTEL_* variables, shut
+     * down with the service.
+     */
+    tracing?: Tracing;
+    /**
+     * "bare": the call pipeline keeps only the deadline (no request id,
+     * metrics, access log, authentication or limits), every call open as
+     * tenant "default". Only for the benchmark that measures what the full
+     * pipeline costs; never set by the CLI.
+     */
+    pipeline?: "full" | "bare";
+  } = {},
+): Promise<RunningService> {
+  const tracing = options.tracing ?? createTracing({ serviceName: "ltst-memory", onError: (err, context) => logger.warn({ err }, context) });
+  const stopTracing = options.tracing ? async () => {} : () => tracing.shutdown();
+  logger.info(tracing.description);
+  // Without export, the database and embedding layers get no tracer at all: no per-statement work.
+  const tracer = tracing.exporting ? tracing.tracer : undefined;
   const keyring = createKeyring({ current: config.LTST_ENCRYPTION_KEY ?? null, old: config.LTST_ENCRYPTION_OLD_KEYS });
   if (keyring.currentKeyId === null) {
     logger.warn("LTST_ENCRYPTION_KEY is not set: preference values are stored unencrypted");
@@ -64,6 +89,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }
 
   const db = await openDatabase({
+    tracer,
     databaseUrl: config.DATABASE_URL,
     dataDir: config.LTST_DATA_DIR,
     poolSize: config.LTST_DB_POOL_SIZE,
@@ -73,6 +99,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       fields.err === undefined
         ? logger.debug({ component: "maintenance", ...fields }, message)
         : logger.warn({ component: "maintenance", ...fields }, message),
+  }).catch(async (error: unknown) => {
+    await stopTracing();
+    throw error;
   });
   logger.info({ database: db.kind }, "database ready and migrated");
 
@@ -109,6 +138,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     openWhenUnconfigured: isLoopbackAddress(config.LTST_GRPC_ADDRESS) || config.LTST_INSECURE,
   });
   const pipeline = createPipeline({
+    ...(tracer ? { tracing: traceMiddleware(tracing) } : {}),
     logger,
     metrics,
     authenticator,
@@ -155,6 +185,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         retryMaxMs: config.LTST_EMBEDDING_RETRY_MAX_MS,
       },
       metrics,
+      tracer,
     });
     grpcServer = createGrpcServer({
       db,
@@ -180,6 +211,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await embeddings?.stop();
     await tokenCounter.close();
     await db.close();
+    await stopTracing();
     throw error;
   }
   const runningEmbeddings = embeddings;
@@ -255,6 +287,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         await tokenCounter.close();
         await new Promise<void>((resolve) => (metricsServer ? metricsServer.server.close(() => resolve()) : resolve()));
         await db.close();
+        await stopTracing();
         logger.info("stopped");
       })();
       return stopped;
