@@ -11,23 +11,21 @@
 # is not rebuilt (LTST_REBUILD_EXTENSIONS=1 forces it). Progress goes to
 # stderr with each build's duration. Needs root.
 set -euo pipefail
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-vendor_dir() {
-  local dir="${LTST_VENDOR_DIR:-../shared/vendor}"
+# Resolved only when a build needs the sources, so that a machine with
+# everything installed does not need the vendored folder at all.
+vendored_tarball() {
+  local dir="${LTST_VENDOR_DIR:-../shared/vendor}" file
   if [ ! -d "$dir" ]; then
     echo "vendored extension sources not found: $(realpath -m "$dir") does not exist." >&2
-    echo "CI expects a copy of shared/ beside the clone (../shared/vendor); elsewhere set LTST_VENDOR_DIR to the folder holding pgvector-0.8.6.tar.gz and citus-13.2.2-pg15.20.tar.gz." >&2
+    echo "CI expects a read-only copy of shared/ beside the clone (../shared/vendor); elsewhere set LTST_VENDOR_DIR to the folder holding $1." >&2
     exit 1
   fi
-  realpath "$dir"
-}
-
-vendored_tarball() {
-  local file
-  file="$(vendor_dir)/$1"
+  file="$(realpath "$dir")/$1"
   if [ ! -f "$file" ]; then
     echo "vendored source missing: ${file} (see $(dirname "$file")/README.md)" >&2
     exit 1
@@ -63,7 +61,7 @@ install_packages() {
     libxslt1-dev libpam0g-dev libreadline-dev zlib1g-dev libicu-dev)
   local missing=()
   for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -F 'install ok installed' >/dev/null || missing+=("$package")
   done
   if [ "${#missing[@]}" -eq 0 ]; then
     echo "build packages already installed" >&2
@@ -97,10 +95,11 @@ build_pgvector() {
 build_citus() {
   local version=13.2.2 tarball build started have
   # citus.control's default_version carries a suffix ("13.2-1"); the library
-  # reports the release itself.
+  # reports the release itself. (Not grep -q: under pipefail, strings killed
+  # by SIGPIPE would fail the check.)
   have="$(installed_version citus)"
   if [ "${LTST_REBUILD_EXTENSIONS:-0}" != 1 ] && [ -n "$have" ] \
-    && strings "$(pg_config --pkglibdir)/citus.so" 2>/dev/null | grep -q "^Citus ${version}"; then
+    && strings "$(pg_config --pkglibdir)/citus.so" 2>/dev/null | grep -F "Citus ${version} " >/dev/null; then
     echo "citus ${version} is already installed into $(pg_config --pkglibdir): not rebuilt" >&2
     return 0
   fi

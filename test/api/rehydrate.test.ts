@@ -127,8 +127,8 @@ function expectedPacking(full: readonly RehydrateChunk[], budget: number) {
 describeEachBackend(
   "RehydrateService",
   (service, backend) => {
-    // The native PostgreSQL of CI has no pgvector: relevance is lexical there.
-    const vectors = backend.name !== "postgres";
+    // Without pgvector in the database, relevance is lexical.
+    const vectors = backend.pgvector;
     let rehydrate: RehydrateClients;
     let preferences: PreferenceClients;
     let extra: ReturnType<typeof createRelationshipAndSummaryClients>;
@@ -526,5 +526,5 @@ describeEachBackend(
       };
     }
   },
-  { env: { LTST_MODEL_DIR: modelDir, LTST_ENCRYPTION_KEY: encryptionKey } },
+  { env: { LTST_MODEL_DIR: modelDir, LTST_ENCRYPTION_KEY: encryptionKey }, also: ["postgres-no-pgvector"] },
 );

@@ -4,7 +4,7 @@ import http from "node:http";
 import pg from "pg";
 
 /** Where a test file's service keeps its data. */
-export type BackendName = "embedded" | "postgres" | "testcontainers";
+export type BackendName = "embedded" | "postgres" | "postgres-no-pgvector" | "testcontainers";
 
 export type BackendDatabase = {
   /** DATABASE_URL for the service, or undefined for the embedded database. */
@@ -16,17 +16,38 @@ export type Backend = {
   name: BackendName;
   /** Null when available; otherwise why the tests on this backend are skipped. */
   skipReason: string | null;
+  /**
+   * Whether the service gets pgvector in this backend's fresh databases, as
+   * the database server answers it (see pgvectorFor): tests expect semantic
+   * search, or the lexical fallbacks, from this, never from the name. The
+   * service's own answer (embeddings.storage) is checked against it.
+   */
+  pgvector: boolean;
+  /**
+   * Runs only in the test files that ask for it (describeEachBackend's
+   * `also`, or testBackends({ optIn: true })): a backend for one question,
+   * not a third run of the whole suite.
+   */
+  optIn: boolean;
   /** A fresh, empty database for one test file. */
   create(): Promise<BackendDatabase>;
 };
 
-/** Creates a uniquely named database on the server of `adminUrl`, dropped by cleanup. */
-async function createScratchDatabase(adminUrl: string): Promise<BackendDatabase> {
+/**
+ * Creates a uniquely named database on the server of `adminUrl`, dropped by
+ * cleanup. From template1 (the server's default) unless `template` says
+ * otherwise: template0 gives a database without the extensions CI put in
+ * template1.
+ */
+async function createScratchDatabase(adminUrl: string, template?: "template0"): Promise<BackendDatabase> {
   const name = `ltst_test_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
+  // A connection the server ends (an administrator's shutdown, 57P01) is an
+  // error of the query in flight, not an uncaught one of the process.
+  admin.on("error", () => undefined);
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ""}`);
   } finally {
     await admin.end();
   }
@@ -36,6 +57,7 @@ async function createScratchDatabase(adminUrl: string): Promise<BackendDatabase>
     databaseUrl: url.toString(),
     async cleanup() {
       const client = new pg.Client({ connectionString: adminUrl });
+      client.on("error", () => undefined);
       await client.connect();
       try {
         // Not DROP ... WITH (FORCE): on PostgreSQL 15 it checks the caller may
@@ -54,6 +76,43 @@ async function createScratchDatabase(adminUrl: string): Promise<BackendDatabase>
       }
     },
   };
+}
+
+/** What the server of `adminUrl` says about pgvector for the role of the URL. */
+type PgvectorFacts = {
+  /** pgvector is created in template1, so every database created from it has it. */
+  inTemplate1: boolean;
+  /** The role may create it itself (superuser, or the extension is trusted): the service then does. */
+  creatable: boolean;
+  role: string;
+};
+
+/**
+ * Asks the server (connected to template1, read only and for a moment: a
+ * CREATE DATABASE of another test file waits for such a session to leave)
+ * whether pgvector is in template1 and whether the URL's role could create
+ * it, which is what migration 0002's ltst_enable_vector_storage() finds in a
+ * fresh database.
+ */
+async function pgvectorFacts(adminUrl: string): Promise<PgvectorFacts> {
+  const url = new URL(adminUrl);
+  url.pathname = "/template1";
+  const client = new pg.Client({ connectionString: url.toString() });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ in_template1: boolean; creatable: boolean; role: string }>(`
+      SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'vector') AS in_template1,
+             EXISTS (SELECT FROM pg_available_extension_versions WHERE name = 'vector')
+               AND ((SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+                    OR EXISTS (SELECT FROM pg_available_extension_versions WHERE name = 'vector' AND trusted)) AS creatable,
+             current_user AS role
+    `);
+    const row = rows[0]!;
+    return { inTemplate1: row.in_template1, creatable: row.creatable, role: row.role };
+  } finally {
+    await client.end();
+  }
 }
 
 function dockerSocketPath(): string | null {
@@ -82,28 +141,53 @@ async function dockerEngineReason(): Promise<string | null> {
 export const pgvectorImage = "pgvector/pgvector:pg17";
 
 /**
- * The backends a test file runs on: the embedded database always; the
- * PostgreSQL named by DATABASE_URL when set (CI sets it to the native
- * PostgreSQL 15); PostgreSQL with pgvector through testcontainers when a
- * Docker engine is present. The others are skipped with the reason printed.
+ * The backends a test file runs on: the embedded database always (PGlite with
+ * pgvector); the PostgreSQL named by DATABASE_URL when set (CI sets it to the
+ * native PostgreSQL 15, with pgvector in template1); PostgreSQL with pgvector
+ * through testcontainers when a Docker engine is present. The others are
+ * skipped with the reason printed.
+ *
+ * With `optIn`, also "postgres-no-pgvector": databases on the DATABASE_URL
+ * server created FROM template0, where the role (not a superuser) may not
+ * create pgvector, so the service runs without it: for the files that test
+ * the fallbacks (lexical search, no queue), not for the whole suite.
  */
-export async function testBackends(): Promise<Backend[]> {
+export async function testBackends(options: { optIn?: boolean } = {}): Promise<Backend[]> {
   const adminUrl = process.env.DATABASE_URL;
   const dockerReason = await dockerEngineReason();
+  const facts = adminUrl ? await pgvectorFacts(adminUrl) : null;
   const backends: Backend[] = [
     {
       name: "embedded",
       skipReason: null,
+      pgvector: true,
+      optIn: false,
       create: async () => ({ databaseUrl: undefined, cleanup: async () => {} }),
     },
     {
       name: "postgres",
       skipReason: adminUrl ? null : "DATABASE_URL is not set (CI sets it to the native PostgreSQL 15)",
+      pgvector: facts !== null && (facts.inTemplate1 || facts.creatable),
+      optIn: false,
       create: () => createScratchDatabase(adminUrl!),
+    },
+    {
+      name: "postgres-no-pgvector",
+      skipReason: !facts
+        ? "DATABASE_URL is not set (CI sets it to the native PostgreSQL 15)"
+        : facts.creatable
+          ? `role ${facts.role} may create pgvector itself (a superuser, or the extension is trusted), so no database of this server is without it`
+          : null,
+      pgvector: false,
+      optIn: true,
+      create: () => createScratchDatabase(adminUrl!, "template0"),
     },
     {
       name: "testcontainers",
       skipReason: dockerReason,
+      // The image's role is a superuser: the service creates pgvector itself.
+      pgvector: true,
+      optIn: false,
       create: async () => {
         const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
         const container = await new PostgreSqlContainer(pgvectorImage).start();
@@ -116,8 +200,9 @@ export async function testBackends(): Promise<Backend[]> {
       },
     },
   ];
-  for (const backend of backends) {
+  const chosen = backends.filter((backend) => options.optIn || !backend.optIn);
+  for (const backend of chosen) {
     if (backend.skipReason) console.warn(`[skip] ${backend.name} backend: ${backend.skipReason}`);
   }
-  return backends;
+  return chosen;
 }
