@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
-import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { defaultMigrationsDir, runMigrations } from "../../src/db/runMigrations.js";
+import { connectClient } from "../support/connectClient.js";
 import { backends } from "../support/describeEachBackend.js";
 
 const migrationNames = readdirSync(defaultMigrationsDir())
@@ -23,8 +23,7 @@ for (const backend of backends.filter((b) => b.name !== "embedded")) {
         const results = await Promise.all(Array.from({ length: 4 }, () => runMigrations({ databaseUrl: url })));
         // One replica applied everything; the others waited for its lock and found nothing left.
         expect(results.filter((applied) => applied.length > 0)).toEqual([migrationNames]);
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
+        const client = await connectClient(url);
         try {
           const { rows } = await client.query<{ name: string }>("SELECT name FROM pgmigrations ORDER BY id");
           expect(rows.map((row) => row.name)).toEqual(migrationNames);

@@ -9,7 +9,6 @@
  * everywhere.
  */
 import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sql } from "slonik";
@@ -23,6 +22,7 @@ import { deleteSession } from "../../src/domain/sessions/deleteSession.js";
 import { startEmbeddings, NO_PGVECTOR_REASON } from "../../src/indexing/startEmbeddings.js";
 import { startEmbeddingWorker, type BatchOutcome } from "../../src/indexing/startEmbeddingWorker.js";
 import { testBackends } from "../support/backends.js";
+import { connectClient } from "../support/connectClient.js";
 import {
   DIMENSIONS,
   embeddingRows,
@@ -613,8 +613,7 @@ for (const backend of backends) {
       }
       await seed(db, "u-skip", "s-skip", ["locked row", "free row one", "free row two"]);
       // Another claimer, in the middle of its statement, holds this row (on a connection of its own).
-      const locker = new pg.Client({ connectionString: env().databaseUrl });
-      await locker.connect();
+      const locker = await connectClient(env().databaseUrl!);
       try {
         await locker.query("BEGIN");
         await locker.query(`

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import http from "node:http";
-import pg from "pg";
+import { connectClient } from "./connectClient.js";
 
 /** Where a test file's service keeps its data. */
 export type BackendName = "embedded" | "postgres" | "postgres-no-pgvector" | "testcontainers";
@@ -41,11 +41,7 @@ export type Backend = {
  */
 async function createScratchDatabase(adminUrl: string, template?: "template0"): Promise<BackendDatabase> {
   const name = `ltst_test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  // A connection the server ends (an administrator's shutdown, 57P01) is an
-  // error of the query in flight, not an uncaught one of the process.
-  admin.on("error", () => undefined);
-  await admin.connect();
+  const admin = await connectClient(adminUrl);
   try {
     await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ""}`);
   } finally {
@@ -56,9 +52,7 @@ async function createScratchDatabase(adminUrl: string, template?: "template0"): 
   return {
     databaseUrl: url.toString(),
     async cleanup() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      client.on("error", () => undefined);
-      await client.connect();
+      const client = await connectClient(adminUrl);
       try {
         // Not DROP ... WITH (FORCE): on PostgreSQL 15 it checks the caller may
         // signal every backend in the database, autovacuum workers (no role)
@@ -97,9 +91,7 @@ type PgvectorFacts = {
 async function pgvectorFacts(adminUrl: string): Promise<PgvectorFacts> {
   const url = new URL(adminUrl);
   url.pathname = "/template1";
-  const client = new pg.Client({ connectionString: url.toString() });
-  client.on("error", () => undefined);
-  await client.connect();
+  const client = await connectClient(url.toString());
   try {
     const { rows } = await client.query<{ in_template1: boolean; creatable: boolean; role: string }>(`
       SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'vector') AS in_template1,
