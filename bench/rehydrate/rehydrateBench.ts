@@ -201,7 +201,7 @@ const rawSessionColumns = sql.fragment`
   to_char(s.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS activity_cursor,
   s.message_count,
   coalesce(
-    (SELECT ss.content FROM session_summaries ss WHERE ss.user_id = s.user_id AND ss.session_id = s.id),
+    (SELECT ss.content FROM session_summaries ss WHERE ss.tenant_id = s.tenant_id AND ss.user_id = s.user_id AND ss.session_id = s.id),
     ''
   ) AS summary
 `;
@@ -222,42 +222,42 @@ function rawRehydration(pool: DatabasePool, semantic: boolean, model: string) {
     const now = new Date().toISOString();
     const snapshot = (await pool.one(sql.unsafe`
       WITH s AS (
-        SELECT ${rawSessionColumns} FROM sessions s WHERE s.user_id = ${userId} AND s.id = ${sessionId}
+        SELECT ${rawSessionColumns} FROM sessions s WHERE s.tenant_id = 'default' AND s.user_id = ${userId} AND s.id = ${sessionId}
       )
       SELECT
         (SELECT to_jsonb(s) FROM s) AS session,
         (SELECT to_jsonb(x) FROM (
            SELECT ss.session_id, ss.content, ss.covers_through_index, ss.token_count, ss.metadata, ss.updated_at
            FROM session_summaries ss, s
-           WHERE ss.user_id = ${userId} AND ss.session_id = ${sessionId}
+           WHERE ss.tenant_id = 'default' AND ss.user_id = ${userId} AND ss.session_id = ${sessionId}
          ) x) AS summary,
         (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.message_index), '[]'::jsonb) FROM (
            SELECT ${rawMessageColumns} FROM messages m, s
-           WHERE m.user_id = ${userId} AND m.session_id = ${sessionId} AND m.message_index >= s.message_count - ${RECENT}
+           WHERE m.tenant_id = 'default' AND m.user_id = ${userId} AND m.session_id = ${sessionId} AND m.message_index >= s.message_count - ${RECENT}
            ORDER BY m.message_index DESC
            LIMIT ${RECENT}
          ) x) AS recent,
         (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.key COLLATE "C"), '[]'::jsonb) FROM (
-           SELECT p.user_id, p.key, encode(p.value, 'base64') AS value, p.key_id, p.metadata, p.created_at, p.updated_at
+           SELECT p.tenant_id, p.user_id, p.key, encode(p.value, 'base64') AS value, p.key_id, p.metadata, p.created_at, p.updated_at
            FROM user_preferences p, s
-           WHERE p.user_id = ${userId}
+           WHERE p.tenant_id = 'default' AND p.user_id = ${userId}
            ORDER BY p.key
            LIMIT ${limits.rehydrateMaxPreferences}
          ) x) AS preferences,
-        (SELECT count(*) FROM user_preferences p, s WHERE p.user_id = ${userId})::int8 AS preference_total,
+        (SELECT count(*) FROM user_preferences p, s WHERE p.tenant_id = 'default' AND p.user_id = ${userId})::int8 AS preference_total,
         (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.relevance_score DESC, x.updated_at DESC, x.type COLLATE "C", x.key COLLATE "C"), '[]'::jsonb) FROM (
-           SELECT c.user_id, c.session_id, c.type, c.key, c.value, c.relevance_score, c.metadata, c.expires_at, c.created_at, c.updated_at
+           SELECT c.tenant_id, c.user_id, c.session_id, c.type, c.key, c.value, c.relevance_score, c.metadata, c.expires_at, c.created_at, c.updated_at
            FROM context_entries c, s
-           WHERE c.user_id = ${userId} AND c.session_id = ${sessionId} AND (c.expires_at IS NULL OR c.expires_at > ${now}::timestamptz)
+           WHERE c.tenant_id = 'default' AND c.user_id = ${userId} AND c.session_id = ${sessionId} AND (c.expires_at IS NULL OR c.expires_at > ${now}::timestamptz)
            ORDER BY c.relevance_score DESC, c.updated_at DESC, c.type, c.key
            LIMIT ${limits.rehydrateMaxContextEntries}
          ) x) AS context,
         (SELECT count(*) FROM context_entries c, s
-         WHERE c.user_id = ${userId} AND c.session_id = ${sessionId} AND (c.expires_at IS NULL OR c.expires_at > ${now}::timestamptz))::int8 AS context_total
+         WHERE c.tenant_id = 'default' AND c.user_id = ${userId} AND c.session_id = ${sessionId} AND (c.expires_at IS NULL OR c.expires_at > ${now}::timestamptz))::int8 AS context_total
     `)) as { session: { message_count: number }; recent: { id: string }[] };
     onFirst?.();
     const windowStart = Math.max(0, Number(snapshot.session.message_count) - RECENT);
-    const scope = sql.fragment`m.user_id = ${userId} AND NOT (m.session_id = ${sessionId} AND m.message_index >= ${windowStart})`;
+    const scope = sql.fragment`m.tenant_id = 'default' AND m.user_id = ${userId} AND NOT (m.session_id = ${sessionId} AND m.message_index >= ${windowStart})`;
     let rows: readonly unknown[];
     if (semantic) {
       rows = await pool.transaction(async (tx) => {
@@ -271,12 +271,12 @@ function rawRehydration(pool: DatabasePool, semantic: boolean, model: string) {
           FROM (
             SELECT m.session_id, m.message_index, e.embedding <=> ${query.vector}::vector AS distance
             FROM message_embeddings e
-            JOIN messages m ON m.user_id = e.user_id AND m.session_id = e.session_id AND m.message_index = e.message_index
-            WHERE e.user_id = ${userId} AND e.model = ${model} AND ${scope}
+            JOIN messages m ON m.tenant_id = e.tenant_id AND m.user_id = e.user_id AND m.session_id = e.session_id AND m.message_index = e.message_index
+            WHERE e.tenant_id = 'default' AND e.user_id = ${userId} AND e.model = ${model} AND ${scope}
             ORDER BY e.embedding <=> ${query.vector}::vector
             LIMIT ${limit}
           ) n
-          JOIN messages m ON m.user_id = ${userId} AND m.session_id = n.session_id AND m.message_index = n.message_index
+          JOIN messages m ON m.tenant_id = 'default' AND m.user_id = ${userId} AND m.session_id = n.session_id AND m.message_index = n.message_index
           WHERE 1 - n.distance >= ${0}
           ORDER BY semantic_rank`);
       });
@@ -291,7 +291,7 @@ function rawRehydration(pool: DatabasePool, semantic: boolean, model: string) {
           ORDER BY rank_cd DESC, m.created_at DESC
           LIMIT ${limit}
         ) w
-        JOIN messages m ON m.user_id = ${userId} AND m.session_id = w.session_id AND m.message_index = w.message_index
+        JOIN messages m ON m.tenant_id = 'default' AND m.user_id = ${userId} AND m.session_id = w.session_id AND m.message_index = w.message_index
         WHERE w.rank_cd >= ${0}
         ORDER BY lexical_rank`);
     }
@@ -392,6 +392,7 @@ export async function runRehydrateBench(options: RehydrateBenchOptions): Promise
           rehydrateSession(
             deps,
             {
+              tenantId: "default",
               userId: plan.userId,
               sessionId: plan.bigSession,
               query: queries[i]!,

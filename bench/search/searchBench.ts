@@ -226,8 +226,8 @@ const rawColumns = sql.fragment`
 const rawNearest = (userId: string, vector: string, model: string, limit: number) => sql.fragment`
   SELECT m.session_id, m.message_index, e.embedding <=> ${vector}::vector AS distance
   FROM message_embeddings e
-  JOIN messages m ON m.user_id = e.user_id AND m.session_id = e.session_id AND m.message_index = e.message_index
-  WHERE e.user_id = ${userId} AND e.model = ${model} AND m.user_id = ${userId}
+  JOIN messages m ON m.tenant_id = e.tenant_id AND m.user_id = e.user_id AND m.session_id = e.session_id AND m.message_index = e.message_index
+  WHERE e.tenant_id = 'default' AND e.user_id = ${userId} AND e.model = ${model} AND m.tenant_id = 'default' AND m.user_id = ${userId}
   ORDER BY e.embedding <=> ${vector}::vector
   LIMIT ${limit}
 `;
@@ -235,7 +235,7 @@ const rawNearest = (userId: string, vector: string, model: string, limit: number
 const rawBestWords = (userId: string, text: string, limit: number) => sql.fragment`
   SELECT m.session_id, m.message_index, ts_rank_cd(m.content_tsv, q.query, 32) AS rank_cd
   FROM messages m, (SELECT ltst_any_word_tsquery(${text}) AS query) q
-  WHERE m.user_id = ${userId} AND m.content_tsv @@ q.query
+  WHERE m.tenant_id = 'default' AND m.user_id = ${userId} AND m.content_tsv @@ q.query
   ORDER BY rank_cd DESC, m.created_at DESC
   LIMIT ${limit}
 `;
@@ -253,8 +253,8 @@ function rawStatements(pool: DatabasePool, storage: boolean) {
     await pool.query(sql.unsafe`
       SELECT count(*)::int8 AS pending, count(*) FILTER (WHERE q.last_error IS NOT NULL)::int8 AS failing
       FROM message_embedding_queue q
-      JOIN messages m ON m.user_id = q.user_id AND m.session_id = q.session_id AND m.message_index = q.message_index
-      WHERE q.user_id = ${userId} AND m.user_id = ${userId}`);
+      JOIN messages m ON m.tenant_id = q.tenant_id AND m.user_id = q.user_id AND m.session_id = q.session_id AND m.message_index = q.message_index
+      WHERE q.tenant_id = 'default' AND q.user_id = ${userId} AND m.tenant_id = 'default' AND m.user_id = ${userId}`);
   };
   const configure = (efSearch: number) => sql.unsafe`
     SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true) AS iterative_scan,
@@ -264,14 +264,14 @@ function rawStatements(pool: DatabasePool, storage: boolean) {
            row_number() OVER (ORDER BY n.distance, m.created_at DESC, m.session_id, m.message_index) AS semantic_rank,
            NULL::int8 AS lexical_rank
     FROM (${rawNearest(userId, vector, model, limit)}) n
-    JOIN messages m ON m.user_id = ${userId} AND m.session_id = n.session_id AND m.message_index = n.message_index
+    JOIN messages m ON m.tenant_id = 'default' AND m.user_id = ${userId} AND m.session_id = n.session_id AND m.message_index = n.message_index
     WHERE 1 - n.distance >= ${minScore}
     ORDER BY semantic_rank`;
   const lexical = ({ userId, text }: RawQuery, head = noHead) => sql.unsafe`
     ${head} SELECT ${rawColumns}, w.rank_cd AS score, NULL::int8 AS semantic_rank,
            row_number() OVER (ORDER BY w.rank_cd DESC, m.created_at DESC, m.session_id, m.message_index) AS lexical_rank
     FROM (${rawBestWords(userId, text, limit)}) w
-    JOIN messages m ON m.user_id = ${userId} AND m.session_id = w.session_id AND m.message_index = w.message_index
+    JOIN messages m ON m.tenant_id = 'default' AND m.user_id = ${userId} AND m.session_id = w.session_id AND m.message_index = w.message_index
     WHERE w.rank_cd >= ${minScore}
     ORDER BY lexical_rank`;
   const hybrid = ({ userId, vector, model, text }: RawQuery, head = noHead) => sql.unsafe`
@@ -293,7 +293,7 @@ function rawStatements(pool: DatabasePool, storage: boolean) {
     )
     SELECT ${rawColumns}, f.score, f.semantic_rank, f.lexical_rank
     FROM fused f
-    JOIN messages m ON m.user_id = ${userId} AND m.session_id = f.session_id AND m.message_index = f.message_index
+    JOIN messages m ON m.tenant_id = 'default' AND m.user_id = ${userId} AND m.session_id = f.session_id AND m.message_index = f.message_index
     WHERE f.score >= ${minScore}
     ORDER BY f.score DESC, m.created_at DESC, m.session_id, m.message_index
     LIMIT ${limit}`;
@@ -339,7 +339,7 @@ function rawStatements(pool: DatabasePool, storage: boolean) {
       const rows = await tx.any(sql.unsafe`
         SELECT e.embedding <=> ${vector}::vector AS distance
         FROM message_embeddings e
-        WHERE e.user_id = ${userId} AND e.model = ${model}
+        WHERE e.tenant_id = 'default' AND e.user_id = ${userId} AND e.model = ${model}
         ORDER BY 1
         LIMIT ${limit}`);
       return rows.map((row) => Number((row as { distance: number }).distance));
@@ -504,7 +504,7 @@ async function measureSize(ctx: {
     searchMessages(
       { db: service.db, embeddings: service.embeddings },
       {
-        scope: { userId: plan.searchedUser, sessionIds: [], roles: [], startTime: null, endTime: null, metadataFilter: null },
+        scope: { tenantId: "default", userId: plan.searchedUser, sessionIds: [], roles: [], startTime: null, endTime: null, metadataFilter: null },
         query: queries[i]!,
         mode,
         topK: TOP_K,

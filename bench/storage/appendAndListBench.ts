@@ -42,28 +42,29 @@ async function rawAppend(
   const hash = "ab".repeat(32);
   await pool.transaction(async (tx) => {
     const next = await tx.oneFirst(sql.type(z.object({ message_count: z.number() }))`
-      SELECT message_count FROM sessions WHERE user_id = ${userId} AND id = ${sessionId} FOR UPDATE`);
+      SELECT message_count FROM sessions WHERE tenant_id = 'default' AND user_id = ${userId} AND id = ${sessionId} FOR UPDATE`);
     const tuples = Array.from({ length: count }, (_, i) => [randomUUID(), next + i, "user", "text", text(i), "{}", null, hash, hash, 30]);
     await tx.query(sql.unsafe`
       WITH inserted AS (
-        INSERT INTO messages (user_id, session_id, id, message_index, role, type, content, metadata,
+        INSERT INTO messages (tenant_id, user_id, session_id, id, message_index, role, type, content, metadata,
                               parent_message_id, content_hash, context_hash, token_count)
-        SELECT ${userId}, ${sessionId}, t.id, t.message_index, t.role, t.type, t.content, t.metadata::jsonb,
+        SELECT 'default', ${userId}, ${sessionId}, t.id, t.message_index, t.role, t.type, t.content, t.metadata::jsonb,
                t.parent_message_id, decode(t.content_hash, 'hex'), decode(t.context_hash, 'hex'), t.token_count
         FROM ${sql.unnest(tuples, ["uuid", "int8", "text", "text", "text", "text", "uuid", "text", "text", "int4"])}
           AS t(id, message_index, role, type, content, metadata, parent_message_id, content_hash, context_hash, token_count)
         RETURNING message_index, created_at
       ), queued AS (
-        INSERT INTO message_embedding_queue (user_id, session_id, message_index)
-        SELECT ${userId}, ${sessionId}, message_index FROM inserted WHERE ${enqueueEmbeddings}
+        INSERT INTO message_embedding_queue (tenant_id, user_id, session_id, message_index)
+        SELECT 'default', ${userId}, ${sessionId}, message_index FROM inserted WHERE ${enqueueEmbeddings}
       )
       SELECT message_index, created_at FROM inserted`);
     await tx.query(sql.unsafe`
       UPDATE sessions SET message_count = message_count + ${count}, user_message_count = user_message_count + ${count},
         total_tokens = total_tokens + ${30 * count}, total_characters = total_characters + ${100 * count},
+        content_bytes = content_bytes + ${100 * count},
         last_context_hash = decode(${hash}, 'hex'), first_message_at = coalesce(first_message_at, now()),
         last_message_at = now(), last_activity_at = now()
-      WHERE user_id = ${userId} AND id = ${sessionId}`);
+      WHERE tenant_id = 'default' AND user_id = ${userId} AND id = ${sessionId}`);
   });
 }
 
@@ -77,8 +78,8 @@ async function rawLastN(pool: CommonQueryMethods, userId: string, sessionId: str
       SELECT m.id::text AS id, m.user_id, m.session_id, m.message_index, m.role, m.type, m.content, m.metadata,
              m.parent_message_id::text AS parent_message_id, encode(m.content_hash, 'hex') AS content_hash,
              encode(m.context_hash, 'hex') AS context_hash, m.token_count, m.created_at
-      FROM messages m WHERE m.user_id = ${userId} AND m.session_id = ${sessionId}
-        AND m.message_index >= (SELECT s.message_count - ${n} FROM sessions s WHERE s.user_id = ${userId} AND s.id = ${sessionId})
+      FROM messages m WHERE m.tenant_id = 'default' AND m.user_id = ${userId} AND m.session_id = ${sessionId}
+        AND m.message_index >= (SELECT s.message_count - ${n} FROM sessions s WHERE s.tenant_id = 'default' AND s.user_id = ${userId} AND s.id = ${sessionId})
       ORDER BY m.message_index DESC LIMIT ${n}
     ) last ORDER BY message_index ASC`);
 }
@@ -140,6 +141,7 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<str
           appendMessages(
             domainDeps,
             {
+              tenantId: "default",
               userId: user,
               sessionId: sid("dom-1"),
               idempotencyKey: null,

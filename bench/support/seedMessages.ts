@@ -4,7 +4,8 @@
  * content, context_hash a SHA-256 too (of the message's position, not the
  * service's hash chain), token_count an estimate; session statistics are
  * recomputed from the messages afterwards (recomputeSessionStatistics), as
- * the appends would have left them.
+ * the appends would have left them. Everything goes to the tenant 'default',
+ * the one a server running open serves.
  */
 import { sql, type DatabasePool } from "slonik";
 import { z } from "zod";
@@ -39,15 +40,15 @@ export async function insertSeedMessages(pool: DatabasePool, rows: readonly Seed
     const sessions = rows.filter((r) => r.messageIndex === 0).map((r) => [r.userId, r.sessionId, r.createdAt.toISOString()]);
     if (sessions.length > 0) {
       await tx.query(sql.unsafe`
-        INSERT INTO sessions (user_id, id, created_at, updated_at, last_activity_at)
-        SELECT t.user_id, t.id, t.created_at, t.created_at, t.created_at
+        INSERT INTO sessions (tenant_id, user_id, id, created_at, updated_at, last_activity_at)
+        SELECT 'default', t.user_id, t.id, t.created_at, t.created_at, t.created_at
         FROM ${sql.unnest(sessions, ["text", "text", "timestamptz"])} AS t(user_id, id, created_at)
         ON CONFLICT DO NOTHING`);
     }
     await tx.query(sql.unsafe`
-      INSERT INTO messages (user_id, session_id, message_index, id, role, type, content, metadata,
+      INSERT INTO messages (tenant_id, user_id, session_id, message_index, id, role, type, content, metadata,
                             content_hash, context_hash, token_count, created_at)
-      SELECT t.user_id, t.session_id, t.message_index, gen_random_uuid(), t.role, 'text', t.content, '{}'::jsonb,
+      SELECT 'default', t.user_id, t.session_id, t.message_index, gen_random_uuid(), t.role, 'text', t.content, '{}'::jsonb,
              sha256(convert_to(t.content, 'UTF8')),
              sha256(convert_to(t.session_id || ':' || t.message_index::text, 'UTF8')),
              t.token_count, t.created_at
@@ -57,8 +58,8 @@ export async function insertSeedMessages(pool: DatabasePool, rows: readonly Seed
       )} AS t(user_id, session_id, message_index, role, content, token_count, created_at)`);
     if (embedder) {
       await tx.query(sql.unsafe`
-        INSERT INTO message_embeddings (user_id, session_id, message_index, model, embedding, created_at)
-        SELECT t.user_id, t.session_id, t.message_index, ${embedder.modelName}, t.embedding::vector, t.created_at
+        INSERT INTO message_embeddings (tenant_id, user_id, session_id, message_index, model, embedding, created_at)
+        SELECT 'default', t.user_id, t.session_id, t.message_index, ${embedder.modelName}, t.embedding::vector, t.created_at
         FROM ${sql.unnest(
           rows.map((r, i) => [r.userId, r.sessionId, r.messageIndex, vectors[i]!, r.createdAt.toISOString()]),
           ["text", "text", "int8", "text", "timestamptz"],
@@ -73,21 +74,22 @@ export async function recomputeSessionStatistics(pool: DatabasePool, sessions: r
   await pool.query(sql.unsafe`
     UPDATE sessions s
     SET message_count = a.n, user_message_count = a.n_user, assistant_message_count = a.n_assistant,
-        total_tokens = a.tokens, total_characters = a.characters,
+        total_tokens = a.tokens, total_characters = a.characters, content_bytes = a.bytes,
         first_message_at = a.first_at, last_message_at = a.last_at, last_activity_at = a.last_at, updated_at = a.last_at,
         last_context_hash = a.last_hash
     FROM (
       SELECT m.user_id, m.session_id, count(*) AS n,
              count(*) FILTER (WHERE m.role = 'user') AS n_user, count(*) FILTER (WHERE m.role = 'assistant') AS n_assistant,
-             sum(m.token_count) AS tokens, sum(length(m.content)) AS characters,
+             sum(m.token_count) AS tokens, sum(length(m.content)) AS characters, sum(octet_length(m.content)) AS bytes,
              min(m.created_at) AS first_at, max(m.created_at) AS last_at,
              (array_agg(m.context_hash ORDER BY m.message_index DESC))[1] AS last_hash
       FROM messages m
       JOIN ${sql.unnest(sessions.map(([u, s]) => [u, s]), ["text", "text"])} AS k(user_id, session_id)
         ON k.user_id = m.user_id AND k.session_id = m.session_id
+      WHERE m.tenant_id = 'default'
       GROUP BY m.user_id, m.session_id
     ) a
-    WHERE s.user_id = a.user_id AND s.id = a.session_id`);
+    WHERE s.tenant_id = 'default' AND s.user_id = a.user_id AND s.id = a.session_id`);
 }
 
 const existsRow = z.object({ present: z.boolean() });

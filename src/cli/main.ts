@@ -11,6 +11,8 @@ Usage:
   ltst serve            run the gRPC server (embedded database unless DATABASE_URL is set)
   ltst migrate          apply pending database migrations and exit
   ltst model fetch      download the all-MiniLM-L6-v2 model into LTST_MODEL_DIR
+  ltst keys create|list|revoke
+                        manage API keys (see ltst keys --help)
   ltst preferences reencrypt [--batch-size N]
                         rewrite preferences under old keys (or unencrypted) with LTST_ENCRYPTION_KEY
 
@@ -46,6 +48,11 @@ async function main(argv: string[]): Promise<number> {
       await embedded?.stop();
     }
     return 0;
+  }
+
+  if (command === "keys") {
+    const { runKeysCli } = await import("./keysCli.js");
+    return runKeysCli(rest, config, logger);
   }
 
   if (command === "preferences") {

@@ -53,7 +53,7 @@ export async function runPreferencesReencryptCli(
       onBatch: (progress) => logger.info({ rewritten: progress.rewritten, failed: progress.failed.length }, "re-encrypting preferences"),
     });
     for (const failure of result.failed) {
-      out.error(`not re-encrypted: user ${JSON.stringify(failure.userId)}: ${failure.message}`);
+      out.error(`not re-encrypted: tenant ${JSON.stringify(failure.tenantId)}, user ${JSON.stringify(failure.userId)}: ${failure.message}`);
     }
     out.log(
       `re-encrypted ${result.rewritten} preference${result.rewritten === 1 ? "" : "s"} with key id ${keyring.currentKeyId}` +

@@ -70,13 +70,15 @@ type PartialMessageFns = { fromPartial(object: unknown): unknown };
  *
  * `deadlineInterceptor` is added in front of call-level interceptors, since
  * grpc-js lets those replace the client's own (and with them the default
- * deadline).
+ * deadline). `authorization` (the client's credential, "Bearer ...") is set
+ * on every call whose metadata does not carry one of its own.
  */
 export function bindService<S extends ServiceDefinitionLike>(
   client: grpc.Client,
   definition: S,
   messages: Readonly<Record<string, unknown>>,
   deadlineInterceptor: grpc.Interceptor | null,
+  authorization: string | null = null,
 ): ServiceClient<S> {
   const bound: Record<string, unknown> = {};
   for (const [key, method] of Object.entries(definition)) {
@@ -88,7 +90,9 @@ export function bindService<S extends ServiceDefinitionLike>(
     const serialize = (request: unknown) => method.requestSerialize(requestFns.fromPartial(request));
     // What grpc-js takes after the request: metadata, and call options with the default deadline.
     const callArgs = (options: CallOptions): [grpc.Metadata, Partial<grpc.CallOptions>] => {
-      const { metadata = new grpc.Metadata(), signal: _signal, ...callOptions } = options;
+      const { metadata: given, signal: _signal, ...callOptions } = options;
+      const metadata = given?.clone() ?? new grpc.Metadata();
+      if (authorization !== null && metadata.get("authorization").length === 0) metadata.set("authorization", authorization);
       return [metadata, withDeadlineInterceptor(callOptions, deadlineInterceptor)];
     };
     if (!method.requestStream && !method.responseStream) {

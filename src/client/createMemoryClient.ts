@@ -70,6 +70,12 @@ export type MemoryClientOptions = {
   keepalive?: { timeMs: number; timeoutMs?: number; permitWithoutCalls?: boolean };
   /** Further grpc-js channel options, applied last (e.g. "grpc.primary_user_agent", "grpc.service_config"). */
   channelOptions?: grpc.ChannelOptions;
+  /**
+   * An API key (`ltst_<id>_<secret>`, from `ltst keys create`) or an
+   * end-user JWT, sent with every call as `authorization: Bearer <value>`.
+   * Send it over TLS only, except on loopback.
+   */
+  apiKey?: string;
   /** Client interceptors for every call; they run after the default-deadline one, so they see the deadline. */
   interceptors?: grpc.Interceptor[];
 };
@@ -118,12 +124,13 @@ export function createMemoryClient(options: MemoryClientOptions): MemoryClient {
       : {}),
     ...options.channelOptions,
   };
+  const authorization = options.apiKey !== undefined ? `Bearer ${options.apiKey}` : null;
   const grpcClient = new grpc.Client(options.address, channelCredentials(options.credentials), {
     ...channelOptions,
     interceptors: [...(deadlineInterceptor ? [deadlineInterceptor] : []), ...(options.interceptors ?? [])],
   });
   const bound = Object.fromEntries(
-    Object.entries(services).map(([name, service]) => [name, bindService(grpcClient, service.definition, service.messages, deadlineInterceptor)]),
+    Object.entries(services).map(([name, service]) => [name, bindService(grpcClient, service.definition, service.messages, deadlineInterceptor, authorization)]),
   ) as { [K in keyof Services]: ServiceClient<Services[K]["definition"]> };
   return {
     ...bound,

@@ -66,6 +66,41 @@ const configSchema = z.object({
   LTST_ENCRYPTION_KEY: encryptionKey.optional(),
   // Earlier keys, comma-separated, to read values written before a rotation (never to write).
   LTST_ENCRYPTION_OLD_KEYS: encryptionKeyList.default([]),
+  // --- Authentication, limits and the call pipeline ---------------------------
+  // How long a replica trusts an API key lookup (and the count of active keys): revocation takes effect within this.
+  LTST_AUTH_CACHE_TTL_MS: positiveInt(0, 60_000).default(2_000),
+  // End-user JWTs: exactly one key source (shared HS256 secret of at least 32 bytes, JWKS URL, or JWKS file).
+  LTST_JWT_SECRET: z.string().min(32, "must be at least 32 bytes").optional(),
+  LTST_JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  LTST_JWT_JWKS_FILE: z.string().min(1).optional(),
+  LTST_JWT_ISSUER: z.string().min(1).optional(),
+  LTST_JWT_AUDIENCE: z.string().min(1).optional(),
+  LTST_JWT_TENANT_CLAIM: z.string().min(1).default("tenant"),
+  LTST_JWT_USER_CLAIM: z.string().min(1).default("sub"),
+  LTST_JWT_ROLE_CLAIM: z.string().min(1).default("role"),
+  LTST_JWT_DEFAULT_ROLE: z.enum(["reader", "writer", "admin"]).default("writer"),
+  // Requests per second and burst, per tenant and per credential (token buckets, per replica); 0: unlimited.
+  LTST_RATE_LIMIT_TENANT_RPS: positiveInt(0, 1_000_000).default(5_000),
+  LTST_RATE_LIMIT_TENANT_BURST: positiveInt(1, 10_000_000).default(10_000),
+  LTST_RATE_LIMIT_KEY_RPS: positiveInt(0, 1_000_000).default(2_000),
+  LTST_RATE_LIMIT_KEY_BURST: positiveInt(1, 10_000_000).default(4_000),
+  // Concurrent server-streaming calls (Search, Rehydrate, exports) per tenant and per credential; 0: unlimited.
+  LTST_MAX_STREAMS_PER_TENANT: positiveInt(0, 1_000_000).default(512),
+  LTST_MAX_STREAMS_PER_KEY: positiveInt(0, 1_000_000).default(128),
+  // Bytes of message content one tenant may store; writes beyond it get RESOURCE_EXHAUSTED. 0: unlimited.
+  LTST_STORAGE_QUOTA_BYTES: positiveInt(0, Number.MAX_SAFE_INTEGER).default(0),
+  // How often a replica re-measures a tenant's stored bytes for the quota.
+  LTST_STORAGE_QUOTA_REFRESH_MS: positiveInt(100, 3_600_000).default(10_000),
+  // The longest deadline the server honours; a client's later deadline (or none) is cut to this.
+  LTST_MAX_DEADLINE_MS: positiveInt(1, 86_400_000).default(300_000),
+  // One structured log line per call (method, code, duration, tenant, key id, request id).
+  LTST_ACCESS_LOG: z.enum(["true", "false"]).default("true").transform((value) => value === "true"),
+}).refine((config) => [config.LTST_JWT_SECRET, config.LTST_JWT_JWKS_URL, config.LTST_JWT_JWKS_FILE].filter((v) => v !== undefined).length <= 1, {
+  path: ["LTST_JWT_SECRET"],
+  message: "set at most one of LTST_JWT_SECRET, LTST_JWT_JWKS_URL and LTST_JWT_JWKS_FILE",
+}).refine((config) => config.LTST_MAX_DEADLINE_MS >= config.LTST_DEFAULT_DEADLINE_MS, {
+  path: ["LTST_MAX_DEADLINE_MS"],
+  message: "must be at least LTST_DEFAULT_DEADLINE_MS",
 }).refine((config) => config.LTST_EMBEDDING_RETRY_MAX_MS >= config.LTST_EMBEDDING_RETRY_BASE_MS, {
   path: ["LTST_EMBEDDING_RETRY_MAX_MS"],
   message: "must be at least LTST_EMBEDDING_RETRY_BASE_MS",

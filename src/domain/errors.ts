@@ -80,3 +80,38 @@ export class UnavailableError extends DomainError {
     this.name = "UnavailableError";
   }
 }
+
+/** The call carries no valid credentials: UNAUTHENTICATED, with the reason in ErrorInfo. */
+export class UnauthenticatedError extends DomainError {
+  constructor(message: string, readonly reason: string) {
+    super(message);
+    this.name = "UnauthenticatedError";
+  }
+}
+
+/** The credentials are valid but do not allow the call: PERMISSION_DENIED, with the reason in ErrorInfo. */
+export class PermissionDeniedError extends DomainError {
+  constructor(message: string, readonly reason: string) {
+    super(message);
+    this.name = "PermissionDeniedError";
+  }
+}
+
+/**
+ * A rate limit, concurrency limit or quota was reached: RESOURCE_EXHAUSTED
+ * with the reason in ErrorInfo and, when waiting helps, google.rpc.RetryInfo.
+ */
+export class LimitExceededError extends DomainError {
+  constructor(message: string, readonly reason: string, readonly retryAfterMs: number | null) {
+    super(message);
+    this.name = "LimitExceededError";
+  }
+}
+
+/** The method exists in the API but this release does not serve it: UNIMPLEMENTED. */
+export class UnimplementedError extends DomainError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnimplementedError";
+  }
+}

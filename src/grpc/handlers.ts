@@ -1,5 +1,6 @@
+import type { PeerCertificate } from "node:tls";
 import {
-  status,
+
   type handleServerStreamingCall,
   type handleUnaryCall,
   type sendUnaryData,
@@ -7,7 +8,8 @@ import {
   type ServerWritableStream,
 } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { createCallSignal } from "./createCallSignal.js";
+import { UnimplementedError } from "../domain/errors.js";
+import type { CallContext, MethodInfo, Middleware } from "./pipeline/CallContext.js";
 import { toServiceError } from "./toServiceError.js";
 
 /**
@@ -19,49 +21,104 @@ export type CallScope = {
   readonly tenantId: string;
 };
 
-/** The scope of calls on a server that runs open (no credentials). */
-export const openScope: CallScope = { tenantId: "default" };
+/** The pipeline every call goes through, and the methods it knows (filled by the service registry). */
+export type Pipeline = {
+  readonly middleware: Middleware;
+  readonly methods: Map<string, MethodInfo>;
+};
 
 /** What every handler wrapper needs. */
 export type HandlerContext = {
   logger: Logger;
-  defaultDeadlineMs: number;
+  pipeline: Pipeline;
   /** Calls currently running (for shutdown logs, metrics and tests). */
   inFlight: { count: number };
 };
 
+type ServerCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>;
+
 /**
- * Wraps a unary handler: gives it an AbortSignal bound to the call's deadline
- * and cancellation, maps any error through toServiceError, and logs
- * unexpected errors (with the method) without sending internals to the client.
+ * The CallContext of one call, before any middleware ran. Its signal aborts
+ * only when the client cancels; the deadline middleware replaces it with one
+ * that also aborts at the (capped) deadline.
+ */
+function createCallContext(call: ServerCall, pipeline: Pipeline): { context: CallContext; end: () => void } {
+  const path = call.getPath();
+  const method = pipeline.methods.get(path);
+  if (!method) throw new Error(`method ${path} is served without being registered with the pipeline`);
+  const cancelled = new AbortController();
+  const onCancelled = () => cancelled.abort("cancelled");
+  call.once("cancelled", onCancelled);
+  const deadline = call.getDeadline();
+  const endListeners: (() => void)[] = [() => call.removeListener("cancelled", onCancelled)];
+  let authContext: { transportSecurityType?: string; sslPeerCertificate?: PeerCertificate } | null = null;
+  try {
+    authContext = call.getAuthContext() ?? null;
+  } catch {
+    authContext = null;
+  }
+  const context: CallContext = {
+    method,
+    metadata: call.metadata,
+    request: call.request,
+    peer: call.getPeer(),
+    authContext,
+    clientDeadline: deadline instanceof Date ? deadline.getTime() : deadline,
+    startedAt: performance.now(),
+    sendHeaders: (metadata) => call.sendMetadata(metadata),
+    onEnd: (listener) => endListeners.push(listener),
+    requestId: "",
+    principal: null,
+    signal: cancelled.signal,
+  };
+  return {
+    context,
+    end: () => {
+      for (const listener of endListeners.splice(0).reverse()) listener();
+    },
+  };
+}
+
+function scopeOf(context: CallContext): CallScope {
+  if (!context.principal) throw new Error("the pipeline reached a handler without a principal");
+  return { tenantId: context.principal.tenantId };
+}
+
+/**
+ * Wraps a unary handler: the call runs through the pipeline (request id,
+ * tracing, metrics and access log, authentication, authorization, limits,
+ * deadline), then the handler runs with the call's AbortSignal (deadline and
+ * cancellation) and scope; any error becomes a gRPC status through
+ * toServiceError, the one error-mapping function, and unexpected errors are
+ * logged without sending internals to the client.
  */
 export function unary<Req, Res>(
   context: HandlerContext,
-  method: string,
+  _name: string,
   handler: (request: Req, signal: AbortSignal, scope: CallScope) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    const { signal, dispose: disposeSignal } = createCallSignal(call, context.defaultDeadlineMs);
-    const started = performance.now();
+    const { context: callContext, end } = createCallContext(call as ServerCall, context.pipeline);
     context.inFlight.count += 1;
-    const dispose = () => {
-      context.inFlight.count -= 1;
-      disposeSignal();
-    };
-    handler(call.request, signal, openScope).then(
-      (response) => {
-        dispose();
-        context.logger.debug({ method, code: status.OK, ms: performance.now() - started }, "call");
-        callback(null, response);
-      },
-      (error: unknown) => {
-        dispose();
-        const mapped = toServiceError(error);
-        if (mapped.unexpected) context.logger.error({ err: error, method }, "unexpected error");
-        else context.logger.debug({ method, code: mapped.error.code, ms: performance.now() - started }, "call failed");
-        callback(mapped.error as never, null);
-      },
-    );
+    let response: Res | undefined;
+    context.pipeline
+      .middleware(callContext, async () => {
+        response = await handler(call.request, callContext.signal, scopeOf(callContext));
+      })
+      .then(
+        () => {
+          end();
+          context.inFlight.count -= 1;
+          callback(null, response);
+        },
+        (error: unknown) => {
+          end();
+          context.inFlight.count -= 1;
+          const mapped = toServiceError(error);
+          if (mapped.unexpected) context.logger.error({ err: error, method: callContext.method.path, requestId: callContext.requestId }, "unexpected error");
+          callback(mapped.error as never, null);
+        },
+      );
   };
 }
 
@@ -75,68 +132,77 @@ export type StreamWriter<Res> = {
 };
 
 /**
- * Wraps a server-streaming handler: writes wait for 'drain' when the
- * transport buffer is full, work stops when the client cancels (the signal
- * aborts), and errors are mapped like unary ones.
+ * Wraps a server-streaming handler like `unary`: writes wait for 'drain'
+ * when the transport buffer is full, and work stops when the client cancels
+ * or the deadline passes (the signal aborts).
  */
 export function serverStreaming<Req, Res>(
   context: HandlerContext,
-  method: string,
+  _name: string,
   handler: (request: Req, writer: StreamWriter<Res>) => Promise<void>,
 ): handleServerStreamingCall<Req, Res> {
   return (call: ServerWritableStream<Req, Res>) => {
-    const { signal, dispose: disposeSignal } = createCallSignal(call, context.defaultDeadlineMs);
+    const { context: callContext, end } = createCallContext(call as ServerCall, context.pipeline);
     context.inFlight.count += 1;
-    const dispose = () => {
-      context.inFlight.count -= 1;
-      disposeSignal();
-    };
-    const writer: StreamWriter<Res> = {
-      signal,
-      scope: openScope,
-      write: (message) =>
-        new Promise<void>((resolve, reject) => {
-          if (signal.aborted) {
-            reject(signal.reason);
-            return;
-          }
-          if (call.write(message)) {
-            resolve();
-            return;
-          }
-          const onDrain = () => {
-            signal.removeEventListener("abort", onAbort);
-            resolve();
-          };
-          const onAbort = () => {
-            call.removeListener("drain", onDrain);
-            reject(signal.reason);
-          };
-          call.once("drain", onDrain);
-          signal.addEventListener("abort", onAbort, { once: true });
-        }),
-    };
-    handler(call.request, writer).then(
-      () => {
-        dispose();
-        call.end();
-      },
-      (error: unknown) => {
-        dispose();
-        if (call.cancelled) return;
-        const mapped = toServiceError(error);
-        if (mapped.unexpected) context.logger.error({ err: error, method }, "unexpected error");
-        call.emit("error", mapped.error);
-      },
-    );
+    context.pipeline
+      .middleware(callContext, async () => {
+        const signal = callContext.signal;
+        const writer: StreamWriter<Res> = {
+          signal,
+          scope: scopeOf(callContext),
+          write: (message) =>
+            new Promise<void>((resolve, reject) => {
+              if (signal.aborted) {
+                reject(signal.reason);
+                return;
+              }
+              if (call.write(message)) {
+                resolve();
+                return;
+              }
+              const onDrain = () => {
+                signal.removeEventListener("abort", onAbort);
+                resolve();
+              };
+              const onAbort = () => {
+                call.removeListener("drain", onDrain);
+                reject(signal.reason);
+              };
+              call.once("drain", onDrain);
+              signal.addEventListener("abort", onAbort, { once: true });
+            }),
+        };
+        await handler(call.request, writer);
+      })
+      .then(
+        () => {
+          end();
+          context.inFlight.count -= 1;
+          call.end();
+        },
+        (error: unknown) => {
+          end();
+          context.inFlight.count -= 1;
+          if (call.cancelled) return;
+          const mapped = toServiceError(error);
+          if (mapped.unexpected) context.logger.error({ err: error, method: callContext.method.path, requestId: callContext.requestId }, "unexpected error");
+          call.emit("error", mapped.error);
+        },
+      );
   };
 }
 
-/** A handler for an RPC that a later release delivers: UNIMPLEMENTED with a message. */
-export function notYetImplemented(method: string): handleUnaryCall<unknown, unknown> & handleServerStreamingCall<unknown, unknown> {
-  return ((call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>, callback?: sendUnaryData<unknown>) => {
-    const error = { code: status.UNIMPLEMENTED, details: `${method} is not implemented in this release of LTST Memory` };
-    if (callback) callback(error, null);
-    else (call as ServerWritableStream<unknown, unknown>).emit("error", error);
+/** A handler for an RPC that a later release delivers: UNIMPLEMENTED, after the pipeline (so credentials are still checked). */
+export function notYetImplemented(context: HandlerContext, method: string): handleUnaryCall<unknown, unknown> & handleServerStreamingCall<unknown, unknown> {
+  const fail = async (): Promise<never> => {
+    throw new UnimplementedError(`${method} is not implemented in this release of LTST Memory`);
+  };
+  const asUnary = unary(context, method, fail);
+  const asStream = serverStreaming(context, method, fail);
+  return ((call: ServerCall, callback?: sendUnaryData<unknown>) => {
+    if (callback) asUnary(call as ServerUnaryCall<unknown, unknown>, callback);
+    else asStream(call as ServerWritableStream<unknown, unknown>);
   }) as never;
 }
+
+

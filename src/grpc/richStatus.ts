@@ -10,7 +10,12 @@ const root = protobuf.Root.fromJSON(({
   nested: {
     google: {
       nested: {
-        protobuf: { nested: { Any: { fields: { type_url: { type: "string", id: 1 }, value: { type: "bytes", id: 2 } } } } },
+        protobuf: {
+          nested: {
+            Any: { fields: { type_url: { type: "string", id: 1 }, value: { type: "bytes", id: 2 } } },
+            Duration: { fields: { seconds: { type: "int64", id: 1 }, nanos: { type: "int32", id: 2 } } },
+          },
+        },
         rpc: {
           nested: {
             Status: {
@@ -28,6 +33,7 @@ const root = protobuf.Root.fromJSON(({
                 },
               },
             },
+            RetryInfo: { fields: { retry_delay: { type: "google.protobuf.Duration", id: 1 } } },
             ErrorInfo: {
               fields: {
                 reason: { type: "string", id: 1 },
@@ -45,12 +51,14 @@ const root = protobuf.Root.fromJSON(({
 const Status = root.lookupType("google.rpc.Status");
 const BadRequest = root.lookupType("google.rpc.BadRequest");
 const ErrorInfo = root.lookupType("google.rpc.ErrorInfo");
+const RetryInfo = root.lookupType("google.rpc.RetryInfo");
 
 export const errorDomain = "ltst.memory.v1";
 
 export type StatusDetail =
   | { kind: "badRequest"; fieldViolations: readonly { field: string; description: string }[] }
-  | { kind: "errorInfo"; reason: string; metadata?: Record<string, string> };
+  | { kind: "errorInfo"; reason: string; metadata?: Record<string, string> }
+  | { kind: "retryInfo"; retryAfterMs: number };
 
 /** Encodes a google.rpc.Status with the given details. */
 export function encodeRichStatus(code: number, message: string, details: readonly StatusDetail[]): Buffer {
@@ -59,6 +67,15 @@ export function encodeRichStatus(code: number, message: string, details: readonl
       return {
         type_url: "type.googleapis.com/google.rpc.BadRequest",
         value: BadRequest.encode(BadRequest.fromObject({ field_violations: detail.fieldViolations })).finish(),
+      };
+    }
+    if (detail.kind === "retryInfo") {
+      const ms = Math.max(0, Math.ceil(detail.retryAfterMs));
+      return {
+        type_url: "type.googleapis.com/google.rpc.RetryInfo",
+        value: RetryInfo.encode(
+          RetryInfo.fromObject({ retry_delay: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 } }),
+        ).finish(),
       };
     }
     return {
@@ -77,6 +94,8 @@ export function decodeRichStatus(buffer: Uint8Array): {
   message: string;
   badRequest?: { field: string; description: string }[];
   errorInfo?: { reason: string; domain: string; metadata: Record<string, string> };
+  /** google.rpc.RetryInfo's retry_delay, in milliseconds. */
+  retryAfterMs?: number;
 } {
   const status = Status.toObject(Status.decode(buffer), { defaults: true }) as {
     code: number;
@@ -90,6 +109,11 @@ export function decodeRichStatus(buffer: Uint8Array): {
         field_violations: { field: string; description: string }[];
       };
       result.badRequest = decoded.field_violations;
+    } else if (detail.type_url.endsWith("/google.rpc.RetryInfo")) {
+      const decoded = RetryInfo.toObject(RetryInfo.decode(detail.value), { defaults: true, longs: Number }) as {
+        retry_delay?: { seconds: number; nanos: number };
+      };
+      result.retryAfterMs = (decoded.retry_delay?.seconds ?? 0) * 1000 + Math.round((decoded.retry_delay?.nanos ?? 0) / 1_000_000);
     } else if (detail.type_url.endsWith("/google.rpc.ErrorInfo")) {
       result.errorInfo = ErrorInfo.toObject(ErrorInfo.decode(detail.value), { defaults: true }) as {
         reason: string;

@@ -6,9 +6,13 @@ import {
   DeadlineExceededError,
   FailedPreconditionError,
   InvalidArgumentError,
+  LimitExceededError,
   NotFoundError,
+  PermissionDeniedError,
   ResourceExhaustedError,
+  UnauthenticatedError,
   UnavailableError,
+  UnimplementedError,
 } from "../domain/errors.js";
 import { encodeRichStatus, type StatusDetail } from "./richStatus.js";
 
@@ -34,6 +38,18 @@ export function toServiceError(error: unknown): MappedError {
   if (error instanceof FailedPreconditionError) {
     return build(status.FAILED_PRECONDITION, error.message, [{ kind: "errorInfo", reason: error.reason }]);
   }
+  if (error instanceof UnauthenticatedError) {
+    return build(status.UNAUTHENTICATED, error.message, [{ kind: "errorInfo", reason: error.reason }]);
+  }
+  if (error instanceof PermissionDeniedError) {
+    return build(status.PERMISSION_DENIED, error.message, [{ kind: "errorInfo", reason: error.reason }]);
+  }
+  if (error instanceof LimitExceededError) {
+    return build(status.RESOURCE_EXHAUSTED, error.message, [
+      { kind: "errorInfo", reason: error.reason },
+      ...(error.retryAfterMs === null ? [] : [{ kind: "retryInfo" as const, retryAfterMs: error.retryAfterMs }]),
+    ]);
+  }
   if (error instanceof ResourceExhaustedError) return build(status.RESOURCE_EXHAUSTED, error.message, []);
   if (error instanceof DeadlineExceededError || error instanceof StatementTimeoutError) {
     return build(status.DEADLINE_EXCEEDED, "deadline exceeded", []);
@@ -42,6 +58,7 @@ export function toServiceError(error: unknown): MappedError {
     return build(status.CANCELLED, "call cancelled", []);
   }
   if (error instanceof UnavailableError) return build(status.UNAVAILABLE, error.message, []);
+  if (error instanceof UnimplementedError) return build(status.UNIMPLEMENTED, error.message, []);
   if (error instanceof ConnectionError) return { ...build(status.UNAVAILABLE, "database unavailable", []), unexpected: true };
   if (error instanceof SlonikError) return { ...build(status.INTERNAL, "internal error", []), unexpected: true };
   return { ...build(status.INTERNAL, "internal error", []), unexpected: true };

@@ -64,7 +64,7 @@ export function startEmbeddingWorker(options: EmbeddingWorkerOptions): Embedding
     failEmbeddingClaim(
       db.pool,
       token,
-      messages.map((m) => ({ userId: m.user_id, sessionId: m.session_id, messageIndex: m.message_index })),
+      messages.map((m) => ({ tenantId: m.tenant_id, userId: m.user_id, sessionId: m.session_id, messageIndex: m.message_index })),
       { error: error instanceof Error ? error.message : String(error), baseMs: options.retryBaseMs, maxMs: options.retryMaxMs },
     );
 
@@ -74,6 +74,7 @@ export function startEmbeddingWorker(options: EmbeddingWorkerOptions): Embedding
       token,
       embedder.modelName,
       messages.map((m, i) => ({
+        tenantId: m.tenant_id,
         userId: m.user_id,
         sessionId: m.session_id,
         messageIndex: m.message_index,

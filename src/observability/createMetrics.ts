@@ -5,6 +5,16 @@ import type { PendingEmbeddings } from "../db/queries/countPendingEmbeddings.js"
 /** The service's Prometheus metrics. */
 export type Metrics = {
   readonly registry: Registry;
+  /** Every RPC, by method (full path) and status code name. */
+  readonly grpcCalls: Counter<"method" | "code">;
+  readonly grpcCallSeconds: Histogram<"method">;
+  readonly grpcCallsInFlight: Gauge<"method">;
+  /** Calls refused by authentication, by ErrorInfo reason. */
+  readonly authFailures: Counter<"reason">;
+  /** Calls refused by authorization (PERMISSION_DENIED), by reason. */
+  readonly authorizationDenials: Counter<"reason">;
+  /** Calls refused by a rate limit, stream limit or quota, by reason. */
+  readonly limitRejections: Counter<"limit">;
   readonly embeddingsStored: Counter;
   readonly embeddingFailures: Counter;
   readonly embeddingBatchSeconds: Histogram;
@@ -40,6 +50,43 @@ export function createMetrics(): Metrics {
   });
   return {
     registry,
+    grpcCalls: new Counter({
+      name: "ltst_grpc_server_calls_total",
+      help: "RPCs handled, by method and status code (refused calls included).",
+      labelNames: ["method", "code"],
+      registers: [registry],
+    }),
+    grpcCallSeconds: new Histogram({
+      name: "ltst_grpc_server_call_seconds",
+      help: "RPC duration, from arrival to the last response message or error, by method.",
+      labelNames: ["method"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    grpcCallsInFlight: new Gauge({
+      name: "ltst_grpc_server_calls_in_flight",
+      help: "RPCs in progress, by method.",
+      labelNames: ["method"],
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: "ltst_auth_failures_total",
+      help: "Calls refused as UNAUTHENTICATED, by reason (MISSING_CREDENTIALS, INVALID_API_KEY, API_KEY_REVOKED, ...).",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    authorizationDenials: new Counter({
+      name: "ltst_authorization_denials_total",
+      help: "Calls refused as PERMISSION_DENIED, by reason (ROLE_NOT_ALLOWED, USER_NOT_ALLOWED).",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    limitRejections: new Counter({
+      name: "ltst_limit_rejections_total",
+      help: "Calls refused as RESOURCE_EXHAUSTED by a rate limit, stream limit or storage quota, by limit.",
+      labelNames: ["limit"],
+      registers: [registry],
+    }),
     embeddingsStored: new Counter({
       name: "ltst_embeddings_stored_total",
       help: "Embeddings written by this replica's worker.",

@@ -15,8 +15,9 @@ import { SummaryServiceService } from "../../gen/ts/ltst/memory/v1/summary.js";
 import { UserDataServiceService } from "../../gen/ts/ltst/memory/v1/user_data.js";
 import type { Keyring } from "../crypto/createKeyring.js";
 import type { Database } from "../db/Database.js";
+import { access } from "../grpc/access.js";
 import { notYetImplemented, type HandlerContext } from "../grpc/handlers.js";
-import { withStrictUtf8 } from "../grpc/withStrictUtf8.js";
+import { registerService, type AccessTable } from "../grpc/registerService.js";
 import { createContextService } from "../grpc/services/createContextService.js";
 import { createMessageService } from "../grpc/services/createMessageService.js";
 import { createPreferenceService } from "../grpc/services/createPreferenceService.js";
@@ -60,11 +61,11 @@ export const serviceNames = [
   "ltst.memory.v1.UserDataService",
 ] as const;
 
-function unimplementedService<T extends Record<string, unknown>>(definition: T): grpc.UntypedServiceImplementation {
+function unimplementedService<T extends Record<string, unknown>>(context: HandlerContext, definition: T): grpc.UntypedServiceImplementation {
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(definition)) {
     const path = (method as { path: string }).path;
-    implementation[name] = notYetImplemented(path.slice(1).replace("/", "."));
+    implementation[name] = notYetImplemented(context, path.slice(1).replace("/", "."));
   }
   return implementation;
 }
@@ -81,10 +82,16 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
     "grpc.max_send_message_length": deps.maxMessageBytes,
     "grpc.keepalive_permit_without_calls": 1,
   });
-  // withStrictUtf8: requests with invalid UTF-8 in a string field fail to decode.
-  server.addService(withStrictUtf8(SessionServiceService), createSessionService(deps.context, deps));
-  server.addService(
-    withStrictUtf8(MessageServiceService),
+  // Every service goes through the pipeline (deps.context.pipeline), with
+  // the access its methods need; one line each.
+  const register = <D extends grpc.ServiceDefinition>(
+    definition: D,
+    implementation: grpc.UntypedServiceImplementation,
+    methodAccess: AccessTable<D>,
+  ) => registerService(server, deps.context.pipeline, definition, implementation, methodAccess);
+  register(SessionServiceService, createSessionService(deps.context, deps), access.session);
+  register(
+    MessageServiceService,
     createMessageService(deps.context, {
       ...deps,
       // New messages are queued for embedding in the append's own statement;
@@ -92,14 +99,15 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
       enqueueEmbeddings: deps.embeddings.storage,
       onAppended: () => deps.embeddings.nudge(),
     }),
+    access.message,
   );
-  server.addService(withStrictUtf8(ContextServiceService), createContextService(deps.context, deps));
-  server.addService(withStrictUtf8(PreferenceServiceService), createPreferenceService(deps.context, deps));
-  server.addService(withStrictUtf8(RelationshipServiceService), createRelationshipService(deps.context, deps));
-  server.addService(withStrictUtf8(SummaryServiceService), createSummaryService(deps.context, deps));
-  server.addService(withStrictUtf8(SearchServiceService), createSearchService(deps.context, deps));
-  server.addService(withStrictUtf8(RehydrateServiceService), createRehydrateService(deps.context, deps));
-  server.addService(withStrictUtf8(UserDataServiceService), unimplementedService(UserDataServiceService));
+  register(ContextServiceService, createContextService(deps.context, deps), access.context);
+  register(PreferenceServiceService, createPreferenceService(deps.context, deps), access.preference);
+  register(RelationshipServiceService, createRelationshipService(deps.context, deps), access.relationship);
+  register(SummaryServiceService, createSummaryService(deps.context, deps), access.summary);
+  register(SearchServiceService, createSearchService(deps.context, deps), access.search);
+  register(RehydrateServiceService, createRehydrateService(deps.context, deps), access.rehydrate);
+  register(UserDataServiceService, unimplementedService(deps.context, UserDataServiceService), access.userData);
 
   const statuses: Record<string, "NOT_SERVING"> = { "": "NOT_SERVING" };
   for (const name of serviceNames) statuses[name] = "NOT_SERVING";

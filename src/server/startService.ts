@@ -8,7 +8,14 @@ import { openDatabase } from "../db/openDatabase.js";
 import { startEmbeddings, type RunningEmbeddings } from "../indexing/startEmbeddings.js";
 import { startContextSweeper, type ContextSweeper } from "../maintenance/startContextSweeper.js";
 import { createMetrics, serveMetrics, type Metrics } from "../observability/createMetrics.js";
+import { createAuthenticator, type Authenticator } from "../auth/createAuthenticator.js";
+import { createJwtVerifier } from "../auth/createJwtVerifier.js";
+import { createApiKeyStore } from "../db/createApiKeyStore.js";
+import { selectTenantStorageBytes } from "../db/queries/selectTenantStorageBytes.js";
+import { createPipeline } from "../grpc/pipeline/createPipeline.js";
+import { createStorageQuota } from "../limits/createStorageQuota.js";
 import { bindServer, createGrpcServer, serviceNames, type GrpcServer } from "./createGrpcServer.js";
+import { isLoopbackAddress } from "./isLoopbackAddress.js";
 
 const pingRow = z.object({ ok: z.number() });
 
@@ -21,6 +28,8 @@ export type RunningService = {
   readonly grpc: GrpcServer;
   readonly embeddings: RunningEmbeddings;
   readonly metrics: Metrics;
+  /** Checks every call's credentials. */
+  readonly authenticator: Authenticator;
   /** Deletes expired context entries every LTST_CONTEXT_SWEEP_INTERVAL_MS. */
   readonly contextSweeper: ContextSweeper;
   /** The bound metrics port, when LTST_METRICS_ADDRESS is set. */
@@ -64,6 +73,49 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   logger.info({ database: db.kind }, "database ready and migrated");
 
   const metrics = createMetrics();
+  const jwt =
+    config.LTST_JWT_SECRET || config.LTST_JWT_JWKS_URL || config.LTST_JWT_JWKS_FILE
+      ? createJwtVerifier({
+          secret: config.LTST_JWT_SECRET,
+          jwksUrl: config.LTST_JWT_JWKS_URL,
+          jwksFile: config.LTST_JWT_JWKS_FILE,
+          issuer: config.LTST_JWT_ISSUER,
+          audience: config.LTST_JWT_AUDIENCE,
+          tenantClaim: config.LTST_JWT_TENANT_CLAIM,
+          userClaim: config.LTST_JWT_USER_CLAIM,
+          roleClaim: config.LTST_JWT_ROLE_CLAIM,
+          defaultRole: config.LTST_JWT_DEFAULT_ROLE,
+        })
+      : null;
+  const authenticator = createAuthenticator({
+    keys: createApiKeyStore(db),
+    cacheTtlMs: config.LTST_AUTH_CACHE_TTL_MS,
+    jwt,
+    certificates: null,
+    openWhenUnconfigured: isLoopbackAddress(config.LTST_GRPC_ADDRESS),
+  });
+  const pipeline = createPipeline({
+    logger,
+    metrics,
+    authenticator,
+    accessLog: config.LTST_ACCESS_LOG,
+    deadline: { defaultMs: config.LTST_DEFAULT_DEADLINE_MS, maxMs: config.LTST_MAX_DEADLINE_MS },
+    limits: {
+      tenantRate: { perSecond: config.LTST_RATE_LIMIT_TENANT_RPS, burst: config.LTST_RATE_LIMIT_TENANT_BURST },
+      keyRate: { perSecond: config.LTST_RATE_LIMIT_KEY_RPS, burst: config.LTST_RATE_LIMIT_KEY_BURST },
+      tenantStreams: config.LTST_MAX_STREAMS_PER_TENANT,
+      keyStreams: config.LTST_MAX_STREAMS_PER_KEY,
+      tenantStorageBytes: config.LTST_STORAGE_QUOTA_BYTES,
+      quotaRetryMs: config.LTST_STORAGE_QUOTA_REFRESH_MS,
+    },
+    quota:
+      config.LTST_STORAGE_QUOTA_BYTES > 0
+        ? createStorageQuota({
+            refreshMs: config.LTST_STORAGE_QUOTA_REFRESH_MS,
+            measure: (tenantId) => db.withConnection(undefined, (connection) => selectTenantStorageBytes(connection, tenantId)),
+          })
+        : null,
+  });
   let embeddings: RunningEmbeddings | undefined;
   let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   const inFlight = { count: 0 };
@@ -87,7 +139,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     });
     grpcServer = createGrpcServer({
       db,
-      context: { logger, defaultDeadlineMs: config.LTST_DEFAULT_DEADLINE_MS, inFlight },
+      context: { logger, pipeline, inFlight },
       maxContentBytes: config.LTST_MAX_CONTENT_BYTES,
       maxMessageBytes: config.LTST_MAX_MESSAGE_BYTES,
       summaryEvery: config.LTST_SUMMARY_EVERY,
@@ -145,6 +197,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const host = config.LTST_GRPC_ADDRESS.slice(0, config.LTST_GRPC_ADDRESS.lastIndexOf(":"));
   const address = `${host}:${port}`;
   logger.info({ address }, "LTST Memory serving");
+  if (!(await authenticator.credentialsRequired())) {
+    logger.warn(
+      { address },
+      "running open: calls need no credentials (loopback address, no API keys, no JWT or client certificates configured); every call acts as tenant \"default\" with the admin role",
+    );
+  }
 
   let stopped: Promise<void> | undefined;
   return {
@@ -154,6 +212,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     grpc,
     embeddings: runningEmbeddings,
     metrics,
+    authenticator,
     contextSweeper,
     metricsPort: metricsServer?.port ?? null,
     callsInFlight: () => inFlight.count,

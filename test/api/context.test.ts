@@ -279,8 +279,8 @@ describeEachBackend("ContextService", (service) => {
       expect(await storedRows("intruder", "ctx-secret")).toEqual([]);
       const now = new Date();
       await db().withConnection(undefined, async (connection) => {
-        expect(await countLiveContextEntries(connection, "owner", "ctx-secret", now)).toBe(1);
-        expect(await countLiveContextEntries(connection, "intruder", "ctx-secret", now)).toBe(0);
+        expect(await countLiveContextEntries(connection, "default", "owner", "ctx-secret", now)).toBe(1);
+        expect(await countLiveContextEntries(connection, "default", "intruder", "ctx-secret", now)).toBe(0);
       });
     });
   }
@@ -418,6 +418,7 @@ describeEachBackend("ContextService", (service) => {
     const clock = fakeClock("2001-01-01T00:00:00.000Z");
     const deps = () => ({ db: db(), now: clock.now });
     const entry = (key: string, extra: Partial<UpsertContextEntryInput> = {}): UpsertContextEntryInput => ({
+      tenantId: "default",
       userId: "tim",
       sessionId: "ctx-time",
       type: "conversation",
@@ -429,9 +430,9 @@ describeEachBackend("ContextService", (service) => {
       ...extra,
     });
     const count = (userId = "tim", sessionId = "ctx-time") =>
-      db().withConnection(undefined, (connection) => countLiveContextEntries(connection, userId, sessionId, clock.now()));
+      db().withConnection(undefined, (connection) => countLiveContextEntries(connection, "default", userId, sessionId, clock.now()));
     const liveKeys = async () =>
-      (await listContextEntries(deps(), { userId: "tim", sessionId: "ctx-time", type: null, pageSize: 100, pageToken: "" })).entries.map((e) => e.key);
+      (await listContextEntries(deps(), { tenantId: "default", userId: "tim", sessionId: "ctx-time", type: null, pageSize: 100, pageToken: "" })).entries.map((e) => e.key);
 
     it("expiry: entries expire at their time, by the clock, with no write", async () => {
       await createSession("tim", "ctx-time");
@@ -455,9 +456,9 @@ describeEachBackend("ContextService", (service) => {
       // The row is still there (not swept yet): only reads decide liveness.
       expect(await storedRows("tim", "ctx-time")).toHaveLength(3);
 
-      const page = await listContextEntries(deps(), { userId: "tim", sessionId: "ctx-time", type: "conversation", pageSize: 1, pageToken: "" });
+      const page = await listContextEntries(deps(), { tenantId: "default", userId: "tim", sessionId: "ctx-time", type: "conversation", pageSize: 1, pageToken: "" });
       expect(page.entries.map((e) => e.key)).toEqual(["at-120s"]);
-      const next = await listContextEntries(deps(), { userId: "tim", sessionId: "ctx-time", type: "conversation", pageSize: 1, pageToken: page.nextPageToken });
+      const next = await listContextEntries(deps(), { tenantId: "default", userId: "tim", sessionId: "ctx-time", type: "conversation", pageSize: 1, pageToken: page.nextPageToken });
       expect(next.entries.map((e) => e.key)).toEqual(["forever"]);
       expect(next.nextPageToken).toBe("");
     });
@@ -580,7 +581,7 @@ describeEachBackend("ContextService", (service) => {
       expect(await storedRows("tim", "ctx-real")).toHaveLength(2);
       expect(await service().service.contextSweeper.sweepOnce()).toBeGreaterThanOrEqual(1);
       expect(await storedRows("tim", "ctx-real")).toEqual(["conversation/kept"]);
-      await expect(getContextEntry({ db: db() }, { userId: "tim", sessionId: "ctx-real", type: "conversation", key: "kept" })).resolves.toMatchObject({ value: "value of kept" });
+      await expect(getContextEntry({ db: db() }, { tenantId: "default", userId: "tim", sessionId: "ctx-real", type: "conversation", key: "kept" })).resolves.toMatchObject({ value: "value of kept" });
     });
   }
 });

@@ -88,4 +88,19 @@ describeEachBackend("isolation", (service) => {
     expect(messages.map((m) => m.content)).toEqual(["my secret"]);
     expect(messages[0]!.id).toBe(messageId);
   });
+
+  it("CreateSession with the owner's id gives the intruder an empty session of his own, and reveals nothing", async () => {
+    const created = await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "intruder", sessionId: "secret", name: "decoy" }));
+    expect(created.created).toBe(true);
+    expect(created.session).toMatchObject({ userId: "intruder", id: "secret", name: "decoy", messageCount: 0 });
+    const { messages } = await api().messages.list(ListMessagesRequest.fromPartial({ userId: "intruder", sessionId: "secret" }));
+    expect(messages).toEqual([]);
+    const replay = await api().messages.append({ userId: "intruder", sessionId: "secret", idempotencyKey: "owner-key", messages: [note("my secret")] });
+    // A fresh append in his own session, not the owner's recorded one.
+    expect(replay.messages[0]!.id).not.toBe(messageId);
+    expect(replay.messages[0]!.messageIndex).toBe(0);
+    await api().sessions.delete({ userId: "intruder", sessionId: "secret" });
+    const { session } = await api().sessions.get({ userId: "owner", sessionId: "secret" });
+    expect(session).toMatchObject({ name: "private", messageCount: 1 });
+  });
 });

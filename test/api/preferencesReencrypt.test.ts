@@ -75,7 +75,7 @@ for (const backend of backends) {
       /** Sets a preference as a service configured with `current` would (null: unencrypted). */
       const set = async (current: string | null, userId: string, key: string, value: string) => {
         const keyring = createKeyring({ current: current === null ? null : keyOf(current) });
-        await setPreference({ db: test!.service.db, keyring }, { userId, key, value, metadata: { key } });
+        await setPreference({ db: test!.service.db, keyring }, { tenantId: "default", userId, key, value, metadata: { key } });
         expected[`${userId}/${key}`] = value;
       };
       await set(k0, "u1", "ancient", "k0 is lost");
@@ -102,7 +102,7 @@ for (const backend of backends) {
       expect(first.code).toBe(1);
       expect(first.out).toEqual(["re-encrypted 8 preferences with key id k2; 1 could not be opened and were left as they are"]);
       expect(first.err).toEqual([
-        'not re-encrypted: user "u1": the value of preference "ancient" is encrypted with key id "k0", which is not configured: ' +
+        'not re-encrypted: tenant "default", user "u1": the value of preference "ancient" is encrypted with key id "k0", which is not configured: ' +
           "add k0:<its base64 key> to LTST_ENCRYPTION_OLD_KEYS (or set it as LTST_ENCRYPTION_KEY)",
       ]);
 

@@ -368,6 +368,7 @@ describeEachBackend(
       const { db, embeddings } = service().service;
       const deps = { db, embeddings, keyring: createKeyring({ current: { id: "k1", bytes: encryptionKeyBytes } }) };
       const input = {
+        tenantId: "default",
         userId: "alice", sessionId: "a1", query: "", tokenBudget: 100_000, encoding: "cl100k_base" as const,
         maxRecent: 5, maxRelevant: 0, currentSessionOnly: false, minRelevance: 0,
       };
@@ -397,7 +398,7 @@ describeEachBackend(
       const wrongKeyring = createKeyring({ current: { id: "k1", bytes: randomBytes(32) } });
       const error = await rehydrateSession(
         { db, embeddings, keyring: wrongKeyring },
-        { userId: "alice", sessionId: "a1", query: "", tokenBudget: 1000, encoding: "cl100k_base", maxRecent: 5, maxRelevant: 0, currentSessionOnly: false, minRelevance: 0 },
+        { tenantId: "default", userId: "alice", sessionId: "a1", query: "", tokenBudget: 1000, encoding: "cl100k_base", maxRecent: 5, maxRelevant: 0, currentSessionOnly: false, minRelevance: 0 },
         { chunk: async () => undefined, report: async () => undefined },
       ).then(
         () => null,

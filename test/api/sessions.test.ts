@@ -1,6 +1,6 @@
 import { status } from "@grpc/grpc-js";
 import { expect, it } from "vitest";
-import { Role } from "../../gen/ts/ltst/memory/v1/message.js";
+import { ListMessagesRequest, Role } from "../../gen/ts/ltst/memory/v1/message.js";
 import {
   CreateSessionRequest,
   ListSessionsRequest,
@@ -25,17 +25,29 @@ describeEachBackend("SessionService", (service) => {
     expect(got.session).toEqual(session);
   });
 
-  it("is idempotent for the same id and user, ALREADY_EXISTS for another user", async () => {
+  it("is idempotent for the same id and user; another user with that id gets a session of their own", async () => {
     const request = CreateSessionRequest.fromPartial({ userId: "alice", sessionId: "idem-1", name: "first" });
     const first = await api().sessions.create(request);
     const retry = await api().sessions.create({ ...request, name: "changed on retry" });
     expect(first.created).toBe(true);
     expect(retry.created).toBe(false);
     expect(retry.session).toEqual(first.session);
-    const error = await callError(api().sessions.create({ ...request, userId: "mallory" }));
-    expect(error.code).toBe(status.ALREADY_EXISTS);
-    // Nothing of alice's session leaks in the error.
-    expect(error.details).not.toContain("alice");
+    await api().messages.append({ userId: "alice", sessionId: "idem-1", idempotencyKey: "", messages: [{ role: Role.ROLE_USER, type: "", content: "alice's words", metadata: undefined, parentMessageId: "" }] });
+
+    // Session ids are unique per user: the same id does not reveal that
+    // alice's session exists, it creates mallory's own.
+    const other = await api().sessions.create({ ...request, userId: "mallory", name: "mallory's" });
+    expect(other.created).toBe(true);
+    expect(other.session).toMatchObject({ userId: "mallory", id: "idem-1", name: "mallory's", messageCount: 0 });
+    const otherRetry = await api().sessions.create({ ...request, userId: "mallory" });
+    expect(otherRetry).toEqual({ session: other.session, created: false });
+
+    // Each sees only their own.
+    expect((await api().sessions.get({ userId: "alice", sessionId: "idem-1" })).session).toMatchObject({ name: "first", messageCount: 1 });
+    expect((await api().messages.list(ListMessagesRequest.fromPartial({ userId: "mallory", sessionId: "idem-1" }))).messages).toEqual([]);
+    await api().sessions.delete({ userId: "mallory", sessionId: "idem-1" });
+    expect((await api().sessions.get({ userId: "alice", sessionId: "idem-1" })).session?.messageCount).toBe(1);
+    expect((await callError(api().sessions.get({ userId: "mallory", sessionId: "idem-1" }))).code).toBe(status.NOT_FOUND);
   });
 
   it("lists newest activity first, paginated, filtered by status", async () => {

@@ -198,10 +198,10 @@ describeEachBackend(
       // Context entries: counted when live now (no expiry, or expiring later), not once expired.
       await service().service.db.withConnection(undefined, (connection) =>
         connection.query(sql.type(noRows)`
-          INSERT INTO context_entries (user_id, session_id, type, key, value, expires_at) VALUES
-            ('alice', 's-stats', 'project', 'name', 'ltst', NULL),
-            ('alice', 's-stats', 'project', 'lang', 'ts', now() + interval '1 day'),
-            ('alice', 's-stats', 'preference', 'tone', 'terse', now() - interval '1 second')
+          INSERT INTO context_entries (tenant_id, user_id, session_id, type, key, value, expires_at) VALUES
+            ('default', 'alice', 's-stats', 'project', 'name', 'ltst', NULL),
+            ('default', 'alice', 's-stats', 'project', 'lang', 'ts', now() + interval '1 day'),
+            ('default', 'alice', 's-stats', 'preference', 'tone', 'terse', now() - interval '1 second')
         `),
       );
       expect((await stats("s-stats")).contextEntryCount).toBe(2);

@@ -242,7 +242,7 @@ for (const backend of backends) {
           embeddings: { storage: true, embedder, unavailableReason: null, pending: () => countPendingEmbeddings(db.pool), nudge: () => {} },
         },
         {
-          scope: { userId: "u-poison-wait", sessionIds: [], roles: [], startTime: null, endTime: null, metadataFilter: null },
+          scope: { tenantId: "default", userId: "u-poison-wait", sessionIds: [], roles: [], startTime: null, endTime: null, metadataFilter: null },
           query: "fine message",
           mode: "semantic",
           topK: 10,
@@ -312,6 +312,7 @@ for (const backend of backends) {
 
       // The dead worker's token completes nothing and fails nothing.
       const staleEmbeddings = abandoned.map((m) => ({
+        tenantId: m.tenant_id,
         userId: m.user_id,
         sessionId: m.session_id,
         messageIndex: m.message_index,
@@ -321,7 +322,7 @@ for (const backend of backends) {
       await failEmbeddingClaim(
         db.pool,
         staleToken,
-        abandoned.map((m) => ({ userId: m.user_id, sessionId: m.session_id, messageIndex: m.message_index })),
+        abandoned.map((m) => ({ tenantId: m.tenant_id, userId: m.user_id, sessionId: m.session_id, messageIndex: m.message_index })),
         { error: "stale failure", baseMs: 1, maxMs: 1 },
       );
       expect(stableQueue(await queueRows(db))).toEqual(stableQueue(reclaimed));
@@ -506,7 +507,7 @@ for (const backend of backends) {
       );
       const pass = worker.runOnce();
       await gate.entered;
-      expect(await deleteSession({ db }, "u-del", "s-del")).toBe(1);
+      expect(await deleteSession({ db }, "default", "u-del", "s-del")).toBe(1);
       gate.open();
       expect(await pass).toMatchObject({ claimed: 1, stored: 0, failed: 0 });
       expect(errors).toEqual([]);
@@ -617,7 +618,7 @@ for (const backend of backends) {
       try {
         await locker.query("BEGIN");
         await locker.query(`
-          SELECT 1 FROM message_embedding_queue q JOIN messages m USING (user_id, session_id, message_index)
+          SELECT 1 FROM message_embedding_queue q JOIN messages m USING (tenant_id, user_id, session_id, message_index)
           WHERE m.content = 'locked row' FOR UPDATE OF q
         `);
         const claimed = await Promise.race([

@@ -183,7 +183,7 @@ for (const backend of backends) {
           }
           const createdAt = (await db.pool.any(sql.unsafe`
             SELECT m.content, (extract(epoch FROM e.created_at) * 1000)::float8 AS created_ms
-            FROM message_embeddings e JOIN messages m USING (user_id, session_id, message_index)
+            FROM message_embeddings e JOIN messages m USING (tenant_id, user_id, session_id, message_index)
           `)) as unknown as { content: string; created_ms: number }[];
           for (const row of createdAt) {
             if (texts.includes(row.content)) expect(row.created_ms).toBeGreaterThanOrEqual(leaseEnd);

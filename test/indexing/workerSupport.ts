@@ -130,11 +130,12 @@ export async function seed(
 ): Promise<number[]> {
   await createSession(
     { db },
-    { id: sessionId, userId, name: "", type: "", status: "active", metadata: {}, relevanceScore: 0 },
+    { id: sessionId, tenantId: "default", userId, name: "", type: "", status: "active", metadata: {}, relevanceScore: 0 },
   );
   const result = await appendMessages(
     { db, summaryEvery: 1_000, enqueueEmbeddings: options.enqueueEmbeddings ?? true },
     {
+      tenantId: "default",
       userId,
       sessionId,
       idempotencyKey: null,
@@ -169,7 +170,7 @@ export async function queueRows(db: Database): Promise<QueueRow[]> {
            q.last_error, (extract(epoch FROM (q.available_at - now())) * 1000)::float8 AS remaining_ms,
            (extract(epoch FROM q.available_at) * 1000)::float8 AS available_at_ms
     FROM message_embedding_queue q
-    JOIN messages m USING (user_id, session_id, message_index)
+    JOIN messages m USING (tenant_id, user_id, session_id, message_index)
     ORDER BY q.user_id, q.session_id, q.message_index
   `);
   return rows as unknown as QueueRow[];
@@ -190,7 +191,7 @@ export async function embeddingRows(db: Database): Promise<EmbeddingRow[]> {
     SELECT e.user_id, e.session_id, e.message_index::int AS message_index, m.content, e.model,
            vector_dims(e.embedding) AS dims, e.embedding::text AS embedding
     FROM message_embeddings e
-    JOIN messages m USING (user_id, session_id, message_index)
+    JOIN messages m USING (tenant_id, user_id, session_id, message_index)
     ORDER BY e.user_id, e.session_id, e.message_index
   `);
   return (rows as unknown as (Omit<EmbeddingRow, "embedding"> & { embedding: string })[]).map((row) => ({

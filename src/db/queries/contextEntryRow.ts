@@ -25,6 +25,7 @@ export const contextEntryColumns = sql.fragment`
 
 /** The fields an upsert writes. `now` is the caller's clock: it stamps the row and decides liveness. */
 export type ContextEntryWrite = {
+  tenantId: string;
   userId: string;
   sessionId: string;
   type: string;

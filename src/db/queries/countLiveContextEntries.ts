@@ -10,6 +10,7 @@ import { isLive } from "./contextEntryRow.js";
  */
 export async function countLiveContextEntries(
   db: CommonQueryMethods,
+  tenantId: string,
   userId: string,
   sessionId: string,
   now: Date,
@@ -17,7 +18,7 @@ export async function countLiveContextEntries(
   return db.oneFirst(sql.type(z.object({ count: z.number() }))`
     SELECT count(*)::int8 AS count
     FROM context_entries c
-    WHERE c.user_id = ${userId} AND c.session_id = ${sessionId}
+    WHERE c.tenant_id = ${tenantId} AND c.user_id = ${userId} AND c.session_id = ${sessionId}
       AND ${isLive(now)}
   `);
 }

@@ -6,7 +6,7 @@ const pending = z.object({ pending: z.number(), failing: z.number() });
 export type PendingEmbeddings = z.infer<typeof pending>;
 
 /**
- * Messages waiting for their embedding, across all users, and how many of
+ * Messages waiting for their embedding, across all tenants and users, and how many of
  * them have failed at least once (their last error is recorded in the queue).
  */
 export async function countPendingEmbeddings(db: CommonQueryMethods): Promise<PendingEmbeddings> {

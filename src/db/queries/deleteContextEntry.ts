@@ -9,11 +9,11 @@ import { isLive } from "./contextEntryRow.js";
  */
 export async function deleteContextEntry(
   db: CommonQueryMethods,
-  query: { userId: string; sessionId: string; type: string; key: string; now: Date },
+  query: { tenantId: string; userId: string; sessionId: string; type: string; key: string; now: Date },
 ): Promise<boolean | null> {
   return db.maybeOneFirst(sql.type(z.object({ live: z.boolean() }))`
     DELETE FROM context_entries c
-    WHERE c.user_id = ${query.userId} AND c.session_id = ${query.sessionId}
+    WHERE c.tenant_id = ${query.tenantId} AND c.user_id = ${query.userId} AND c.session_id = ${query.sessionId}
       AND c.type = ${query.type} AND c.key = ${query.key}
     RETURNING ${isLive(query.now)} AS live
   `);

@@ -6,9 +6,14 @@ import { z } from "zod";
  * with it (ON DELETE CASCADE). Returns the number of messages it had, or null
  * when the session does not exist for this user.
  */
-export async function deleteSession(db: CommonQueryMethods, userId: string, sessionId: string): Promise<number | null> {
+export async function deleteSession(
+  db: CommonQueryMethods,
+  tenantId: string,
+  userId: string,
+  sessionId: string,
+): Promise<number | null> {
   return db.maybeOneFirst(sql.type(z.object({ message_count: z.number() }))`
-    DELETE FROM sessions WHERE user_id = ${userId} AND id = ${sessionId}
+    DELETE FROM sessions WHERE tenant_id = ${tenantId} AND user_id = ${userId} AND id = ${sessionId}
     RETURNING message_count
   `);
 }

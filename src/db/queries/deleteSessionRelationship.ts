@@ -5,11 +5,11 @@ import type { RelationName } from "./relationshipRow.js";
 /** Deletes one link of the user; whether it existed. */
 export async function deleteSessionRelationship(
   db: CommonQueryMethods,
-  link: { userId: string; sourceSessionId: string; targetSessionId: string; relation: RelationName },
+  link: { tenantId: string; userId: string; sourceSessionId: string; targetSessionId: string; relation: RelationName },
 ): Promise<boolean> {
   const deleted = await db.maybeOneFirst(sql.type(z.object({ relation: z.string() }))`
     DELETE FROM session_relationships r
-    WHERE r.user_id = ${link.userId} AND r.source_session_id = ${link.sourceSessionId}
+    WHERE r.tenant_id = ${link.tenantId} AND r.user_id = ${link.userId} AND r.source_session_id = ${link.sourceSessionId}
       AND r.target_session_id = ${link.targetSessionId} AND r.relation = ${link.relation}
     RETURNING r.relation
   `);

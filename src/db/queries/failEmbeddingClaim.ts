@@ -3,7 +3,7 @@ import { z } from "zod";
 
 const updated = z.object({ updated: z.number() });
 
-export type EmbeddingKey = { userId: string; sessionId: string; messageIndex: number };
+export type EmbeddingKey = { tenantId: string; userId: string; sessionId: string; messageIndex: number };
 
 /**
  * Gives claimed rows back after a failed attempt: each becomes available
@@ -19,7 +19,7 @@ export async function failEmbeddingClaim(
   failure: { error: string; baseMs: number; maxMs: number },
 ): Promise<number> {
   if (keys.length === 0) return 0;
-  const tuples = keys.map((k) => [k.userId, k.sessionId, k.messageIndex]);
+  const tuples = keys.map((k) => [k.tenantId, k.userId, k.sessionId, k.messageIndex]);
   const row = await db.one(sql.type(updated)`
     WITH failed AS (
       UPDATE message_embedding_queue q
@@ -28,9 +28,9 @@ export async function failEmbeddingClaim(
                                  * interval '1 millisecond',
           claim_token = NULL,
           last_error = left(${failure.error}, 1000)
-      FROM ${sql.unnest(tuples, ["text", "text", "int8"])} AS t(user_id, session_id, message_index)
+      FROM ${sql.unnest(tuples, ["text", "text", "text", "int8"])} AS t(tenant_id, user_id, session_id, message_index)
       WHERE q.claim_token = ${token}
-        AND q.user_id = t.user_id AND q.session_id = t.session_id AND q.message_index = t.message_index
+        AND q.tenant_id = t.tenant_id AND q.user_id = t.user_id AND q.session_id = t.session_id AND q.message_index = t.message_index
       RETURNING 1
     )
     SELECT count(*)::int4 AS updated FROM failed

@@ -13,12 +13,12 @@ export async function insertContextEntry(db: CommonQueryMethods, entry: ContextE
   const expiresAt = entry.expiresAt === null ? sql.fragment`NULL::timestamptz` : timestamptz(entry.expiresAt);
   return db.maybeOne(sql.type(contextEntryRow)`
     INSERT INTO context_entries AS c
-      (user_id, session_id, type, key, value, relevance_score, metadata, expires_at, created_at, updated_at)
-    SELECT s.user_id, s.id, ${entry.type}, ${entry.key}, ${entry.value}, ${entry.relevanceScore},
+      (tenant_id, user_id, session_id, type, key, value, relevance_score, metadata, expires_at, created_at, updated_at)
+    SELECT s.tenant_id, s.user_id, s.id, ${entry.type}, ${entry.key}, ${entry.value}, ${entry.relevanceScore},
            ${sql.jsonb(entry.metadata as never)}, ${expiresAt}, ${now}, ${now}
     FROM sessions s
-    WHERE s.user_id = ${entry.userId} AND s.id = ${entry.sessionId}
-    ON CONFLICT (user_id, session_id, type, key) DO UPDATE SET
+    WHERE s.tenant_id = ${entry.tenantId} AND s.user_id = ${entry.userId} AND s.id = ${entry.sessionId}
+    ON CONFLICT (tenant_id, user_id, session_id, type, key) DO UPDATE SET
       value = EXCLUDED.value,
       relevance_score = EXCLUDED.relevance_score,
       metadata = EXCLUDED.metadata,

@@ -27,6 +27,7 @@ const inserted = z.object({ message_index: z.number(), created_at: z.date() });
  */
 export async function insertMessages(
   db: CommonQueryMethods,
+  tenantId: string,
   userId: string,
   sessionId: string,
   messages: readonly NewMessageRow[],
@@ -46,16 +47,16 @@ export async function insertMessages(
   ]);
   const rows = await db.any(sql.type(inserted)`
     WITH inserted AS (
-      INSERT INTO messages (user_id, session_id, id, message_index, role, type, content, metadata,
+      INSERT INTO messages (tenant_id, user_id, session_id, id, message_index, role, type, content, metadata,
                             parent_message_id, content_hash, context_hash, token_count)
-      SELECT ${userId}, ${sessionId}, t.id, t.message_index, t.role, t.type, t.content, t.metadata::jsonb,
+      SELECT ${tenantId}, ${userId}, ${sessionId}, t.id, t.message_index, t.role, t.type, t.content, t.metadata::jsonb,
              t.parent_message_id, decode(t.content_hash, 'hex'), decode(t.context_hash, 'hex'), t.token_count
       FROM ${sql.unnest(tuples, ["uuid", "int8", "text", "text", "text", "text", "uuid", "text", "text", "int4"])}
         AS t(id, message_index, role, type, content, metadata, parent_message_id, content_hash, context_hash, token_count)
       RETURNING message_index, created_at
     ), queued AS (
-      INSERT INTO message_embedding_queue (user_id, session_id, message_index)
-      SELECT ${userId}, ${sessionId}, message_index FROM inserted WHERE ${options.enqueueEmbeddings}
+      INSERT INTO message_embedding_queue (tenant_id, user_id, session_id, message_index)
+      SELECT ${tenantId}, ${userId}, ${sessionId}, message_index FROM inserted WHERE ${options.enqueueEmbeddings}
     )
     SELECT message_index, created_at FROM inserted
   `);

@@ -2,6 +2,7 @@ import { sql, type CommonQueryMethods } from "slonik";
 import { sessionColumns, sessionRow, type SessionRow } from "./sessionRow.js";
 
 export type NewSessionRow = {
+  tenantId: string;
   userId: string;
   id: string;
   name: string;
@@ -12,15 +13,15 @@ export type NewSessionRow = {
 };
 
 /**
- * Inserts a session unless its id is taken. Returns the new row, or null when
- * a session with this id already exists (for any user).
+ * Inserts a session unless the user already has one with this id (ids are
+ * unique per tenant and user). Returns the new row, or null when it exists.
  */
 export async function insertSession(db: CommonQueryMethods, session: NewSessionRow): Promise<SessionRow | null> {
   return db.maybeOne(sql.type(sessionRow)`
-    INSERT INTO sessions AS s (user_id, id, name, type, status, metadata, relevance_score)
-    VALUES (${session.userId}, ${session.id}, ${session.name}, ${session.type}, ${session.status},
+    INSERT INTO sessions AS s (tenant_id, user_id, id, name, type, status, metadata, relevance_score)
+    VALUES (${session.tenantId}, ${session.userId}, ${session.id}, ${session.name}, ${session.type}, ${session.status},
             ${sql.jsonb(session.metadata as never)}, ${session.relevanceScore})
-    ON CONFLICT (id) DO NOTHING
+    ON CONFLICT (tenant_id, user_id, id) DO NOTHING
     RETURNING ${sessionColumns}
   `);
 }

@@ -18,13 +18,14 @@ export type AppendHead = z.infer<typeof appendHead>;
  */
 export async function lockSessionForAppend(
   db: CommonQueryMethods,
+  tenantId: string,
   userId: string,
   sessionId: string,
 ): Promise<AppendHead | null> {
   return db.maybeOne(sql.type(appendHead)`
     SELECT message_count, encode(last_context_hash, 'hex') AS last_context_hash, summary_message_count
     FROM sessions
-    WHERE user_id = ${userId} AND id = ${sessionId}
+    WHERE tenant_id = ${tenantId} AND user_id = ${userId} AND id = ${sessionId}
     FOR UPDATE
   `);
 }

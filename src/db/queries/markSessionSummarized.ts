@@ -10,6 +10,7 @@ import { noRows } from "./noRows.js";
  */
 export async function markSessionSummarized(
   db: CommonQueryMethods,
+  tenantId: string,
   userId: string,
   sessionId: string,
   summaryMessageCount: number,
@@ -18,6 +19,6 @@ export async function markSessionSummarized(
     UPDATE sessions SET
       summary_message_count = ${summaryMessageCount},
       summary_updated_at = now()
-    WHERE user_id = ${userId} AND id = ${sessionId}
+    WHERE tenant_id = ${tenantId} AND user_id = ${userId} AND id = ${sessionId}
   `);
 }

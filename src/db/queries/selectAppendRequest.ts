@@ -12,6 +12,7 @@ export type AppendRequestRow = z.infer<typeof appendRequestRow>;
 /** The record of an earlier append with this idempotency key, or null. */
 export async function selectAppendRequest(
   db: CommonQueryMethods,
+  tenantId: string,
   userId: string,
   sessionId: string,
   idempotencyKey: string,
@@ -19,6 +20,6 @@ export async function selectAppendRequest(
   return db.maybeOne(sql.type(appendRequestRow)`
     SELECT encode(request_hash, 'hex') AS request_hash, first_index, message_count
     FROM message_append_requests
-    WHERE user_id = ${userId} AND session_id = ${sessionId} AND idempotency_key = ${idempotencyKey}
+    WHERE tenant_id = ${tenantId} AND user_id = ${userId} AND session_id = ${sessionId} AND idempotency_key = ${idempotencyKey}
   `);
 }

@@ -10,6 +10,7 @@ import { contextEntryColumns, contextEntryRow, isLive, type ContextEntryRow } fr
 export async function selectLiveContextEntriesPage(
   db: CommonQueryMethods,
   query: {
+    tenantId: string;
     userId: string;
     sessionId: string;
     type: string | null;
@@ -26,7 +27,7 @@ export async function selectLiveContextEntriesPage(
   return db.any(sql.type(contextEntryRow)`
     SELECT ${contextEntryColumns}
     FROM context_entries c
-    WHERE c.user_id = ${query.userId} AND c.session_id = ${query.sessionId}
+    WHERE c.tenant_id = ${query.tenantId} AND c.user_id = ${query.userId} AND c.session_id = ${query.sessionId}
       AND ${typeFilter} AND ${afterFilter} AND ${isLive(query.now)}
     ORDER BY c.type, c.key
     LIMIT ${query.limit}

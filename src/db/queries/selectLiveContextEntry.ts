@@ -4,12 +4,12 @@ import { contextEntryColumns, contextEntryRow, isLive, type ContextEntryRow } fr
 /** The user's entry with this (session, type, key) if it is live at `now`; else null. */
 export async function selectLiveContextEntry(
   db: CommonQueryMethods,
-  query: { userId: string; sessionId: string; type: string; key: string; now: Date },
+  query: { tenantId: string; userId: string; sessionId: string; type: string; key: string; now: Date },
 ): Promise<ContextEntryRow | null> {
   return db.maybeOne(sql.type(contextEntryRow)`
     SELECT ${contextEntryColumns}
     FROM context_entries c
-    WHERE c.user_id = ${query.userId} AND c.session_id = ${query.sessionId}
+    WHERE c.tenant_id = ${query.tenantId} AND c.user_id = ${query.userId} AND c.session_id = ${query.sessionId}
       AND c.type = ${query.type} AND c.key = ${query.key}
       AND ${isLive(query.now)}
   `);

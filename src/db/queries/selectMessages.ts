@@ -4,6 +4,7 @@ import { messageColumns, messageRow, type MessageRow } from "./messageRow.js";
 /** Messages with first <= message_index < end, in index order. */
 export async function selectMessagesByIndexRange(
   db: CommonQueryMethods,
+  tenantId: string,
   userId: string,
   sessionId: string,
   first: number,
@@ -11,7 +12,7 @@ export async function selectMessagesByIndexRange(
 ): Promise<readonly MessageRow[]> {
   return db.any(sql.type(messageRow)`
     SELECT ${messageColumns} FROM messages m
-    WHERE m.user_id = ${userId} AND m.session_id = ${sessionId}
+    WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.session_id = ${sessionId}
       AND m.message_index >= ${first} AND m.message_index < ${end}
     ORDER BY m.message_index
   `);
@@ -20,13 +21,14 @@ export async function selectMessagesByIndexRange(
 /** One message of the user's session by id, or null. */
 export async function selectMessageById(
   db: CommonQueryMethods,
+  tenantId: string,
   userId: string,
   sessionId: string,
   messageId: string,
 ): Promise<MessageRow | null> {
   return db.maybeOne(sql.type(messageRow)`
     SELECT ${messageColumns} FROM messages m
-    WHERE m.user_id = ${userId} AND m.id = ${messageId} AND m.session_id = ${sessionId}
+    WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.id = ${messageId} AND m.session_id = ${sessionId}
   `);
 }
 
@@ -36,13 +38,13 @@ export async function selectMessageById(
  */
 export async function selectMessagesPage(
   db: CommonQueryMethods,
-  query: { userId: string; sessionId: string; backward: boolean; afterIndex: number | null; limit: number },
+  query: { tenantId: string; userId: string; sessionId: string; backward: boolean; afterIndex: number | null; limit: number },
 ): Promise<readonly MessageRow[]> {
   if (query.backward) {
     const bound = query.afterIndex === null ? sql.fragment`TRUE` : sql.fragment`m.message_index < ${query.afterIndex}`;
     return db.any(sql.type(messageRow)`
       SELECT ${messageColumns} FROM messages m
-      WHERE m.user_id = ${query.userId} AND m.session_id = ${query.sessionId} AND ${bound}
+      WHERE m.tenant_id = ${query.tenantId} AND m.user_id = ${query.userId} AND m.session_id = ${query.sessionId} AND ${bound}
       ORDER BY m.message_index DESC
       LIMIT ${query.limit}
     `);
@@ -50,7 +52,7 @@ export async function selectMessagesPage(
   const bound = query.afterIndex === null ? sql.fragment`TRUE` : sql.fragment`m.message_index > ${query.afterIndex}`;
   return db.any(sql.type(messageRow)`
     SELECT ${messageColumns} FROM messages m
-    WHERE m.user_id = ${query.userId} AND m.session_id = ${query.sessionId} AND ${bound}
+    WHERE m.tenant_id = ${query.tenantId} AND m.user_id = ${query.userId} AND m.session_id = ${query.sessionId} AND ${bound}
     ORDER BY m.message_index ASC
     LIMIT ${query.limit}
   `);
@@ -64,6 +66,7 @@ export async function selectMessagesPage(
  */
 export async function selectLastMessages(
   db: CommonQueryMethods,
+  tenantId: string,
   userId: string,
   sessionId: string,
   count: number,
@@ -71,9 +74,9 @@ export async function selectLastMessages(
   return db.any(sql.type(messageRow)`
     SELECT * FROM (
       SELECT ${messageColumns} FROM messages m
-      WHERE m.user_id = ${userId} AND m.session_id = ${sessionId}
+      WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.session_id = ${sessionId}
         AND m.message_index >= (
-          SELECT s.message_count - ${count} FROM sessions s WHERE s.user_id = ${userId} AND s.id = ${sessionId}
+          SELECT s.message_count - ${count} FROM sessions s WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId}
         )
       ORDER BY m.message_index DESC
       LIMIT ${count}

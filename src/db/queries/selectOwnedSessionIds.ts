@@ -12,13 +12,14 @@ import { z } from "zod";
  */
 export async function selectOwnedSessionIds(
   db: CommonQueryMethods,
+  tenantId: string,
   userId: string,
   sessionIds: readonly string[],
   options: { lock: boolean } = { lock: false },
 ): Promise<readonly string[]> {
   return db.anyFirst(sql.type(z.object({ id: z.string() }))`
     SELECT s.id FROM sessions s
-    WHERE s.user_id = ${userId} AND s.id = ANY(${sql.array(sessionIds, "text")})
+    WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ANY(${sql.array(sessionIds, "text")})
     ${options.lock ? sql.fragment`FOR KEY SHARE` : sql.fragment``}
   `);
 }

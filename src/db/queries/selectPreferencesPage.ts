@@ -7,13 +7,13 @@ import { preferenceColumns, preferenceRow, type PreferenceRow } from "./preferen
  */
 export async function selectPreferencesPage(
   db: CommonQueryMethods,
-  query: { userId: string; afterKey: string | null; limit: number },
+  query: { tenantId: string; userId: string; afterKey: string | null; limit: number },
 ): Promise<readonly PreferenceRow[]> {
   const afterFilter = query.afterKey === null ? sql.fragment`TRUE` : sql.fragment`p.key > ${query.afterKey}`;
   return db.any(sql.type(preferenceRow)`
     SELECT ${preferenceColumns}
     FROM user_preferences p
-    WHERE p.user_id = ${query.userId} AND ${afterFilter}
+    WHERE p.tenant_id = ${query.tenantId} AND p.user_id = ${query.userId} AND ${afterFilter}
     ORDER BY p.key
     LIMIT ${query.limit}
   `);

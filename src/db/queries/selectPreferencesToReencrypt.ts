@@ -2,22 +2,22 @@ import { sql, type CommonQueryMethods } from "slonik";
 import { preferenceColumns, preferenceRow, type PreferenceRow } from "./preferenceRow.js";
 
 /**
- * The next `limit` preferences (of every user, in primary-key order after
+ * The next `limit` preferences (of every tenant and user, in primary-key order after
  * `after`) whose value is not under `currentKeyId`: sealed with an older key,
  * or stored unencrypted. Locks them (FOR UPDATE) until the transaction ends,
  * so a concurrent SetPreference cannot be overwritten with the old value.
  */
 export async function selectPreferencesToReencrypt(
   db: CommonQueryMethods,
-  query: { currentKeyId: string; after: { userId: string; key: string } | null; limit: number },
+  query: { currentKeyId: string; after: { tenantId: string; userId: string; key: string } | null; limit: number },
 ): Promise<readonly PreferenceRow[]> {
   const afterFilter =
-    query.after === null ? sql.fragment`TRUE` : sql.fragment`(p.user_id, p.key) > (${query.after.userId}, ${query.after.key})`;
+    query.after === null ? sql.fragment`TRUE` : sql.fragment`(p.tenant_id, p.user_id, p.key) > (${query.after.tenantId}, ${query.after.userId}, ${query.after.key})`;
   return db.any(sql.type(preferenceRow)`
     SELECT ${preferenceColumns}
     FROM user_preferences p
     WHERE ${afterFilter} AND p.key_id IS DISTINCT FROM ${query.currentKeyId}
-    ORDER BY p.user_id, p.key
+    ORDER BY p.tenant_id, p.user_id, p.key
     LIMIT ${query.limit}
     FOR UPDATE
   `);

@@ -65,41 +65,41 @@ const sourcesRow = z.object({
  */
 export async function selectRehydrationSources(
   db: CommonQueryMethods,
-  query: { userId: string; sessionId: string; recent: number; now: Date; maxPreferences: number; maxContext: number },
+  query: { tenantId: string; userId: string; sessionId: string; recent: number; now: Date; maxPreferences: number; maxContext: number },
 ): Promise<RehydrationSources | null> {
-  const { userId, sessionId } = query;
+  const { tenantId, userId, sessionId } = query;
   const row = await db.one(sql.type(sourcesRow)`
     WITH s AS (
-      SELECT ${sessionColumns} FROM sessions s WHERE s.user_id = ${userId} AND s.id = ${sessionId}
+      SELECT ${sessionColumns} FROM sessions s WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId}
     )
     SELECT
       (SELECT to_jsonb(s) FROM s) AS session,
       (SELECT to_jsonb(x) FROM (
          SELECT ${summaryColumns} FROM session_summaries ss, s
-         WHERE ss.user_id = ${userId} AND ss.session_id = ${sessionId}
+         WHERE ss.tenant_id = ${tenantId} AND ss.user_id = ${userId} AND ss.session_id = ${sessionId}
        ) x) AS summary,
       (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.message_index), '[]'::jsonb) FROM (
          SELECT ${messageColumns} FROM messages m, s
-         WHERE m.user_id = ${userId} AND m.session_id = ${sessionId} AND m.message_index >= s.message_count - ${query.recent}
+         WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.session_id = ${sessionId} AND m.message_index >= s.message_count - ${query.recent}
          ORDER BY m.message_index DESC
          LIMIT ${query.recent}
        ) x) AS recent,
       (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.key COLLATE "C"), '[]'::jsonb) FROM (
-         SELECT p.user_id, p.key, encode(p.value, 'base64') AS value, p.key_id, p.metadata, p.created_at, p.updated_at
+         SELECT p.tenant_id, p.user_id, p.key, encode(p.value, 'base64') AS value, p.key_id, p.metadata, p.created_at, p.updated_at
          FROM user_preferences p, s
-         WHERE p.user_id = ${userId}
+         WHERE p.tenant_id = ${tenantId} AND p.user_id = ${userId}
          ORDER BY p.key
          LIMIT ${query.maxPreferences}
        ) x) AS preferences,
-      (SELECT count(*) FROM user_preferences p, s WHERE p.user_id = ${userId})::int8 AS preference_total,
+      (SELECT count(*) FROM user_preferences p, s WHERE p.tenant_id = ${tenantId} AND p.user_id = ${userId})::int8 AS preference_total,
       (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.relevance_score DESC, x.updated_at DESC, x.type COLLATE "C", x.key COLLATE "C"), '[]'::jsonb) FROM (
          SELECT ${contextEntryColumns} FROM context_entries c, s
-         WHERE c.user_id = ${userId} AND c.session_id = ${sessionId} AND ${isLive(query.now)}
+         WHERE c.tenant_id = ${tenantId} AND c.user_id = ${userId} AND c.session_id = ${sessionId} AND ${isLive(query.now)}
          ORDER BY c.relevance_score DESC, c.updated_at DESC, c.type, c.key
          LIMIT ${query.maxContext}
        ) x) AS context,
       (SELECT count(*) FROM context_entries c, s
-       WHERE c.user_id = ${userId} AND c.session_id = ${sessionId} AND ${isLive(query.now)})::int8 AS context_total
+       WHERE c.tenant_id = ${tenantId} AND c.user_id = ${userId} AND c.session_id = ${sessionId} AND ${isLive(query.now)})::int8 AS context_total
   `);
   if (row.session === null) return null;
   return {
@@ -117,12 +117,12 @@ export async function selectRehydrationSources(
  */
 export async function selectLatestUserMessageText(
   db: CommonQueryMethods,
-  query: { userId: string; sessionId: string; beforeIndex: number; maxCharacters: number },
+  query: { tenantId: string; userId: string; sessionId: string; beforeIndex: number; maxCharacters: number },
 ): Promise<string | null> {
   return db.maybeOneFirst(sql.type(z.object({ content: z.string() }))`
     SELECT left(m.content, ${query.maxCharacters}) AS content
     FROM messages m
-    WHERE m.user_id = ${query.userId} AND m.session_id = ${query.sessionId}
+    WHERE m.tenant_id = ${query.tenantId} AND m.user_id = ${query.userId} AND m.session_id = ${query.sessionId}
       AND m.message_index < ${query.beforeIndex} AND m.role = 'user'
     ORDER BY m.message_index DESC
     LIMIT 1

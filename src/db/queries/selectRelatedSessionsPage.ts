@@ -13,6 +13,7 @@ export type RelationshipCursor = { score: number; sourceSessionId: string; targe
 export async function selectRelatedSessionsPage(
   db: CommonQueryMethods,
   query: {
+    tenantId: string;
     userId: string;
     sessionId: string;
     outgoing: boolean;
@@ -38,7 +39,7 @@ export async function selectRelatedSessionsPage(
   return db.any(sql.type(relationshipRow)`
     SELECT ${relationshipColumns}
     FROM session_relationships r
-    WHERE r.user_id = ${query.userId} AND ${sideFilter} AND ${relationFilter} AND ${afterFilter}
+    WHERE r.tenant_id = ${query.tenantId} AND r.user_id = ${query.userId} AND ${sideFilter} AND ${relationFilter} AND ${afterFilter}
     ORDER BY r.score DESC, r.source_session_id, r.target_session_id, r.relation
     LIMIT ${query.limit}
   `);

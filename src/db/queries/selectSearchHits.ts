@@ -4,6 +4,7 @@ import { messageColumns, messageRow, type RoleName } from "./messageRow.js";
 
 /** Which of a user's messages a search looks at. */
 export type SearchScope = {
+  tenantId: string;
   userId: string;
   /** Only these sessions; empty means all. */
   sessionIds: readonly string[];
@@ -35,7 +36,7 @@ export const RRF_K = 60;
 
 /** The scope as conditions on `messages m`. */
 function scopeConditions(scope: SearchScope): FragmentSqlToken {
-  const conditions = [sql.fragment`m.user_id = ${scope.userId}`];
+  const conditions = [sql.fragment`m.tenant_id = ${scope.tenantId}`, sql.fragment`m.user_id = ${scope.userId}`];
   if (scope.sessionIds.length > 0) conditions.push(sql.fragment`m.session_id = ANY(${sql.array(scope.sessionIds, "text")})`);
   if (scope.roles.length > 0) conditions.push(sql.fragment`m.role = ANY(${sql.array(scope.roles, "text")})`);
   if (scope.startTime) conditions.push(sql.fragment`m.created_at >= ${sql.timestamp(scope.startTime)}`);
@@ -54,8 +55,9 @@ function nearest(scope: SearchScope, query: { vector: string; model: string; lim
   return sql.fragment`
     SELECT m.session_id, m.message_index, e.embedding <=> ${query.vector}::vector AS distance
     FROM message_embeddings e
-    JOIN messages m ON m.user_id = e.user_id AND m.session_id = e.session_id AND m.message_index = e.message_index
-    WHERE e.user_id = ${scope.userId} AND e.model = ${query.model} AND ${scopeConditions(scope)}
+    JOIN messages m ON m.tenant_id = e.tenant_id AND m.user_id = e.user_id AND m.session_id = e.session_id
+                   AND m.message_index = e.message_index
+    WHERE e.tenant_id = ${scope.tenantId} AND e.user_id = ${scope.userId} AND e.model = ${query.model} AND ${scopeConditions(scope)}
     ORDER BY e.embedding <=> ${query.vector}::vector
     LIMIT ${query.limit}
   `;
@@ -87,7 +89,7 @@ export async function selectSemanticHits(
            row_number() OVER (ORDER BY n.distance, m.created_at DESC, m.session_id, m.message_index) AS semantic_rank,
            NULL::int8 AS lexical_rank
     FROM (${nearest(scope, query)}) n
-    JOIN messages m ON m.user_id = ${scope.userId} AND m.session_id = n.session_id AND m.message_index = n.message_index
+    JOIN messages m ON m.tenant_id = ${scope.tenantId} AND m.user_id = ${scope.userId} AND m.session_id = n.session_id AND m.message_index = n.message_index
     WHERE 1 - n.distance >= ${query.minScore}
     ORDER BY semantic_rank
   `);
@@ -103,7 +105,7 @@ export async function selectLexicalHits(
     SELECT ${messageColumns}, w.rank_cd AS score, NULL::int8 AS semantic_rank,
            row_number() OVER (ORDER BY w.rank_cd DESC, m.created_at DESC, m.session_id, m.message_index) AS lexical_rank
     FROM (${bestWords(scope, query)}) w
-    JOIN messages m ON m.user_id = ${scope.userId} AND m.session_id = w.session_id AND m.message_index = w.message_index
+    JOIN messages m ON m.tenant_id = ${scope.tenantId} AND m.user_id = ${scope.userId} AND m.session_id = w.session_id AND m.message_index = w.message_index
     WHERE w.rank_cd >= ${query.minScore}
     ORDER BY lexical_rank
   `);
@@ -140,7 +142,7 @@ export async function selectHybridHits(
     )
     SELECT ${messageColumns}, f.score, f.semantic_rank, f.lexical_rank
     FROM fused f
-    JOIN messages m ON m.user_id = ${scope.userId} AND m.session_id = f.session_id AND m.message_index = f.message_index
+    JOIN messages m ON m.tenant_id = ${scope.tenantId} AND m.user_id = ${scope.userId} AND m.session_id = f.session_id AND m.message_index = f.message_index
     WHERE f.score >= ${query.minScore}
     ORDER BY f.score DESC, m.created_at DESC, m.session_id, m.message_index
     LIMIT ${query.limit}
@@ -160,8 +162,8 @@ export async function countPendingInScope(
   return db.one(sql.type(pendingCount)`
     SELECT count(*)::int8 AS pending, count(*) FILTER (WHERE q.last_error IS NOT NULL)::int8 AS failing
     FROM message_embedding_queue q
-    JOIN messages m ON m.user_id = q.user_id AND m.session_id = q.session_id AND m.message_index = q.message_index
-    WHERE q.user_id = ${scope.userId} AND ${scopeConditions(scope)}
+    JOIN messages m ON m.tenant_id = q.tenant_id AND m.user_id = q.user_id AND m.session_id = q.session_id AND m.message_index = q.message_index
+    WHERE q.tenant_id = ${scope.tenantId} AND q.user_id = ${scope.userId} AND ${scopeConditions(scope)}
   `);
 }
 

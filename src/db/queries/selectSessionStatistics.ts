@@ -23,6 +23,7 @@ export type SessionStatisticsRow = z.infer<typeof sessionStatisticsRow>;
 /** The statistics of the user's session, read from its row in one statement; null when absent. */
 export async function selectSessionStatistics(
   db: CommonQueryMethods,
+  tenantId: string,
   userId: string,
   sessionId: string,
 ): Promise<SessionStatisticsRow | null> {
@@ -34,6 +35,6 @@ export async function selectSessionStatistics(
                 ELSE 0::int8 END AS duration_micros,
            s.summary_message_count, s.summary_updated_at
     FROM sessions s
-    WHERE s.user_id = ${userId} AND s.id = ${sessionId}
+    WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId}
   `);
 }

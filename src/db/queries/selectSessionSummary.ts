@@ -8,6 +8,7 @@ import { summaryRow, type SummaryRow } from "./summaryRow.js";
  */
 export async function selectSessionSummary(
   db: CommonQueryMethods,
+  tenantId: string,
   userId: string,
   sessionId: string,
 ): Promise<{ session: null } | { session: string; summary: SummaryRow | null }> {
@@ -24,8 +25,8 @@ export async function selectSessionSummary(
   )`
     SELECT s.id, ss.session_id, ss.content, ss.covers_through_index, ss.token_count, ss.metadata, ss.updated_at
     FROM sessions s
-    LEFT JOIN session_summaries ss ON ss.user_id = s.user_id AND ss.session_id = s.id
-    WHERE s.user_id = ${userId} AND s.id = ${sessionId}
+    LEFT JOIN session_summaries ss ON ss.tenant_id = s.tenant_id AND ss.user_id = s.user_id AND ss.session_id = s.id
+    WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId}
   `);
   if (!row) return { session: null };
   if (row.session_id === null) return { session: row.id, summary: null };

@@ -8,6 +8,7 @@ import { sessionColumns, sessionRow, type SessionRow } from "./sessionRow.js";
 export async function selectSessionsPage(
   db: CommonQueryMethods,
   query: {
+    tenantId: string;
     userId: string;
     status: SessionRow["status"] | null;
     after: { activityCursor: string; id: string } | null;
@@ -22,7 +23,7 @@ export async function selectSessionsPage(
   return db.any(sql.type(sessionRow)`
     SELECT ${sessionColumns}
     FROM sessions s
-    WHERE s.user_id = ${query.userId} AND ${statusFilter} AND ${afterFilter}
+    WHERE s.tenant_id = ${query.tenantId} AND s.user_id = ${query.userId} AND ${statusFilter} AND ${afterFilter}
     ORDER BY s.last_activity_at DESC, s.id DESC
     LIMIT ${query.limit}
   `);

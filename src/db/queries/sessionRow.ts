@@ -32,7 +32,7 @@ export const sessionColumns = sql.fragment`
   to_char(s.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS activity_cursor,
   s.message_count,
   coalesce(
-    (SELECT ss.content FROM session_summaries ss WHERE ss.user_id = s.user_id AND ss.session_id = s.id),
+    (SELECT ss.content FROM session_summaries ss WHERE ss.tenant_id = s.tenant_id AND ss.user_id = s.user_id AND ss.session_id = s.id),
     ''
   ) AS summary
 `;

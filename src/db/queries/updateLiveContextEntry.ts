@@ -21,7 +21,7 @@ export async function updateLiveContextEntry(db: CommonQueryMethods, entry: Cont
       metadata = ${sql.jsonb(entry.metadata as never)},
       expires_at = ${expiresAt},
       updated_at = ${timestamptz(entry.now)}
-    WHERE c.user_id = ${entry.userId} AND c.session_id = ${entry.sessionId}
+    WHERE c.tenant_id = ${entry.tenantId} AND c.user_id = ${entry.userId} AND c.session_id = ${entry.sessionId}
       AND c.type = ${entry.type} AND c.key = ${entry.key}
       AND ${isLive(entry.now)}
     RETURNING ${contextEntryColumns}

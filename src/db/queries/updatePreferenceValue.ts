@@ -7,11 +7,11 @@ import { noRows } from "./noRows.js";
  */
 export async function updatePreferenceValue(
   db: CommonQueryMethods,
-  preference: { userId: string; key: string; value: Buffer; keyId: string | null },
+  preference: { tenantId: string; userId: string; key: string; value: Buffer; keyId: string | null },
 ): Promise<void> {
   await db.query(sql.type(noRows)`
     UPDATE user_preferences
     SET value = ${sql.binary(preference.value)}, key_id = ${preference.keyId}
-    WHERE user_id = ${preference.userId} AND key = ${preference.key}
+    WHERE tenant_id = ${preference.tenantId} AND user_id = ${preference.userId} AND key = ${preference.key}
   `);
 }

@@ -13,6 +13,7 @@ export type SessionChanges = {
 /** Applies the changes to the user's session; null when it does not exist for this user. */
 export async function updateSession(
   db: CommonQueryMethods,
+  tenantId: string,
   userId: string,
   sessionId: string,
   changes: SessionChanges,
@@ -27,7 +28,7 @@ export async function updateSession(
       relevance_score = CASE WHEN ${has("relevanceScore")} THEN ${changes.relevanceScore ?? 0}::double precision ELSE s.relevance_score END,
       updated_at = now(),
       last_activity_at = now()
-    WHERE s.user_id = ${userId} AND s.id = ${sessionId}
+    WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId}
     RETURNING ${sessionColumns}
   `);
 }

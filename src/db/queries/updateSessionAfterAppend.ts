@@ -10,6 +10,8 @@ export type AppendTotals = {
   tool: number;
   tokens: number;
   characters: number;
+  /** UTF-8 bytes of the messages' content (the storage quota counts these). */
+  bytes: number;
   lastContextHash: string;
 };
 
@@ -26,6 +28,7 @@ export type AppendTotals = {
  */
 export async function updateSessionAfterAppend(
   db: CommonQueryMethods,
+  tenantId: string,
   userId: string,
   sessionId: string,
   totals: AppendTotals,
@@ -39,10 +42,11 @@ export async function updateSessionAfterAppend(
       tool_message_count = tool_message_count + ${totals.tool},
       total_tokens = total_tokens + ${totals.tokens},
       total_characters = total_characters + ${totals.characters},
+      content_bytes = content_bytes + ${totals.bytes},
       last_context_hash = decode(${totals.lastContextHash}, 'hex'),
       first_message_at = least(first_message_at, now()),
       last_message_at = greatest(last_message_at, now()),
       last_activity_at = now()
-    WHERE user_id = ${userId} AND id = ${sessionId}
+    WHERE tenant_id = ${tenantId} AND user_id = ${userId} AND id = ${sessionId}
   `);
 }

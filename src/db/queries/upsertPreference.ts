@@ -2,6 +2,7 @@ import { sql, type CommonQueryMethods } from "slonik";
 import { preferenceColumns, preferenceRow, type PreferenceRow } from "./preferenceRow.js";
 
 export type NewPreferenceRow = {
+  tenantId: string;
   userId: string;
   key: string;
   /** The sealed value (see Keyring.seal). */
@@ -13,10 +14,10 @@ export type NewPreferenceRow = {
 /** Creates the user's preference, or replaces its value, key id and metadata. Returns the stored row. */
 export async function upsertPreference(db: CommonQueryMethods, preference: NewPreferenceRow): Promise<PreferenceRow> {
   return db.one(sql.type(preferenceRow)`
-    INSERT INTO user_preferences AS p (user_id, key, value, key_id, metadata)
-    VALUES (${preference.userId}, ${preference.key}, ${sql.binary(preference.value)}, ${preference.keyId},
+    INSERT INTO user_preferences AS p (tenant_id, user_id, key, value, key_id, metadata)
+    VALUES (${preference.tenantId}, ${preference.userId}, ${preference.key}, ${sql.binary(preference.value)}, ${preference.keyId},
             ${sql.jsonb(preference.metadata as never)})
-    ON CONFLICT (user_id, key) DO UPDATE SET
+    ON CONFLICT (tenant_id, user_id, key) DO UPDATE SET
       value = excluded.value,
       key_id = excluded.key_id,
       metadata = excluded.metadata,

@@ -2,6 +2,7 @@ import { sql, type CommonQueryMethods } from "slonik";
 import { relationshipColumns, relationshipRow, type RelationName, type RelationshipRow } from "./relationshipRow.js";
 
 export type NewRelationship = {
+  tenantId: string;
   userId: string;
   sourceSessionId: string;
   targetSessionId: string;
@@ -12,15 +13,15 @@ export type NewRelationship = {
 
 /**
  * Inserts the link, or updates the score and metadata of the same link
- * (user, source, target, relation); created_at stays that of the first link.
+ * (tenant, user, source, target, relation); created_at stays that of the first link.
  * Both sessions must exist for the user (the foreign keys check it).
  */
 export async function upsertSessionRelationship(db: CommonQueryMethods, link: NewRelationship): Promise<RelationshipRow> {
   return db.one(sql.type(relationshipRow)`
-    INSERT INTO session_relationships AS r (user_id, source_session_id, target_session_id, relation, score, metadata)
-    VALUES (${link.userId}, ${link.sourceSessionId}, ${link.targetSessionId}, ${link.relation},
+    INSERT INTO session_relationships AS r (tenant_id, user_id, source_session_id, target_session_id, relation, score, metadata)
+    VALUES (${link.tenantId}, ${link.userId}, ${link.sourceSessionId}, ${link.targetSessionId}, ${link.relation},
             ${link.score}::double precision, ${sql.jsonb(link.metadata as never)})
-    ON CONFLICT (user_id, source_session_id, target_session_id, relation) DO UPDATE SET
+    ON CONFLICT (tenant_id, user_id, source_session_id, target_session_id, relation) DO UPDATE SET
       score = excluded.score,
       metadata = excluded.metadata,
       updated_at = now()

@@ -2,6 +2,7 @@ import { sql, type CommonQueryMethods } from "slonik";
 import { summaryColumns, summaryRow, type SummaryRow } from "./summaryRow.js";
 
 export type NewSummary = {
+  tenantId: string;
   userId: string;
   sessionId: string;
   content: string;
@@ -17,10 +18,10 @@ export type NewSummary = {
  */
 export async function upsertSessionSummary(db: CommonQueryMethods, summary: NewSummary): Promise<SummaryRow> {
   return db.one(sql.type(summaryRow)`
-    INSERT INTO session_summaries AS ss (user_id, session_id, content, covers_through_index, token_count, metadata, updated_at)
-    VALUES (${summary.userId}, ${summary.sessionId}, ${summary.content}, ${summary.coversThroughIndex},
+    INSERT INTO session_summaries AS ss (tenant_id, user_id, session_id, content, covers_through_index, token_count, metadata, updated_at)
+    VALUES (${summary.tenantId}, ${summary.userId}, ${summary.sessionId}, ${summary.content}, ${summary.coversThroughIndex},
             ${summary.tokenCount}, ${sql.jsonb(summary.metadata as never)}, now())
-    ON CONFLICT (user_id, session_id) DO UPDATE SET
+    ON CONFLICT (tenant_id, user_id, session_id) DO UPDATE SET
       content = excluded.content,
       covers_through_index = excluded.covers_through_index,
       token_count = excluded.token_count,

@@ -19,7 +19,7 @@ export async function deleteContextEntry(
   return deps.db.withConnection(signal, async (connection) => {
     const live = await deleteContextEntryRow(connection, { ...input, now });
     if (live === true) return;
-    if (!(await selectSession(connection, input.userId, input.sessionId))) throw new NotFoundError("session", input.sessionId);
+    if (!(await selectSession(connection, input.tenantId, input.userId, input.sessionId))) throw new NotFoundError("session", input.sessionId);
     throw new NotFoundError("context entry", `${input.type}/${input.key}`);
   });
 }

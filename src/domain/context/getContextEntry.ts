@@ -5,7 +5,7 @@ import { selectSession } from "../../db/queries/selectSession.js";
 import { systemClock, type Clock } from "../clock.js";
 import { NotFoundError } from "../errors.js";
 
-export type ContextEntryKey = { userId: string; sessionId: string; type: string; key: string };
+export type ContextEntryKey = { tenantId: string; userId: string; sessionId: string; type: string; key: string };
 
 /**
  * The live entry with this (session, type, key). NOT_FOUND names the session
@@ -21,7 +21,7 @@ export async function getContextEntry(
   return deps.db.withConnection(signal, async (connection) => {
     const entry = await selectLiveContextEntry(connection, { ...input, now });
     if (entry) return entry;
-    if (!(await selectSession(connection, input.userId, input.sessionId))) throw new NotFoundError("session", input.sessionId);
+    if (!(await selectSession(connection, input.tenantId, input.userId, input.sessionId))) throw new NotFoundError("session", input.sessionId);
     throw new NotFoundError("context entry", `${input.type}/${input.key}`);
   });
 }

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from "../clock.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 
 export type ListContextEntriesInput = {
+  tenantId: string;
   userId: string;
   sessionId: string;
   /** Only entries of this type; null for every type. */
@@ -26,7 +27,7 @@ export async function listContextEntries(
   input: ListContextEntriesInput,
   signal?: AbortSignal,
 ): Promise<{ entries: readonly ContextEntryRow[]; nextPageToken: string }> {
-  const scope = ["context", input.userId, input.sessionId, input.type];
+  const scope = ["context", input.tenantId, input.userId, input.sessionId, input.type];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   let after: { type: string; key: string } | null = null;
   if (cursor) {
@@ -39,6 +40,7 @@ export async function listContextEntries(
   const now = (deps.now ?? systemClock)();
   return deps.db.withConnection(signal, async (connection) => {
     const rows = await selectLiveContextEntriesPage(connection, {
+      tenantId: input.tenantId,
       userId: input.userId,
       sessionId: input.sessionId,
       type: input.type,
@@ -46,7 +48,7 @@ export async function listContextEntries(
       now,
       limit: input.pageSize + 1,
     });
-    if (rows.length === 0 && !(await selectSession(connection, input.userId, input.sessionId))) {
+    if (rows.length === 0 && !(await selectSession(connection, input.tenantId, input.userId, input.sessionId))) {
       throw new NotFoundError("session", input.sessionId);
     }
     const page = rows.slice(0, input.pageSize);

@@ -10,6 +10,7 @@ import { InvalidArgumentError, NotFoundError } from "../errors.js";
 export type ContextExpiry = { kind: "never" } | { kind: "at"; time: Date } | { kind: "ttl"; milliseconds: number };
 
 export type UpsertContextEntryInput = {
+  tenantId: string;
   userId: string;
   sessionId: string;
   type: string;

@@ -22,6 +22,7 @@ export type MessageInput = {
 };
 
 export type AppendMessagesInput = {
+  tenantId: string;
   userId: string;
   sessionId: string;
   messages: readonly MessageInput[];
@@ -63,16 +64,17 @@ export async function appendMessages(
     contentHash: contentHash(message.content),
     tokenCount: countTokens(message.content),
     characters: [...message.content].length,
+    bytes: Buffer.byteLength(message.content, "utf8"),
   }));
   const requestHash = input.idempotencyKey === null ? null : hashRequest(input.messages);
   const parentIds = [...new Set(input.messages.flatMap((m) => (m.parentMessageId ? [m.parentMessageId] : [])))];
 
   const result = await deps.db.withTransaction(signal, async (tx) => {
-    const head = await lockSessionForAppend(tx, input.userId, input.sessionId);
+    const head = await lockSessionForAppend(tx, input.tenantId, input.userId, input.sessionId);
     if (!head) throw new NotFoundError("session", input.sessionId);
 
     if (input.idempotencyKey !== null) {
-      const earlier = await selectAppendRequest(tx, input.userId, input.sessionId, input.idempotencyKey);
+      const earlier = await selectAppendRequest(tx, input.tenantId, input.userId, input.sessionId, input.idempotencyKey);
       if (earlier) {
         if (earlier.request_hash !== requestHash) {
           throw new FailedPreconditionError(
@@ -82,6 +84,7 @@ export async function appendMessages(
         }
         const messages = await selectMessagesByIndexRange(
           tx,
+          input.tenantId,
           input.userId,
           input.sessionId,
           earlier.first_index,
@@ -92,7 +95,7 @@ export async function appendMessages(
     }
 
     if (parentIds.length > 0) {
-      const found = new Set(await selectExistingMessageIds(tx, input.userId, input.sessionId, parentIds));
+      const found = new Set(await selectExistingMessageIds(tx, input.tenantId, input.userId, input.sessionId, parentIds));
       const violations = input.messages.flatMap((m, i) =>
         m.parentMessageId && !found.has(m.parentMessageId)
           ? [{ field: `messages[${i}].parent_message_id`, description: "is not a message of this session" }]
@@ -102,7 +105,7 @@ export async function appendMessages(
     }
 
     let previous = head.last_context_hash;
-    const totals: AppendTotals = { count: 0, user: 0, assistant: 0, system: 0, tool: 0, tokens: 0, characters: 0, lastContextHash: "" };
+    const totals: AppendTotals = { count: 0, user: 0, assistant: 0, system: 0, tool: 0, tokens: 0, characters: 0, bytes: 0, lastContextHash: "" };
     const rows: NewMessageRow[] = prepared.map((message, offset) => {
       const contextHash = nextContextHash(previous, message.role, message.contentHash);
       previous = contextHash;
@@ -110,6 +113,7 @@ export async function appendMessages(
       totals[message.role] += 1;
       totals.tokens += message.tokenCount;
       totals.characters += message.characters;
+      totals.bytes += message.bytes;
       return {
         id: newId(),
         messageIndex: head.message_count + offset,
@@ -125,12 +129,13 @@ export async function appendMessages(
     });
     totals.lastContextHash = previous ?? "";
 
-    const messages = await insertMessages(tx, input.userId, input.sessionId, rows, {
+    const messages = await insertMessages(tx, input.tenantId, input.userId, input.sessionId, rows, {
       enqueueEmbeddings: deps.enqueueEmbeddings,
     });
-    await updateSessionAfterAppend(tx, input.userId, input.sessionId, totals);
+    await updateSessionAfterAppend(tx, input.tenantId, input.userId, input.sessionId, totals);
     if (input.idempotencyKey !== null && requestHash !== null) {
       await insertAppendRequest(tx, {
+        tenantId: input.tenantId,
         userId: input.userId,
         sessionId: input.sessionId,
         idempotencyKey: input.idempotencyKey,

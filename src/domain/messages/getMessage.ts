@@ -6,11 +6,11 @@ import { NotFoundError } from "../errors.js";
 /** One message of the user's session; NOT_FOUND otherwise. */
 export async function getMessage(
   deps: { db: Database },
-  input: { userId: string; sessionId: string; messageId: string },
+  input: { tenantId: string; userId: string; sessionId: string; messageId: string },
   signal?: AbortSignal,
 ): Promise<MessageRow> {
   const message = await deps.db.withConnection(signal, (connection) =>
-    selectMessageById(connection, input.userId, input.sessionId, input.messageId),
+    selectMessageById(connection, input.tenantId, input.userId, input.sessionId, input.messageId),
   );
   if (!message) throw new NotFoundError("message", input.messageId);
   return message;

@@ -6,6 +6,7 @@ import { InvalidArgumentError, NotFoundError } from "../errors.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
 
 export type ListMessagesInput = {
+  tenantId: string;
   userId: string;
   sessionId: string;
   backward: boolean;
@@ -25,7 +26,7 @@ export async function listMessages(
   input: ListMessagesInput,
   signal?: AbortSignal,
 ): Promise<{ messages: readonly MessageRow[]; nextPageToken: string }> {
-  const scope = ["messages", input.userId, input.sessionId, input.backward];
+  const scope = ["messages", input.tenantId, input.userId, input.sessionId, input.backward];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   let afterIndex: number | null = null;
   if (cursor) {
@@ -37,15 +38,16 @@ export async function listMessages(
   return deps.db.withConnection(signal, async (connection) => {
     const rows =
       input.lastN > 0
-        ? await selectLastMessages(connection, input.userId, input.sessionId, input.lastN)
+        ? await selectLastMessages(connection, input.tenantId, input.userId, input.sessionId, input.lastN)
         : await selectMessagesPage(connection, {
+            tenantId: input.tenantId,
             userId: input.userId,
             sessionId: input.sessionId,
             backward: input.backward,
             afterIndex,
             limit: input.pageSize + 1,
           });
-    if (rows.length === 0 && !(await selectSession(connection, input.userId, input.sessionId))) {
+    if (rows.length === 0 && !(await selectSession(connection, input.tenantId, input.userId, input.sessionId))) {
       throw new NotFoundError("session", input.sessionId);
     }
     if (input.lastN > 0) return { messages: rows, nextPageToken: "" };

@@ -15,10 +15,10 @@ import { openPreference, type Preference } from "./openPreference.js";
  */
 export async function listPreferences(
   deps: { db: Database; keyring: Keyring },
-  input: { userId: string; pageSize: number; pageToken: string },
+  input: { tenantId: string; userId: string; pageSize: number; pageToken: string },
   signal?: AbortSignal,
 ): Promise<{ preferences: Preference[]; nextPageToken: string }> {
-  const scope = ["preferences", input.userId];
+  const scope = ["preferences", input.tenantId, input.userId];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   let afterKey: string | null = null;
   if (cursor) {
@@ -26,7 +26,7 @@ export async function listPreferences(
     afterKey = cursor.k;
   }
   const rows = await deps.db.withConnection(signal, (connection) =>
-    selectPreferencesPage(connection, { userId: input.userId, afterKey, limit: input.pageSize + 1 }),
+    selectPreferencesPage(connection, { tenantId: input.tenantId, userId: input.userId, afterKey, limit: input.pageSize + 1 }),
   );
   const page = rows.slice(0, input.pageSize);
   const last = page.at(-1);

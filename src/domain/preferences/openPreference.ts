@@ -12,12 +12,16 @@ export type Preference = {
 };
 
 /**
- * The associated data every preference value is sealed with: its owner and
- * key, unambiguously encoded (a JSON array). A value copied to another user's
- * row or to another key fails authentication instead of being read there.
+ * The associated data every preference value is sealed with: its tenant,
+ * owner and key, unambiguously encoded (a JSON array). A value copied to
+ * another tenant's or user's row or to another key fails authentication
+ * instead of being read there. The tenant 'default' keeps the v1 form, which
+ * has no tenant: values written before tenants existed stay readable.
  */
-export function preferenceAad(userId: string, key: string): Buffer {
-  return Buffer.from(JSON.stringify(["ltst.user_preferences.v1", userId, key]), "utf8");
+export function preferenceAad(tenantId: string, userId: string, key: string): Buffer {
+  const parts =
+    tenantId === "default" ? ["ltst.user_preferences.v1", userId, key] : ["ltst.user_preferences.v2", tenantId, userId, key];
+  return Buffer.from(JSON.stringify(parts), "utf8");
 }
 
 /**
@@ -28,7 +32,7 @@ export function preferenceAad(userId: string, key: string): Buffer {
 export function openPreference(keyring: Keyring, row: PreferenceRow): Preference {
   const value = keyring.open(
     { value: row.value, keyId: row.key_id },
-    preferenceAad(row.user_id, row.key),
+    preferenceAad(row.tenant_id, row.user_id, row.key),
     `the value of preference ${JSON.stringify(row.key)}`,
   );
   return {

@@ -6,7 +6,7 @@ import { DomainError, FailedPreconditionError } from "../errors.js";
 import { openPreference, preferenceAad } from "./openPreference.js";
 
 /** A preference that could not be re-encrypted, and why (the error GetPreference would give). */
-export type ReencryptFailure = { userId: string; key: string; keyId: string | null; message: string };
+export type ReencryptFailure = { tenantId: string; userId: string; key: string; keyId: string | null; message: string };
 
 export type ReencryptResult = {
   /** Preferences now sealed with the current key. */
@@ -36,7 +36,7 @@ export async function reencryptPreferences(
     );
   }
   const result: ReencryptResult = { rewritten: 0, failed: [] };
-  let after: { userId: string; key: string } | null = null;
+  let after: { tenantId: string; userId: string; key: string } | null = null;
   for (;;) {
     // Counted from what the transaction returns, so a retried transaction counts once.
     const batch = await deps.db.withTransaction(signal, async (transaction) => {
@@ -49,11 +49,13 @@ export async function reencryptPreferences(
           value = openPreference(deps.keyring, row).value;
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
-          failed.push({ userId: row.user_id, key: row.key, keyId: row.key_id, message: error.message });
+          failed.push({ tenantId: row.tenant_id, userId: row.user_id, key: row.key, keyId: row.key_id, message: error.message });
           continue;
         }
-        const sealed = deps.keyring.seal(value, preferenceAad(row.user_id, row.key));
-        await updatePreferenceValue(transaction, { userId: row.user_id, key: row.key, value: sealed.value, keyId: sealed.keyId });
+        const sealed = deps.keyring.seal(value, preferenceAad(row.tenant_id, row.user_id, row.key));
+        await updatePreferenceValue(transaction, {
+          tenantId: row.tenant_id,
+          userId: row.user_id, key: row.key, value: sealed.value, keyId: sealed.keyId });
         rewritten += 1;
       }
       return { rows, rewritten, failed };
@@ -63,6 +65,6 @@ export async function reencryptPreferences(
     const last = batch.rows.at(-1);
     if (last) options.onBatch?.(result);
     if (!last || batch.rows.length < options.batchSize) return result;
-    after = { userId: last.user_id, key: last.key };
+    after = { tenantId: last.tenant_id, userId: last.user_id, key: last.key };
   }
 }

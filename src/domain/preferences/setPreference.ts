@@ -6,16 +6,18 @@ import { preferenceAad, type Preference } from "./openPreference.js";
 /**
  * Creates or replaces the user's preference. The value is sealed with the
  * keyring's current key (stored as plaintext without one) and bound to the
- * user and key.
+ * tenant, user and key.
  */
 export async function setPreference(
   deps: { db: Database; keyring: Keyring },
-  input: { userId: string; key: string; value: string; metadata: Record<string, unknown> },
+  input: { tenantId: string; userId: string; key: string; value: string; metadata: Record<string, unknown> },
   signal?: AbortSignal,
 ): Promise<Preference> {
-  const sealed = deps.keyring.seal(input.value, preferenceAad(input.userId, input.key));
+  const sealed = deps.keyring.seal(input.value, preferenceAad(input.tenantId, input.userId, input.key));
   const row = await deps.db.withConnection(signal, (connection) =>
-    upsertPreference(connection, { userId: input.userId, key: input.key, value: sealed.value, keyId: sealed.keyId, metadata: input.metadata }),
+    upsertPreference(connection, {
+      tenantId: input.tenantId,
+      userId: input.userId, key: input.key, value: sealed.value, keyId: sealed.keyId, metadata: input.metadata }),
   );
   return {
     userId: row.user_id,

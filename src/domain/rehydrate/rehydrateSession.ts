@@ -38,6 +38,7 @@ export type RehydrateDeps = {
 };
 
 export type RehydrateInput = {
+  tenantId: string;
   userId: string;
   sessionId: string;
   /** Text to find relevant messages for; "" means the latest user message. */
@@ -129,6 +130,7 @@ export async function rehydrateSession(
 
   const sources = await db.withConnection(signal, async (connection) => {
     const found = await selectRehydrationSources(connection, {
+      tenantId: input.tenantId,
       userId: input.userId,
       sessionId: input.sessionId,
       recent: input.maxRecent,
@@ -144,6 +146,7 @@ export async function rehydrateSession(
       query =
         latestInWindow?.content ??
         (await selectLatestUserMessageText(connection, {
+          tenantId: input.tenantId,
           userId: input.userId,
           sessionId: input.sessionId,
           beforeIndex: windowStart,
@@ -254,6 +257,7 @@ async function findRelevant(
   signal: AbortSignal | undefined,
 ): Promise<{ mode: RelevanceMode; note: string; hits: SearchHitRow[] }> {
   const scope: SearchScope = {
+    tenantId: input.tenantId,
     userId: input.userId,
     sessionIds: input.currentSessionOnly ? [input.sessionId] : [],
     roles: [],

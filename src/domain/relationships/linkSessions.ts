@@ -5,6 +5,7 @@ import { upsertSessionRelationship } from "../../db/queries/upsertSessionRelatio
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 
 export type LinkSessionsInput = {
+  tenantId: string;
   userId: string;
   sourceSessionId: string;
   targetSessionId: string;
@@ -28,7 +29,7 @@ export async function linkSessions(
     throw InvalidArgumentError.field("target_session_id", "must differ from source_session_id: a session cannot be linked to itself");
   }
   return deps.db.withTransaction(signal, async (tx) => {
-    const owned = new Set(await selectOwnedSessionIds(tx, input.userId, [input.sourceSessionId, input.targetSessionId], { lock: true }));
+    const owned = new Set(await selectOwnedSessionIds(tx, input.tenantId, input.userId, [input.sourceSessionId, input.targetSessionId], { lock: true }));
     for (const id of [input.sourceSessionId, input.targetSessionId]) {
       if (!owned.has(id)) throw new NotFoundError("session", id);
     }

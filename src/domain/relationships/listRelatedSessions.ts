@@ -9,6 +9,7 @@ import { InvalidArgumentError, NotFoundError } from "../errors.js";
 export type RelatedDirection = "outgoing" | "incoming" | "both";
 
 export type ListRelatedSessionsInput = {
+  tenantId: string;
   userId: string;
   sessionId: string;
   direction: RelatedDirection;
@@ -27,11 +28,12 @@ export async function listRelatedSessions(
   input: ListRelatedSessionsInput,
   signal?: AbortSignal,
 ): Promise<{ relationships: readonly RelationshipRow[]; nextPageToken: string }> {
-  const scope = ["relationships", input.userId, input.sessionId, input.direction, input.relation];
+  const scope = ["relationships", input.tenantId, input.userId, input.sessionId, input.direction, input.relation];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   const after = cursor === null ? null : parseCursor(cursor);
   const rows = await deps.db.withConnection(signal, async (connection) => {
     const page = await selectRelatedSessionsPage(connection, {
+      tenantId: input.tenantId,
       userId: input.userId,
       sessionId: input.sessionId,
       outgoing: input.direction !== "incoming",
@@ -41,7 +43,7 @@ export async function listRelatedSessions(
       limit: input.pageSize + 1,
     });
     // A link implies both its sessions exist for the user: check only when empty.
-    if (page.length === 0 && (await selectOwnedSessionIds(connection, input.userId, [input.sessionId])).length === 0) {
+    if (page.length === 0 && (await selectOwnedSessionIds(connection, input.tenantId, input.userId, [input.sessionId])).length === 0) {
       throw new NotFoundError("session", input.sessionId);
     }
     return page;

@@ -5,6 +5,7 @@ import { selectOwnedSessionIds } from "../../db/queries/selectOwnedSessionIds.js
 import { NotFoundError } from "../errors.js";
 
 export type UnlinkSessionsInput = {
+  tenantId: string;
   userId: string;
   sourceSessionId: string;
   targetSessionId: string;
@@ -24,7 +25,7 @@ export async function unlinkSessions(
 ): Promise<void> {
   await deps.db.withConnection(signal, async (connection) => {
     if (await deleteSessionRelationship(connection, input)) return;
-    const owned = new Set(await selectOwnedSessionIds(connection, input.userId, [input.sourceSessionId, input.targetSessionId]));
+    const owned = new Set(await selectOwnedSessionIds(connection, input.tenantId, input.userId, [input.sourceSessionId, input.targetSessionId]));
     for (const id of [input.sourceSessionId, input.targetSessionId]) {
       if (!owned.has(id)) throw new NotFoundError("session", id);
     }

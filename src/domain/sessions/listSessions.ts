@@ -8,10 +8,10 @@ import { decodePageToken, encodePageToken } from "../../validation/pageToken.js"
 /** One page of the user's sessions, newest activity first, with the next page token. */
 export async function listSessions(
   deps: { db: Database },
-  input: { userId: string; status: SessionRow["status"] | null; pageSize: number; pageToken: string },
+  input: { tenantId: string; userId: string; status: SessionRow["status"] | null; pageSize: number; pageToken: string },
   signal?: AbortSignal,
 ): Promise<{ sessions: readonly SessionRow[]; nextPageToken: string }> {
-  const scope = ["sessions", input.userId, input.status];
+  const scope = ["sessions", input.tenantId, input.userId, input.status];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   let after: { activityCursor: string; id: string } | null = null;
   if (cursor) {
@@ -21,7 +21,7 @@ export async function listSessions(
     after = { activityCursor: cursor.a, id: cursor.i };
   }
   const rows = await deps.db.withConnection(signal, (connection) =>
-    selectSessionsPage(connection, { userId: input.userId, status: input.status, after, limit: input.pageSize + 1 }),
+    selectSessionsPage(connection, { tenantId: input.tenantId, userId: input.userId, status: input.status, after, limit: input.pageSize + 1 }),
   );
   const page = rows.slice(0, input.pageSize);
   const last = page.at(-1);

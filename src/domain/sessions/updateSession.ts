@@ -6,11 +6,11 @@ import { NotFoundError } from "../errors.js";
 /** Applies the changes (already filtered by the update mask) to the user's session. */
 export async function updateSession(
   deps: { db: Database },
-  input: { userId: string; sessionId: string; changes: SessionChanges },
+  input: { tenantId: string; userId: string; sessionId: string; changes: SessionChanges },
   signal?: AbortSignal,
 ): Promise<SessionRow> {
   const updated = await deps.db.withConnection(signal, (connection) =>
-    updateSessionRow(connection, input.userId, input.sessionId, input.changes),
+    updateSessionRow(connection, input.tenantId, input.userId, input.sessionId, input.changes),
   );
   if (!updated) throw new NotFoundError("session", input.sessionId);
   return updated;

@@ -32,15 +32,16 @@ export type SessionStatistics = {
  */
 export async function getSessionStatistics(
   deps: { db: Database; summaryEvery: number; clock?: Clock },
+  tenantId: string,
   userId: string,
   sessionId: string,
   signal?: AbortSignal,
 ): Promise<SessionStatistics> {
   const now = (deps.clock ?? systemClock)();
   const { row, contextEntryCount } = await deps.db.withConnection(signal, async (connection) => {
-    const row = await selectSessionStatistics(connection, userId, sessionId);
+    const row = await selectSessionStatistics(connection, tenantId, userId, sessionId);
     if (!row) throw new NotFoundError("session", sessionId);
-    return { row, contextEntryCount: await countLiveContextEntries(connection, userId, sessionId, now) };
+    return { row, contextEntryCount: await countLiveContextEntries(connection, tenantId, userId, sessionId, now) };
   });
   const messagesSinceSummary = Math.max(0, row.message_count - row.summary_message_count);
   return {

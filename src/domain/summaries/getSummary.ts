@@ -10,11 +10,12 @@ import { NotFoundError } from "../errors.js";
  */
 export async function getSummary(
   deps: { db: Database },
+  tenantId: string,
   userId: string,
   sessionId: string,
   signal?: AbortSignal,
 ): Promise<SummaryRow> {
-  const found = await deps.db.withConnection(signal, (connection) => selectSessionSummary(connection, userId, sessionId));
+  const found = await deps.db.withConnection(signal, (connection) => selectSessionSummary(connection, tenantId, userId, sessionId));
   if (found.session === null) throw new NotFoundError("session", sessionId);
   if (found.summary === null) throw new NotFoundError("session summary", sessionId);
   return found.summary;

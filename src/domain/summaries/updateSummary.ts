@@ -7,6 +7,7 @@ import { countTokens } from "../../tokens/countTokens.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 
 export type UpdateSummaryInput = {
+  tenantId: string;
   userId: string;
   sessionId: string;
   content: string;
@@ -32,7 +33,7 @@ export async function updateSummary(
 ): Promise<SummaryRow> {
   const tokenCount = countTokens(input.content);
   return deps.db.withTransaction(signal, async (tx) => {
-    const head = await lockSessionForAppend(tx, input.userId, input.sessionId);
+    const head = await lockSessionForAppend(tx, input.tenantId, input.userId, input.sessionId);
     if (!head) throw new NotFoundError("session", input.sessionId);
     const covers = input.coversThroughIndex;
     let stored: number;
@@ -55,6 +56,7 @@ export async function updateSummary(
       stored = covers;
     }
     const summary = await upsertSessionSummary(tx, {
+      tenantId: input.tenantId,
       userId: input.userId,
       sessionId: input.sessionId,
       content: input.content,
@@ -62,7 +64,7 @@ export async function updateSummary(
       tokenCount,
       metadata: input.metadata,
     });
-    await markSessionSummarized(tx, input.userId, input.sessionId, stored + 1);
+    await markSessionSummarized(tx, input.tenantId, input.userId, input.sessionId, stored + 1);
     return summary;
   });
 }

@@ -19,7 +19,7 @@ import type {
   UpsertContextEntryResponse,
 } from "../../../gen/ts/ltst/memory/v1/context.js";
 import { encodeContextEntry } from "../encodeContextEntry.js";
-import { unary, type HandlerContext } from "../handlers.js";
+import { unary, type CallScope, type HandlerContext } from "../handlers.js";
 
 export type ContextServiceDeps = {
   db: Database;
@@ -34,7 +34,12 @@ const maxTimestampMs = 253_402_300_799_999;
 /** ContextService: keyed, expiring facts of a session. */
 export function createContextService(context: HandlerContext, deps: ContextServiceDeps): ContextServiceServer {
   /** The (session, type, key) of Get and Delete. */
-  const entryKey = (v: Validator, request: GetContextEntryRequest | DeleteContextEntryRequest): ContextEntryKey => ({
+  const entryKey = (
+    v: Validator,
+    request: GetContextEntryRequest | DeleteContextEntryRequest,
+    scope: CallScope,
+  ): ContextEntryKey => ({
+    tenantId: scope.tenantId,
     userId: v.id("user_id", request.userId, { required: true }),
     sessionId: v.id("session_id", request.sessionId, { required: true }),
     type: contextType(v, "type", request.type, { required: true }),
@@ -42,7 +47,7 @@ export function createContextService(context: HandlerContext, deps: ContextServi
   });
 
   return {
-    upsertContextEntry: unary(context, "UpsertContextEntry", async (request: UpsertContextEntryRequest, signal): Promise<UpsertContextEntryResponse> => {
+    upsertContextEntry: unary(context, "UpsertContextEntry", async (request: UpsertContextEntryRequest, signal, scope): Promise<UpsertContextEntryResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
@@ -53,18 +58,18 @@ export function createContextService(context: HandlerContext, deps: ContextServi
       const metadata = v.metadata("metadata", request.metadata);
       const expiry = expiryOf(v, request);
       v.done();
-      const result = await upsertContextEntry(deps, { userId, sessionId, type, key, value, relevanceScore, metadata, expiry }, signal);
+      const result = await upsertContextEntry(deps, { tenantId: scope.tenantId, userId, sessionId, type, key, value, relevanceScore, metadata, expiry }, signal);
       return { entry: encodeContextEntry(result.entry), created: result.created };
     }),
 
-    getContextEntry: unary(context, "GetContextEntry", async (request: GetContextEntryRequest, signal): Promise<GetContextEntryResponse> => {
+    getContextEntry: unary(context, "GetContextEntry", async (request: GetContextEntryRequest, signal, scope): Promise<GetContextEntryResponse> => {
       const v = new Validator();
-      const key = entryKey(v, request);
+      const key = entryKey(v, request, scope);
       v.done();
       return { entry: encodeContextEntry(await getContextEntry(deps, key, signal)) };
     }),
 
-    listContextEntries: unary(context, "ListContextEntries", async (request: ListContextEntriesRequest, signal): Promise<ListContextEntriesResponse> => {
+    listContextEntries: unary(context, "ListContextEntries", async (request: ListContextEntriesRequest, signal, scope): Promise<ListContextEntriesResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
@@ -73,15 +78,15 @@ export function createContextService(context: HandlerContext, deps: ContextServi
       v.done();
       const page = await listContextEntries(
         deps,
-        { userId, sessionId, type: type === "" ? null : type, pageSize, pageToken: request.pageToken },
+        { tenantId: scope.tenantId, userId, sessionId, type: type === "" ? null : type, pageSize, pageToken: request.pageToken },
         signal,
       );
       return { entries: page.entries.map(encodeContextEntry), nextPageToken: page.nextPageToken };
     }),
 
-    deleteContextEntry: unary(context, "DeleteContextEntry", async (request: DeleteContextEntryRequest, signal): Promise<DeleteContextEntryResponse> => {
+    deleteContextEntry: unary(context, "DeleteContextEntry", async (request: DeleteContextEntryRequest, signal, scope): Promise<DeleteContextEntryResponse> => {
       const v = new Validator();
-      const key = entryKey(v, request);
+      const key = entryKey(v, request, scope);
       v.done();
       await deleteContextEntry(deps, key, signal);
       return {};

@@ -31,7 +31,7 @@ export type MessageServiceDeps = {
 /** MessageService: append (atomic, idempotent), get and list. */
 export function createMessageService(context: HandlerContext, deps: MessageServiceDeps): MessageServiceServer {
   return {
-    appendMessages: unary(context, "AppendMessages", async (request: AppendMessagesRequest, signal): Promise<AppendMessagesResponse> => {
+    appendMessages: unary(context, "AppendMessages", async (request: AppendMessagesRequest, signal, scope): Promise<AppendMessagesResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
@@ -66,7 +66,7 @@ export function createMessageService(context: HandlerContext, deps: MessageServi
       v.done();
       const result = await appendMessages(
         deps,
-        { userId, sessionId, messages, idempotencyKey: key === "" ? null : key },
+        { tenantId: scope.tenantId, userId, sessionId, messages, idempotencyKey: key === "" ? null : key },
         signal,
       );
       return {
@@ -77,16 +77,16 @@ export function createMessageService(context: HandlerContext, deps: MessageServi
       };
     }),
 
-    getMessage: unary(context, "GetMessage", async (request: GetMessageRequest, signal): Promise<GetMessageResponse> => {
+    getMessage: unary(context, "GetMessage", async (request: GetMessageRequest, signal, scope): Promise<GetMessageResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
       const messageId = v.uuid("message_id", request.messageId, { required: true });
       v.done();
-      return { message: encodeMessage(await getMessage(deps, { userId, sessionId, messageId: messageId ?? "" }, signal)) };
+      return { message: encodeMessage(await getMessage(deps, { tenantId: scope.tenantId, userId, sessionId, messageId: messageId ?? "" }, signal)) };
     }),
 
-    listMessages: unary(context, "ListMessages", async (request: ListMessagesRequest, signal): Promise<ListMessagesResponse> => {
+    listMessages: unary(context, "ListMessages", async (request: ListMessagesRequest, signal, scope): Promise<ListMessagesResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
@@ -100,6 +100,7 @@ export function createMessageService(context: HandlerContext, deps: MessageServi
       const page = await listMessages(
         deps,
         {
+          tenantId: scope.tenantId,
           userId,
           sessionId,
           backward: request.direction === ListDirection.LIST_DIRECTION_BACKWARD,

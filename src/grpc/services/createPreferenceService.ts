@@ -30,39 +30,39 @@ function preferenceKey(v: Validator, value: string): string {
 /** PreferenceService: thin handlers that validate, call the domain, and encode. */
 export function createPreferenceService(context: HandlerContext, deps: { db: Database; keyring: Keyring }): PreferenceServiceServer {
   return {
-    setPreference: unary(context, "SetPreference", async (request: SetPreferenceRequest, signal): Promise<SetPreferenceResponse> => {
+    setPreference: unary(context, "SetPreference", async (request: SetPreferenceRequest, signal, scope): Promise<SetPreferenceResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const key = preferenceKey(v, request.key);
       const value = v.content("value", request.value, limits.preferenceValueMaxBytes);
       const metadata = v.metadata("metadata", request.metadata);
       v.done();
-      return { preference: encodePreference(await setPreference(deps, { userId, key, value, metadata }, signal)) };
+      return { preference: encodePreference(await setPreference(deps, { tenantId: scope.tenantId, userId, key, value, metadata }, signal)) };
     }),
 
-    getPreference: unary(context, "GetPreference", async (request: GetPreferenceRequest, signal): Promise<GetPreferenceResponse> => {
+    getPreference: unary(context, "GetPreference", async (request: GetPreferenceRequest, signal, scope): Promise<GetPreferenceResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const key = preferenceKey(v, request.key);
       v.done();
-      return { preference: encodePreference(await getPreference(deps, userId, key, signal)) };
+      return { preference: encodePreference(await getPreference(deps, scope.tenantId, userId, key, signal)) };
     }),
 
-    listPreferences: unary(context, "ListPreferences", async (request: ListPreferencesRequest, signal): Promise<ListPreferencesResponse> => {
+    listPreferences: unary(context, "ListPreferences", async (request: ListPreferencesRequest, signal, scope): Promise<ListPreferencesResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const pageSize = v.pageSize("page_size", request.pageSize);
       v.done();
-      const page = await listPreferences(deps, { userId, pageSize, pageToken: request.pageToken }, signal);
+      const page = await listPreferences(deps, { tenantId: scope.tenantId, userId, pageSize, pageToken: request.pageToken }, signal);
       return { preferences: page.preferences.map(encodePreference), nextPageToken: page.nextPageToken };
     }),
 
-    deletePreference: unary(context, "DeletePreference", async (request: DeletePreferenceRequest, signal): Promise<DeletePreferenceResponse> => {
+    deletePreference: unary(context, "DeletePreference", async (request: DeletePreferenceRequest, signal, scope): Promise<DeletePreferenceResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const key = preferenceKey(v, request.key);
       v.done();
-      await deletePreference(deps, userId, key, signal);
+      await deletePreference(deps, scope.tenantId, userId, key, signal);
       return {};
     }),
   };

@@ -126,6 +126,7 @@ export function createRehydrateService(context: HandlerContext, deps: RehydrateS
         await rehydrateSession(
           deps,
           {
+            tenantId: writer.scope.tenantId,
             userId,
             sessionId,
             query,

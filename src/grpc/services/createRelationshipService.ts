@@ -53,7 +53,7 @@ const requiredRelation = "is required: RELATION_TYPE_CONTINUATION, RELATION_TYPE
 /** RelationshipService: link, unlink and list the links between sessions of one user. */
 export function createRelationshipService(context: HandlerContext, deps: { db: Database }): RelationshipServiceServer {
   return {
-    linkSessions: unary(context, "LinkSessions", async (request: LinkSessionsRequest, signal): Promise<LinkSessionsResponse> => {
+    linkSessions: unary(context, "LinkSessions", async (request: LinkSessionsRequest, signal, scope): Promise<LinkSessionsResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sourceSessionId = v.id("source_session_id", request.sourceSessionId, { required: true });
@@ -68,13 +68,13 @@ export function createRelationshipService(context: HandlerContext, deps: { db: D
       v.done();
       const row = await linkSessions(
         deps,
-        { userId, sourceSessionId, targetSessionId, relation: relation ?? "similar", score, metadata },
+        { tenantId: scope.tenantId, userId, sourceSessionId, targetSessionId, relation: relation ?? "similar", score, metadata },
         signal,
       );
       return { relationship: encodeRelationship(row) };
     }),
 
-    unlinkSessions: unary(context, "UnlinkSessions", async (request: UnlinkSessionsRequest, signal): Promise<UnlinkSessionsResponse> => {
+    unlinkSessions: unary(context, "UnlinkSessions", async (request: UnlinkSessionsRequest, signal, scope): Promise<UnlinkSessionsResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sourceSessionId = v.id("source_session_id", request.sourceSessionId, { required: true });
@@ -82,14 +82,14 @@ export function createRelationshipService(context: HandlerContext, deps: { db: D
       const relation = relationFromProto(request.relation);
       if (relation === null) v.fail("relation", requiredRelation);
       v.done();
-      await unlinkSessions(deps, { userId, sourceSessionId, targetSessionId, relation: relation ?? "similar" }, signal);
+      await unlinkSessions(deps, { tenantId: scope.tenantId, userId, sourceSessionId, targetSessionId, relation: relation ?? "similar" }, signal);
       return {};
     }),
 
     listRelatedSessions: unary(
       context,
       "ListRelatedSessions",
-      async (request: ListRelatedSessionsRequest, signal): Promise<ListRelatedSessionsResponse> => {
+      async (request: ListRelatedSessionsRequest, signal, scope): Promise<ListRelatedSessionsResponse> => {
         const v = new Validator();
         const userId = v.id("user_id", request.userId, { required: true });
         const sessionId = v.id("session_id", request.sessionId, { required: true });
@@ -103,7 +103,7 @@ export function createRelationshipService(context: HandlerContext, deps: { db: D
         v.done();
         const page = await listRelatedSessions(
           deps,
-          { userId, sessionId, direction: direction ?? "both", relation, pageSize, pageToken: request.pageToken },
+          { tenantId: scope.tenantId, userId, sessionId, direction: direction ?? "both", relation, pageSize, pageToken: request.pageToken },
           signal,
         );
         return { relationships: page.relationships.map(encodeRelationship), nextPageToken: page.nextPageToken };

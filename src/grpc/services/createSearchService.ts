@@ -79,6 +79,7 @@ export function createSearchService(context: HandlerContext, deps: SearchService
         deps,
         {
           scope: {
+            tenantId: writer.scope.tenantId,
             userId,
             sessionIds,
             roles,

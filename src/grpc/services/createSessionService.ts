@@ -29,7 +29,7 @@ const updatablePaths = ["name", "type", "status", "metadata", "relevance_score"]
 /** SessionService: thin handlers that validate, call the domain, and encode. */
 export function createSessionService(context: HandlerContext, deps: { db: Database }): SessionServiceServer {
   return {
-    createSession: unary(context, "CreateSession", async (request: CreateSessionRequest, signal): Promise<CreateSessionResponse> => {
+    createSession: unary(context, "CreateSession", async (request: CreateSessionRequest, signal, scope): Promise<CreateSessionResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: false });
@@ -43,21 +43,21 @@ export function createSessionService(context: HandlerContext, deps: { db: Databa
       v.done();
       const result = await createSession(
         deps,
-        { userId, id: sessionId === "" ? null : sessionId, name, type, status: status ?? "active", metadata, relevanceScore },
+        { tenantId: scope.tenantId, userId, id: sessionId === "" ? null : sessionId, name, type, status: status ?? "active", metadata, relevanceScore },
         signal,
       );
       return { session: encodeSession(result.session), created: result.created };
     }),
 
-    getSession: unary(context, "GetSession", async (request: GetSessionRequest, signal): Promise<GetSessionResponse> => {
+    getSession: unary(context, "GetSession", async (request: GetSessionRequest, signal, scope): Promise<GetSessionResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
       v.done();
-      return { session: encodeSession(await getSession(deps, userId, sessionId, signal)) };
+      return { session: encodeSession(await getSession(deps, scope.tenantId, userId, sessionId, signal)) };
     }),
 
-    listSessions: unary(context, "ListSessions", async (request: ListSessionsRequest, signal): Promise<ListSessionsResponse> => {
+    listSessions: unary(context, "ListSessions", async (request: ListSessionsRequest, signal, scope): Promise<ListSessionsResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const pageSize = v.pageSize("page_size", request.pageSize);
@@ -66,11 +66,11 @@ export function createSessionService(context: HandlerContext, deps: { db: Databa
         v.fail("status", "is not a known SessionStatus");
       }
       v.done();
-      const page = await listSessions(deps, { userId, status, pageSize, pageToken: request.pageToken }, signal);
+      const page = await listSessions(deps, { tenantId: scope.tenantId, userId, status, pageSize, pageToken: request.pageToken }, signal);
       return { sessions: page.sessions.map(encodeSession), nextPageToken: page.nextPageToken };
     }),
 
-    updateSession: unary(context, "UpdateSession", async (request: UpdateSessionRequest, signal): Promise<UpdateSessionResponse> => {
+    updateSession: unary(context, "UpdateSession", async (request: UpdateSessionRequest, signal, scope): Promise<UpdateSessionResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const session = request.session;
@@ -105,15 +105,15 @@ export function createSessionService(context: HandlerContext, deps: { db: Databa
         }
       }
       v.done();
-      return { session: encodeSession(await updateSession(deps, { userId, sessionId, changes }, signal)) };
+      return { session: encodeSession(await updateSession(deps, { tenantId: scope.tenantId, userId, sessionId, changes }, signal)) };
     }),
 
-    deleteSession: unary(context, "DeleteSession", async (request: DeleteSessionRequest, signal): Promise<DeleteSessionResponse> => {
+    deleteSession: unary(context, "DeleteSession", async (request: DeleteSessionRequest, signal, scope): Promise<DeleteSessionResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
       v.done();
-      return { deletedMessageCount: await deleteSession(deps, userId, sessionId, signal) };
+      return { deletedMessageCount: await deleteSession(deps, scope.tenantId, userId, sessionId, signal) };
     }),
   };
 }

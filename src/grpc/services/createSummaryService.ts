@@ -27,7 +27,7 @@ export type SummaryServiceDeps = {
 /** SummaryService: the one rolling summary of a session, and its statistics. */
 export function createSummaryService(context: HandlerContext, deps: SummaryServiceDeps): SummaryServiceServer {
   return {
-    updateSummary: unary(context, "UpdateSummary", async (request: UpdateSummaryRequest, signal): Promise<UpdateSummaryResponse> => {
+    updateSummary: unary(context, "UpdateSummary", async (request: UpdateSummaryRequest, signal, scope): Promise<UpdateSummaryResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
@@ -37,29 +37,29 @@ export function createSummaryService(context: HandlerContext, deps: SummaryServi
       v.done();
       const row = await updateSummary(
         deps,
-        { userId, sessionId, content, coversThroughIndex: request.coversThroughIndex, metadata },
+        { tenantId: scope.tenantId, userId, sessionId, content, coversThroughIndex: request.coversThroughIndex, metadata },
         signal,
       );
       return { summary: encodeSummary(row) };
     }),
 
-    getSummary: unary(context, "GetSummary", async (request: GetSummaryRequest, signal): Promise<GetSummaryResponse> => {
+    getSummary: unary(context, "GetSummary", async (request: GetSummaryRequest, signal, scope): Promise<GetSummaryResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
       v.done();
-      return { summary: encodeSummary(await getSummary(deps, userId, sessionId, signal)) };
+      return { summary: encodeSummary(await getSummary(deps, scope.tenantId, userId, sessionId, signal)) };
     }),
 
     getSessionStatistics: unary(
       context,
       "GetSessionStatistics",
-      async (request: GetSessionStatisticsRequest, signal): Promise<GetSessionStatisticsResponse> => {
+      async (request: GetSessionStatisticsRequest, signal, scope): Promise<GetSessionStatisticsResponse> => {
         const v = new Validator();
         const userId = v.id("user_id", request.userId, { required: true });
         const sessionId = v.id("session_id", request.sessionId, { required: true });
         v.done();
-        const s = await getSessionStatistics(deps, userId, sessionId, signal);
+        const s = await getSessionStatistics(deps, scope.tenantId, userId, sessionId, signal);
         return {
           statistics: {
             sessionId: s.sessionId,

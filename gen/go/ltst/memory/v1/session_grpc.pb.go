@@ -19,8 +19,9 @@ const _ = grpc.SupportPackageIsVersion7
 type SessionServiceClient interface {
 	// Creates a session. When `session_id` is given and a session with that id
 	// already exists for the same user, the existing session is returned
-	// unchanged (`created` is false): retries are safe. When the id belongs to
-	// another user the call fails with ALREADY_EXISTS.
+	// unchanged (`created` is false): retries are safe. Session ids are unique
+	// per user (and tenant): another user's session with the same id is another
+	// session, and its existence is never revealed.
 	CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*CreateSessionResponse, error)
 	// Returns one session. NOT_FOUND when it does not exist for this user.
 	GetSession(ctx context.Context, in *GetSessionRequest, opts ...grpc.CallOption) (*GetSessionResponse, error)
@@ -93,8 +94,9 @@ func (c *sessionServiceClient) DeleteSession(ctx context.Context, in *DeleteSess
 type SessionServiceServer interface {
 	// Creates a session. When `session_id` is given and a session with that id
 	// already exists for the same user, the existing session is returned
-	// unchanged (`created` is false): retries are safe. When the id belongs to
-	// another user the call fails with ALREADY_EXISTS.
+	// unchanged (`created` is false): retries are safe. Session ids are unique
+	// per user (and tenant): another user's session with the same id is another
+	// session, and its existence is never revealed.
 	CreateSession(context.Context, *CreateSessionRequest) (*CreateSessionResponse, error)
 	// Returns one session. NOT_FOUND when it does not exist for this user.
 	GetSession(context.Context, *GetSessionRequest) (*GetSessionResponse, error)

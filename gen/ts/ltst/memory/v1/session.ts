@@ -1511,8 +1511,9 @@ export const SessionServiceService = {
   /**
    * Creates a session. When `session_id` is given and a session with that id
    * already exists for the same user, the existing session is returned
-   * unchanged (`created` is false): retries are safe. When the id belongs to
-   * another user the call fails with ALREADY_EXISTS.
+   * unchanged (`created` is false): retries are safe. Session ids are unique
+   * per user (and tenant): another user's session with the same id is another
+   * session, and its existence is never revealed.
    */
   createSession: {
     path: "/ltst.memory.v1.SessionService/CreateSession" as const,
@@ -1579,8 +1580,9 @@ export interface SessionServiceServer extends UntypedServiceImplementation {
   /**
    * Creates a session. When `session_id` is given and a session with that id
    * already exists for the same user, the existing session is returned
-   * unchanged (`created` is false): retries are safe. When the id belongs to
-   * another user the call fails with ALREADY_EXISTS.
+   * unchanged (`created` is false): retries are safe. Session ids are unique
+   * per user (and tenant): another user's session with the same id is another
+   * session, and its existence is never revealed.
    */
   createSession: handleUnaryCall<CreateSessionRequest, CreateSessionResponse>;
   /** Returns one session. NOT_FOUND when it does not exist for this user. */
@@ -1603,8 +1605,9 @@ export interface SessionServiceClient extends Client {
   /**
    * Creates a session. When `session_id` is given and a session with that id
    * already exists for the same user, the existing session is returned
-   * unchanged (`created` is false): retries are safe. When the id belongs to
-   * another user the call fails with ALREADY_EXISTS.
+   * unchanged (`created` is false): retries are safe. Session ids are unique
+   * per user (and tenant): another user's session with the same id is another
+   * session, and its existence is never revealed.
    */
   createSession(
     request: CreateSessionRequest,

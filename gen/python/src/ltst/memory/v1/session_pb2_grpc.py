@@ -57,8 +57,9 @@ class SessionServiceServicer(object):
     def CreateSession(self, request, context):
         """Creates a session. When `session_id` is given and a session with that id
         already exists for the same user, the existing session is returned
-        unchanged (`created` is false): retries are safe. When the id belongs to
-        another user the call fails with ALREADY_EXISTS.
+        unchanged (`created` is false): retries are safe. Session ids are unique
+        per user (and tenant): another user's session with the same id is another
+        session, and its existence is never revealed.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

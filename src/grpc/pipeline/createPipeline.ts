@@ -1,0 +1,54 @@
+import type { Logger } from "pino";
+import type { Authenticator } from "../../auth/createAuthenticator.js";
+import { createConcurrencyLimiter } from "../../limits/createConcurrencyLimiter.js";
+import type { StorageQuota } from "../../limits/createStorageQuota.js";
+import { createTokenBuckets } from "../../limits/createTokenBuckets.js";
+import type { Metrics } from "../../observability/createMetrics.js";
+import type { Pipeline } from "../handlers.js";
+import { authenticateMiddleware } from "./authenticateMiddleware.js";
+import { authorizeMiddleware } from "./authorizeMiddleware.js";
+import { composeMiddleware, type Middleware } from "./CallContext.js";
+import { deadlineMiddleware } from "./deadlineMiddleware.js";
+import { limitsMiddleware, type CallLimits } from "./limitsMiddleware.js";
+import { observeMiddleware } from "./observeMiddleware.js";
+import { requestIdMiddleware } from "./requestIdMiddleware.js";
+
+export type PipelineDeps = {
+  logger: Logger;
+  metrics: Metrics;
+  authenticator: Authenticator;
+  limits: CallLimits;
+  quota: StorageQuota | null;
+  deadline: { defaultMs: number; maxMs: number };
+  accessLog: boolean;
+  /** Tracing: runs the rest of the call inside a server span (outermost after the request id). */
+  tracing?: Middleware;
+};
+
+/**
+ * The one interceptor chain every RPC runs through, in order:
+ * request id → tracing → metrics and access log → authentication →
+ * authorization and tenant scoping → rate limits, stream limits and quota →
+ * deadline → handler; errors from any stage become the call's status through
+ * toServiceError (src/grpc/toServiceError.ts), at the transport boundary.
+ * Metrics and the access log sit outside authentication so that refused
+ * calls are counted and logged like the others.
+ */
+export function createPipeline(deps: PipelineDeps): Pipeline {
+  const stages: Middleware[] = [
+    requestIdMiddleware,
+    ...(deps.tracing ? [deps.tracing] : []),
+    observeMiddleware({ metrics: deps.metrics, logger: deps.logger, accessLog: deps.accessLog }),
+    authenticateMiddleware(deps.authenticator, (reason) => deps.metrics.authFailures.inc({ reason })),
+    authorizeMiddleware((reason) => deps.metrics.authorizationDenials.inc({ reason })),
+    limitsMiddleware({
+      limits: deps.limits,
+      buckets: createTokenBuckets(),
+      streams: createConcurrencyLimiter(),
+      quota: deps.quota,
+      onLimited: (limit) => deps.metrics.limitRejections.inc({ limit }),
+    }),
+    deadlineMiddleware(deps.deadline),
+  ];
+  return { middleware: composeMiddleware(stages), methods: new Map() };
+}
