@@ -30,8 +30,14 @@ export async function runMigrations(options: {
   client.on("error", (error) => log(`migration connection: ${error.message}`));
   await client.connect();
   try {
+    // node-pg-migrate keeps its table in "public" unless told otherwise: a
+    // database whose URL sets the search_path (options=-c search_path=...)
+    // to a schema of its own, as the Citus tests do per test file, keeps it
+    // beside its tables.
+    const { rows } = await client.query<{ schema: string | null }>("SELECT current_schema() AS schema");
     const applied = await runner({
       dbClient: client,
+      migrationsSchema: rows[0]?.schema ?? "public",
       dir: options.dir ?? defaultMigrationsDir(),
       migrationsTable: "pgmigrations",
       direction: "up",
