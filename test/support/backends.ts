@@ -4,7 +4,7 @@ import http from "node:http";
 import { connectClient } from "./connectClient.js";
 
 /** Where a test file's service keeps its data. */
-export type BackendName = "embedded" | "postgres" | "postgres-no-pgvector" | "testcontainers";
+export type BackendName = "embedded" | "postgres" | "postgres-no-pgvector" | "citus" | "testcontainers";
 
 export type BackendDatabase = {
   /** DATABASE_URL for the service, or undefined for the embedded database. */
@@ -72,10 +72,45 @@ async function createScratchDatabase(adminUrl: string, template?: "template0"): 
   };
 }
 
+/**
+ * A uniquely named schema in the Citus database of `citusUrl`, dropped by
+ * cleanup (with its distributed tables, on every node). A schema, not a
+ * database: the citus extension, which only a superuser may create, must be
+ * in each database on every node, with the workers registered in it; the
+ * database .ci/start-citus.sh prepared has all that. The service reaches the
+ * schema through the URL's search_path (options=-c search_path=...), where
+ * its tables, functions and migration history live; pgvector is found in
+ * public.
+ */
+async function createScratchSchema(citusUrl: string): Promise<BackendDatabase> {
+  const name = `ltst_test_${randomBytes(6).toString("hex")}`;
+  const admin = await connectClient(citusUrl);
+  try {
+    await admin.query(`CREATE SCHEMA ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(citusUrl);
+  url.searchParams.set("options", `-c search_path=${name},public`);
+  return {
+    databaseUrl: url.toString(),
+    async cleanup() {
+      const client = await connectClient(citusUrl);
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
 /** What the server of `adminUrl` says about pgvector for the role of the URL. */
 type PgvectorFacts = {
   /** pgvector is created in template1, so every database created from it has it. */
   inTemplate1: boolean;
+  /** pgvector is created in the URL's own database (what a schema in it gets). */
+  inDatabase: boolean;
   /** The role may create it itself (superuser, or the extension is trusted): the service then does. */
   creatable: boolean;
   role: string;
@@ -89,6 +124,14 @@ type PgvectorFacts = {
  * fresh database.
  */
 async function pgvectorFacts(adminUrl: string): Promise<PgvectorFacts> {
+  const own = await connectClient(adminUrl);
+  let inDatabase: boolean;
+  try {
+    const { rows } = await own.query<{ present: boolean }>("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'vector') AS present");
+    inDatabase = rows[0]!.present;
+  } finally {
+    await own.end();
+  }
   const url = new URL(adminUrl);
   url.pathname = "/template1";
   const client = await connectClient(url.toString());
@@ -101,7 +144,7 @@ async function pgvectorFacts(adminUrl: string): Promise<PgvectorFacts> {
              current_user AS role
     `);
     const row = rows[0]!;
-    return { inTemplate1: row.in_template1, creatable: row.creatable, role: row.role };
+    return { inTemplate1: row.in_template1, inDatabase, creatable: row.creatable, role: row.role };
   } finally {
     await client.end();
   }
@@ -142,12 +185,16 @@ export const pgvectorImage = "pgvector/pgvector:pg17";
  * With `optIn`, also "postgres-no-pgvector": databases on the DATABASE_URL
  * server created FROM template0, where the role (not a superuser) may not
  * create pgvector, so the service runs without it: for the files that test
- * the fallbacks (lexical search, no queue), not for the whole suite.
+ * the fallbacks (lexical search, no queue), not for the whole suite. And
+ * "citus" when CITUS_URL is set: a schema per test file in the database of a
+ * Citus coordinator (.ci/start-citus.sh), opt-in for now.
  */
 export async function testBackends(options: { optIn?: boolean } = {}): Promise<Backend[]> {
   const adminUrl = process.env.DATABASE_URL;
   const dockerReason = await dockerEngineReason();
   const facts = adminUrl ? await pgvectorFacts(adminUrl) : null;
+  const citusUrl = process.env.CITUS_URL;
+  const citusFacts = citusUrl ? await pgvectorFacts(citusUrl) : null;
   const backends: Backend[] = [
     {
       name: "embedded",
@@ -173,6 +220,15 @@ export async function testBackends(options: { optIn?: boolean } = {}): Promise<B
       pgvector: false,
       optIn: true,
       create: () => createScratchDatabase(adminUrl!, "template0"),
+    },
+    {
+      name: "citus",
+      skipReason: citusUrl ? null : "CITUS_URL is not set (CI sets it to a local Citus coordinator with two workers, .ci/start-citus.sh)",
+      pgvector: citusFacts !== null && (citusFacts.inDatabase || citusFacts.creatable),
+      // Opt-in until the service's statements all run on Citus (see the
+      // README's "Scaling out"); LTST_TEST_CITUS_SUITE=1 runs every file on it.
+      optIn: process.env.LTST_TEST_CITUS_SUITE !== "1",
+      create: () => createScratchSchema(citusUrl!),
     },
     {
       name: "testcontainers",
