@@ -1,5 +1,5 @@
 /**
- * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate ...] [options]`.
+ * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing ...] [options]`.
  *
  * Each benchmark compares the service with a baseline measured in the same
  * run (raw SQL through the same pool, bare onnxruntime, ...), because these
@@ -70,8 +70,41 @@ if (wants("rehydrate")) {
     console.error("[skip] rehydrate on PostgreSQL: DATABASE_URL is not set");
   }
 }
+if (wants("tracing")) {
+  const { runTracingBench } = await import("./tracing/tracingBench.js");
+  sections.push(await runTracingBench({ iterations }));
+  if (process.env.DATABASE_URL) {
+    sections.push(await runTracingBench({ databaseUrl: process.env.DATABASE_URL, iterations }));
+  } else {
+    console.error("[skip] tracing on PostgreSQL: DATABASE_URL is not set");
+  }
+}
+if (wants("pipeline")) {
+  const { runPipelineBench } = await import("./pipeline/pipelineBench.js");
+  const log = (message: string) => console.error(`[pipeline] ${message}`);
+  sections.push(await runPipelineBench({ iterations, log }));
+  if (process.env.DATABASE_URL) {
+    sections.push(await runPipelineBench({ databaseUrl: process.env.DATABASE_URL, iterations, log }));
+  } else {
+    console.error("[skip] pipeline on PostgreSQL: DATABASE_URL is not set");
+  }
+}
+if (wants("event-loop")) {
+  const { runAdversarialAppendBench } = await import("./eventLoop/adversarialAppendBench.js");
+  const log = (message: string) => console.error(`[event-loop] ${message}`);
+  sections.push(await runAdversarialAppendBench({ messages: 20, log }));
+  if (process.env.DATABASE_URL) {
+    sections.push(await runAdversarialAppendBench({ databaseUrl: process.env.DATABASE_URL, messages: 20, log }));
+  } else {
+    console.error("[skip] event-loop on PostgreSQL: DATABASE_URL is not set");
+  }
+}
 if (wants("embedding")) {
   const { runEmbeddingBenchReport } = await import("./embedding/report.js");
   sections.push(await runEmbeddingBenchReport());
+}
+if (wants("tokens")) {
+  const { runTokenBench } = await import("./tokens/tokenBench.js");
+  sections.push(await runTokenBench({ iterations, log: (message) => console.error(`[tokens] ${message}`) }));
 }
 console.log(sections.join("\n\n"));

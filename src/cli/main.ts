@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from "../config/loadConfig.js";
+import { DataDirLockedError } from "../db/lockDataDir.js";
 import { runMigrations } from "../db/runMigrations.js";
 import { startEmbeddedDatabase } from "../db/startEmbeddedDatabase.js";
 import { createLogger } from "../observability/createLogger.js";
@@ -94,6 +95,11 @@ main(process.argv.slice(2)).then(
     if (error instanceof ConfigError) {
       console.error(`ltst: ${error.message}`);
       process.exitCode = 78; // EX_CONFIG
+      return;
+    }
+    if (error instanceof DataDirLockedError) {
+      console.error(`ltst: ${error.message}`);
+      process.exitCode = 75; // EX_TEMPFAIL: try again once the other process is done
       return;
     }
     console.error("ltst: fatal:", error);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { limits } from "../validation/limits.js";
 import { parseEncryptionKey, type EncryptionKey } from "../crypto/parseEncryptionKey.js";
+import { refineSecurityConfig, securityConfigShape } from "./securityConfig.js";
 
 /** Validated service configuration, read once at start-up from the environment. */
 export type Config = z.infer<typeof configSchema>;
@@ -95,7 +96,9 @@ const configSchema = z.object({
   LTST_MAX_DEADLINE_MS: positiveInt(1, 86_400_000).default(300_000),
   // One structured log line per call (method, code, duration, tenant, key id, request id).
   LTST_ACCESS_LOG: z.enum(["true", "false"]).default("true").transform((value) => value === "true"),
-}).refine((config) => [config.LTST_JWT_SECRET, config.LTST_JWT_JWKS_URL, config.LTST_JWT_JWKS_FILE].filter((v) => v !== undefined).length <= 1, {
+  // TLS, mutual TLS, LTST_INSECURE, reflection and HTTP/2 limits (securityConfig.ts).
+  ...securityConfigShape,
+}).superRefine(refineSecurityConfig).refine((config) => [config.LTST_JWT_SECRET, config.LTST_JWT_JWKS_URL, config.LTST_JWT_JWKS_FILE].filter((v) => v !== undefined).length <= 1, {
   path: ["LTST_JWT_SECRET"],
   message: "set at most one of LTST_JWT_SECRET, LTST_JWT_JWKS_URL and LTST_JWT_JWKS_FILE",
 }).refine((config) => config.LTST_MAX_DEADLINE_MS >= config.LTST_DEFAULT_DEADLINE_MS, {

@@ -1,3 +1,4 @@
+import type { Tracer } from "@opentelemetry/api";
 import { sql, type DatabasePool, type DatabasePoolConnection } from "slonik";
 import { DomainError } from "../domain/errors.js";
 import { z } from "zod";
@@ -24,6 +25,8 @@ export async function openDatabase(options: {
   /** Embedded only: how often the autovacuum stand-in checks the tables (see startEmbeddedMaintenance). */
   maintenanceIntervalMs?: number;
   maintenanceLog?: (message: string, fields: Record<string, unknown>) => void;
+  /** Gives the statements of the main pool child spans of the active span (see createTracing). */
+  tracer?: Tracer | undefined;
 }): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   let url = options.databaseUrl;
@@ -56,7 +59,7 @@ export async function openDatabase(options: {
     // when a transaction is open: unnamed prepared statements of one client
     // get replaced by another's ("unnamed prepared statement does not
     // exist", wrong rows). One connection serialises every call cleanly.
-    pool = await createDatabasePool(url, { maxPoolSize: embedded ? 1 : options.poolSize });
+    pool = await createDatabasePool(url, { maxPoolSize: embedded ? 1 : options.poolSize, tracer: options.tracer });
     // Cancellations go through a pool of their own: when every connection of
     // the main pool is busy (the very case where cancelling matters), a cancel
     // queued behind them would wait until a statement timed out.

@@ -1,53 +1,83 @@
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { lockDataDir, type DataDirLock } from "./lockDataDir.js";
+import { privateSocketDir, socketFileName, type PrivateSocketDir } from "./privateSocketDir.js";
 
 /** An embedded PostgreSQL (PGlite with pgvector) served over the wire protocol. */
 export type EmbeddedDatabase = {
-  /** Connection string for slonik / pg, on 127.0.0.1 and a free port. */
+  /**
+   * Connection string for slonik / pg / node-pg-migrate: the Unix socket
+   * directory as the URL's (percent-encoded) host, which both slonik's and
+   * node-postgres's parsers read as a socket directory.
+   */
   readonly url: string;
-  /** Stops the socket server and closes the database, flushing it to disk. */
+  /** The directory holding the socket (mode 0700). */
+  readonly socketDir: string;
+  /** Stops the socket server and closes the database, flushing it to disk; releases the lock. */
   stop(): Promise<void>;
 };
 
 /**
  * Starts PGlite persisted in `dataDir` (created if needed) with the pgvector
- * extension, and serves it on 127.0.0.1 so that the same driver and SQL run
- * as against an external PostgreSQL. PGlite runs one query at a time, and
- * concurrent connections with open transactions get their protocol messages
- * interleaved, so the service's pool uses one connection (openDatabase);
- * `maxConnections` leaves room for migrations and tools.
+ * extension, and serves it on a Unix socket so that the same driver and SQL
+ * run as against an external PostgreSQL.
+ *
+ * PGlite asks for no password, so the socket is the only wall: it lives in a
+ * directory only this user can enter (privateSocketDir), there is no TCP
+ * port, and the database files are made owner-only too. The data directory is
+ * locked (lockDataDir): a second process on the same data fails at once.
+ *
+ * PGlite runs one query at a time, and concurrent connections with open
+ * transactions get their protocol messages interleaved, so the service's
+ * pool uses one connection (openDatabase); `maxConnections` leaves room for
+ * migrations and tools.
  */
 export async function startEmbeddedDatabase(options: {
   dataDir: string;
   maxConnections?: number;
 }): Promise<EmbeddedDatabase> {
-  const dataDir = path.resolve(options.dataDir, "pglite");
-  await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create({ dataDir, extensions: { vector } });
-  const server = new PGLiteSocketServer({
-    db,
-    host: "127.0.0.1",
-    port: 0,
-    maxConnections: options.maxConnections ?? 16,
-  });
+  const root = path.resolve(options.dataDir);
+  await mkdir(root, { recursive: true });
+  const lock: DataDirLock = await lockDataDir(path.join(root, "pglite.lock"));
+  let socketDir: PrivateSocketDir | undefined;
+  let db: PGlite | undefined;
   try {
+    const dataDir = path.join(root, "pglite");
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await chmod(dataDir, 0o700);
+    socketDir = await privateSocketDir(root);
+    const socketPath = path.join(socketDir.dir, socketFileName);
+    // Left behind by a process that did not stop cleanly; the lock says none runs now.
+    await unlink(socketPath).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") throw error;
+    });
+    db = await PGlite.create({ dataDir, extensions: { vector } });
+    const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: options.maxConnections ?? 16 });
     await server.start();
+    const started = { db, socketDir };
+    let stopped = false;
+    return {
+      url: `postgres://postgres@${encodeURIComponent(socketDir.dir)}/postgres?sslmode=disable`,
+      socketDir: socketDir.dir,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        try {
+          await server.stop();
+          await started.db.close();
+          await started.socketDir.cleanup();
+        } finally {
+          await lock.release();
+        }
+      },
+    };
   } catch (error) {
-    await db.close();
+    await db?.close().catch(() => undefined);
+    await socketDir?.cleanup().catch(() => undefined);
+    await lock.release();
     throw error;
   }
-  const address = server.getServerConn();
-  let stopped = false;
-  return {
-    url: `postgres://postgres:postgres@${address}/postgres?sslmode=disable`,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await server.stop();
-      await db.close();
-    },
-  };
 }

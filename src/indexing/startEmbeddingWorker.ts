@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { SpanStatusCode, type Tracer } from "@opentelemetry/api";
 import type { Database } from "../db/Database.js";
 import { claimEmbeddingBatch, type ClaimedMessage } from "../db/queries/claimEmbeddingBatch.js";
 import { failEmbeddingClaim } from "../db/queries/failEmbeddingClaim.js";
@@ -25,6 +26,11 @@ export type EmbeddingWorkerOptions = {
   onError?: (error: unknown, context: string) => void;
   /** Run the background loop. Default true; tests pass false and call runOnce. */
   autoStart?: boolean;
+  /**
+   * Gives each batch that claimed messages a span (a trace of its own), with
+   * the batch's statements and embedding runs as children.
+   */
+  tracer?: Tracer | undefined;
 };
 
 /** What one pass did. */
@@ -85,32 +91,59 @@ export function startEmbeddingWorker(options: EmbeddingWorkerOptions): Embedding
   const runOnce = async (): Promise<BatchOutcome> => {
     const started = performance.now();
     const token = randomUUID();
+    const claimedAt = Date.now();
     const claimed = await claimEmbeddingBatch(db.pool, { token, limit: options.batchSize, leaseMs: options.leaseMs });
     const outcome: BatchOutcome = { claimed: claimed.length, stored: 0, failed: 0, seconds: 0 };
-    if (claimed.length > 0) {
-      try {
-        outcome.stored = await store(token, claimed, await embedder.embed(claimed.map((m) => m.content)));
-      } catch (batchError) {
-        if (claimed.length === 1) {
-          outcome.failed = await fail(token, claimed, batchError);
-          if (outcome.failed > 0) options.onError?.(batchError, "embedding a message failed; it will be retried");
-        } else {
-          // Find the culprits: one message at a time.
-          for (const message of claimed) {
-            try {
-              outcome.stored += await store(token, [message], await embedder.embed([message.content]));
-            } catch (error) {
-              const failed = await fail(token, [message], error);
-              outcome.failed += failed;
-              if (failed > 0) options.onError?.(error, "embedding a message failed; it will be retried");
-            }
+    if (claimed.length > 0) await traceBatch(claimedAt, outcome, () => embedAndStore(token, claimed, outcome));
+    outcome.seconds = (performance.now() - started) / 1000;
+    options.onBatch?.(outcome);
+    return outcome;
+  };
+
+  /**
+   * The batch span starts once messages were claimed (an idle poll makes no
+   * trace), backdated to the claim so that its duration covers the pass.
+   */
+  const traceBatch = async (startTime: number, outcome: BatchOutcome, run: () => Promise<void>): Promise<void> => {
+    if (!options.tracer) return run();
+    return options.tracer.startActiveSpan(
+      "embedding batch",
+      { root: true, startTime, attributes: { "ltst.embedding.batch_size": outcome.claimed, "gen_ai.request.model": embedder.modelName } },
+      async (span) => {
+        try {
+          await run();
+          span.setAttributes({ "ltst.embedding.stored": outcome.stored, "ltst.embedding.failed": outcome.failed });
+          if (outcome.failed > 0) span.setStatus({ code: SpanStatusCode.ERROR, message: `${outcome.failed} messages failed` });
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.constructor.name : typeof error });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  };
+
+  const embedAndStore = async (token: string, claimed: readonly ClaimedMessage[], outcome: BatchOutcome): Promise<void> => {
+    try {
+      outcome.stored = await store(token, claimed, await embedder.embed(claimed.map((m) => m.content)));
+    } catch (batchError) {
+      if (claimed.length === 1) {
+        outcome.failed = await fail(token, claimed, batchError);
+        if (outcome.failed > 0) options.onError?.(batchError, "embedding a message failed; it will be retried");
+      } else {
+        // Find the culprits: one message at a time.
+        for (const message of claimed) {
+          try {
+            outcome.stored += await store(token, [message], await embedder.embed([message.content]));
+          } catch (error) {
+            const failed = await fail(token, [message], error);
+            outcome.failed += failed;
+            if (failed > 0) options.onError?.(error, "embedding a message failed; it will be retried");
           }
         }
       }
     }
-    outcome.seconds = (performance.now() - started) / 1000;
-    options.onBatch?.(outcome);
-    return outcome;
   };
 
   const idle = (ms: number) =>

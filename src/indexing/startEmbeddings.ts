@@ -1,3 +1,4 @@
+import type { Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { Database } from "../db/Database.js";
 import { countPendingEmbeddings, type PendingEmbeddings } from "../db/queries/countPendingEmbeddings.js";
@@ -6,6 +7,7 @@ import type { Embedder } from "../embedding/Embedder.js";
 import { loadEmbedder } from "../embedding/loadEmbedder.js";
 import { ModelUnavailableError } from "../embedding/ModelUnavailableError.js";
 import type { Metrics } from "../observability/createMetrics.js";
+import { traceEmbedder } from "../observability/tracing/traceEmbedder.js";
 import { startEmbeddingWorker, type EmbeddingWorker } from "./startEmbeddingWorker.js";
 
 /** What search and append need to know about embeddings. */
@@ -49,6 +51,8 @@ export type EmbeddingsOptions = {
   metrics?: Metrics | undefined;
   /** Loads the model (tests substitute one). Default loadEmbedder. */
   load?: (modelDir: string) => Promise<Embedder>;
+  /** Spans for worker batches and for every embedding run inside a span (query embeddings of a call). */
+  tracer?: Tracer | undefined;
 };
 
 export const NO_PGVECTOR_REASON =
@@ -79,6 +83,7 @@ export async function startEmbeddings(options: EmbeddingsOptions): Promise<Runni
         loadEmbedder(options.intraOpThreads === undefined ? { modelDir } : { modelDir, intraOpThreads: options.intraOpThreads }));
     try {
       embedder = await load(options.modelDir);
+      if (options.tracer) embedder = traceEmbedder(embedder, options.tracer);
     } catch (error) {
       unavailableReason =
         error instanceof ModelUnavailableError
@@ -104,6 +109,7 @@ export async function startEmbeddings(options: EmbeddingsOptions): Promise<Runni
       db,
       embedder,
       ...options.worker,
+      tracer: options.tracer,
       onBatch: (outcome) => {
         if (outcome.claimed === 0) return;
         metrics?.embeddingsStored.inc(outcome.stored);

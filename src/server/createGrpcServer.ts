@@ -28,6 +28,7 @@ import { createSessionService } from "../grpc/services/createSessionService.js";
 import { createSummaryService } from "../grpc/services/createSummaryService.js";
 import type { Embeddings } from "../indexing/startEmbeddings.js";
 import type { Metrics } from "../observability/createMetrics.js";
+import type { TokenCounter } from "../tokens/createTokenCounter.js";
 import { repositoryPath } from "../paths.js";
 
 export type GrpcServerDeps = {
@@ -39,8 +40,14 @@ export type GrpcServerDeps = {
   embeddings: Embeddings;
   /** Seals and opens preference values (encrypted when a key is configured). */
   keyring: Keyring;
+  /** Counts large texts (appends, summaries, Rehydrate) on worker threads. */
+  tokenCounter: TokenCounter;
   /** Prometheus metrics (Rehydrate's latency and outcomes). */
   metrics?: Metrics;
+  /** More grpc-js server options: the HTTP/2 limits (http2ServerOptions). */
+  serverOptions?: grpc.ServerOptions;
+  /** Registers server reflection (default true; LTST_REFLECTION=false turns it off). */
+  reflection?: boolean;
 };
 
 export type GrpcServer = {
@@ -81,6 +88,7 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
     "grpc.max_receive_message_length": deps.maxMessageBytes,
     "grpc.max_send_message_length": deps.maxMessageBytes,
     "grpc.keepalive_permit_without_calls": 1,
+    ...deps.serverOptions,
   });
   // Every service goes through the pipeline (deps.context.pipeline), with
   // the access its methods need; one line each.
@@ -114,7 +122,7 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
   const health = new HealthImplementation(statuses);
   health.addToServer(server);
 
-  new ReflectionService(reflectionDescriptors()).addToServer(server);
+  if (deps.reflection !== false) new ReflectionService(reflectionDescriptors()).addToServer(server);
   return { server, health };
 }
 
@@ -140,10 +148,18 @@ function reflectionDescriptors(): protoLoader.PackageDefinition {
   } as unknown as protoLoader.PackageDefinition;
 }
 
-/** Binds the server to `address` ("host:port"; port 0 picks a free one) and returns the bound port. */
-export function bindServer(server: grpc.Server, address: string): Promise<number> {
+/**
+ * Binds the server to `address` ("host:port"; port 0 picks a free one) with
+ * `credentials` (createServerCredentials; plaintext by default) and returns
+ * the bound port.
+ */
+export function bindServer(
+  server: grpc.Server,
+  address: string,
+  credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => {
+    server.bindAsync(address, credentials, (error, port) => {
       if (error) reject(error);
       else resolve(port);
     });

@@ -13,9 +13,15 @@ import { createJwtVerifier } from "../auth/createJwtVerifier.js";
 import { createApiKeyStore } from "../db/createApiKeyStore.js";
 import { selectTenantStorageBytes } from "../db/queries/selectTenantStorageBytes.js";
 import { createPipeline } from "../grpc/pipeline/createPipeline.js";
+import { traceMiddleware } from "../grpc/pipeline/traceMiddleware.js";
+import { createTracing, type Tracing } from "../observability/tracing/createTracing.js";
 import { createStorageQuota } from "../limits/createStorageQuota.js";
+import { createTokenCounter } from "../tokens/createTokenCounter.js";
 import { bindServer, createGrpcServer, serviceNames, type GrpcServer } from "./createGrpcServer.js";
+import { http2ServerOptions } from "./http2ServerOptions.js";
 import { isLoopbackAddress } from "./isLoopbackAddress.js";
+import { prepareTransport } from "./prepareTransport.js";
+import { principalFromPeerCertificate } from "./principalFromPeerCertificate.js";
 
 const pingRow = z.object({ ok: z.number() });
 
@@ -51,7 +57,30 @@ export type RunningService = {
  * database is reachable and migrated, and follows the database afterwards (a
  * periodic ping). A missing model or pgvector does not keep it from SERVING.
  */
-export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+export async function startService(
+  config: Config,
+  logger: Logger,
+  options: {
+    /**
+     * Tracing to use (tests pass one with an in-memory exporter); the caller
+     * shuts it down. Default: createTracing from the OTEL_* variables, shut
+     * down with the service.
+     */
+    tracing?: Tracing;
+    /**
+     * "bare": the call pipeline keeps only the deadline (no request id,
+     * metrics, access log, authentication or limits), every call open as
+     * tenant "default". Only for the benchmark that measures what the full
+     * pipeline costs; never set by the CLI.
+     */
+    pipeline?: "full" | "bare";
+  } = {},
+): Promise<RunningService> {
+  const tracing = options.tracing ?? createTracing({ serviceName: "ltst-memory", onError: (err, context) => logger.warn({ err }, context) });
+  const stopTracing = options.tracing ? async () => {} : () => tracing.shutdown();
+  logger.info(tracing.description);
+  // Without export, the database and embedding layers get no tracer at all: no per-statement work.
+  const tracer = tracing.exporting ? tracing.tracer : undefined;
   const keyring = createKeyring({ current: config.LTST_ENCRYPTION_KEY ?? null, old: config.LTST_ENCRYPTION_OLD_KEYS });
   if (keyring.currentKeyId === null) {
     logger.warn("LTST_ENCRYPTION_KEY is not set: preference values are stored unencrypted");
@@ -60,6 +89,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }
 
   const db = await openDatabase({
+    tracer,
     databaseUrl: config.DATABASE_URL,
     dataDir: config.LTST_DATA_DIR,
     poolSize: config.LTST_DB_POOL_SIZE,
@@ -69,10 +99,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       fields.err === undefined
         ? logger.debug({ component: "maintenance", ...fields }, message)
         : logger.warn({ component: "maintenance", ...fields }, message),
+  }).catch(async (error: unknown) => {
+    await stopTracing();
+    throw error;
   });
   logger.info({ database: db.kind }, "database ready and migrated");
 
   const metrics = createMetrics();
+  // Counting tokens of large texts runs on worker threads, never on the event loop.
+  const tokenCounter = createTokenCounter();
   const jwt =
     config.LTST_JWT_SECRET || config.LTST_JWT_JWKS_URL || config.LTST_JWT_JWKS_FILE
       ? createJwtVerifier({
@@ -87,14 +122,23 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
           defaultRole: config.LTST_JWT_DEFAULT_ROLE,
         })
       : null;
+  const apiKeys = createApiKeyStore(db);
+  const identities = config.LTST_TLS_CLIENT_IDENTITIES;
   const authenticator = createAuthenticator({
-    keys: createApiKeyStore(db),
+    keys: apiKeys,
     cacheTtlMs: config.LTST_AUTH_CACHE_TTL_MS,
     jwt,
-    certificates: null,
-    openWhenUnconfigured: isLoopbackAddress(config.LTST_GRPC_ADDRESS),
+    certificates: identities
+      ? (certificate) => {
+          const found = principalFromPeerCertificate(certificate, identities);
+          return found && { kind: "certificate", tenantId: found.tenantId, role: found.role, userId: found.userId, credentialId: found.subject };
+        }
+      : null,
+    // Open while nothing is configured: on loopback, or anywhere the operator said LTST_INSECURE=true.
+    openWhenUnconfigured: isLoopbackAddress(config.LTST_GRPC_ADDRESS) || config.LTST_INSECURE,
   });
   const pipeline = createPipeline({
+    ...(tracer ? { tracing: traceMiddleware(tracing) } : {}),
     logger,
     metrics,
     authenticator,
@@ -122,6 +166,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let grpcServer: GrpcServer | undefined;
   let port: number;
   try {
+    // Refuses a non-loopback address without TLS and authentication (active
+    // API keys, JWT, or client-certificate identities), or says in one line
+    // that a loopback server runs open; reads the certificates.
+    const authConfigured = jwt !== null || identities !== undefined || (await apiKeys.countActive()) > 0;
+    const credentials = prepareTransport(config, logger, authConfigured);
     embeddings = await startEmbeddings({
       db,
       logger,
@@ -136,6 +185,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         retryMaxMs: config.LTST_EMBEDDING_RETRY_MAX_MS,
       },
       metrics,
+      tracer,
     });
     grpcServer = createGrpcServer({
       db,
@@ -146,8 +196,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       embeddings,
       keyring,
       metrics,
+      tokenCounter,
+      serverOptions: http2ServerOptions(config),
+      reflection: config.LTST_REFLECTION,
     });
-    port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS);
+    port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS, credentials);
     if (config.LTST_METRICS_ADDRESS) {
       metricsServer = await serveMetrics(metrics, config.LTST_METRICS_ADDRESS);
       logger.info({ port: metricsServer.port }, "metrics at /metrics");
@@ -156,7 +209,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     // The gRPC server is bound already when the metrics port fails.
     grpcServer?.server.forceShutdown();
     await embeddings?.stop();
+    await tokenCounter.close();
     await db.close();
+    await stopTracing();
     throw error;
   }
   const runningEmbeddings = embeddings;
@@ -197,12 +252,6 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const host = config.LTST_GRPC_ADDRESS.slice(0, config.LTST_GRPC_ADDRESS.lastIndexOf(":"));
   const address = `${host}:${port}`;
   logger.info({ address }, "LTST Memory serving");
-  if (!(await authenticator.credentialsRequired())) {
-    logger.warn(
-      { address },
-      "running open: calls need no credentials (loopback address, no API keys, no JWT or client certificates configured); every call acts as tenant \"default\" with the admin role",
-    );
-  }
 
   let stopped: Promise<void> | undefined;
   return {
@@ -235,8 +284,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         });
         await runningEmbeddings.stop();
         await contextSweeper.stop();
+        await tokenCounter.close();
         await new Promise<void>((resolve) => (metricsServer ? metricsServer.server.close(() => resolve()) : resolve()));
         await db.close();
+        await stopTracing();
         logger.info("stopped");
       })();
       return stopped;

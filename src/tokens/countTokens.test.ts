@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { countTokens, TokenCountCache } from "./countTokens.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { countTokens, countTokensEach, TokenCountCache } from "./countTokens.js";
+import { createTokenCounter } from "./createTokenCounter.js";
 
 describe("countTokens", () => {
   it("counts with cl100k_base and o200k_base", () => {
@@ -47,5 +48,31 @@ describe("TokenCountCache", () => {
     // A text longer than the bound is counted, not kept.
     expect(cache.count("x".repeat(100), "cl100k_base")).toBe(countTokens("x".repeat(100)));
     expect(cache.size).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("countTokensEach", () => {
+  const texts = ["hello world", "z".repeat(30_000), "日本語のテキスト", "abcdefghij".repeat(3_000), "hello world"];
+  const counter = createTokenCounter({ maxThreads: 1 });
+  afterAll(() => counter.close());
+
+  it("counts inline, and long texts through a TokenCounter, the same; the cache remembers both", async () => {
+    const expected = texts.map((text) => countTokens(text, "o200k_base"));
+    expect(await countTokensEach(texts, "o200k_base", undefined, new TokenCountCache(1_000_000))).toEqual(expected);
+    const cache = new TokenCountCache(1_000_000);
+    expect(await countTokensEach(texts, "o200k_base", undefined, cache, counter)).toEqual(expected);
+    expect(cache.size).toBe(4);
+    expect(cache.cached(texts[1]!, "o200k_base")).toBe(expected[1]);
+    // Known long texts are not sent again: counted from the cache, even with a closed counter.
+    const closed = createTokenCounter({ maxThreads: 1 });
+    await closed.close();
+    expect(await countTokensEach(texts, "o200k_base", undefined, cache, closed)).toEqual(expected);
+  });
+
+  it("stops with the signal's reason", async () => {
+    const reason = new Error("call cancelled");
+    const controller = new AbortController();
+    controller.abort(reason);
+    await expect(countTokensEach(texts, "cl100k_base", controller.signal, new TokenCountCache(1_000_000), counter)).rejects.toBe(reason);
   });
 });

@@ -168,6 +168,29 @@ describeEachBackend(
       await writer.messages.appendMessages({ userId: "u1", sessionId: "s1", messages: [{ role: 2, content: "by the writer" }] });
     });
 
+    it("lets another tenant's admin key reach nothing of this tenant through any RPC", async () => {
+      await issue("globex-admin", "globex", "admin");
+      const intruder = connect(keys["globex-admin"]);
+      const snapshot = async () => ({
+        sessions: await admin.sessions.listSessions({ userId: "u1" }),
+        messages: await admin.messages.listMessages({ userId: "u1", sessionId: "s1" }),
+        preferences: await admin.preferences.listPreferences({ userId: "u1" }),
+        context: await admin.context.listContextEntries({ userId: "u1", sessionId: "s1" }),
+        statistics: await admin.summaries.getSessionStatistics({ userId: "u1", sessionId: "s1" }),
+      });
+      await admin.preferences.setPreference({ userId: "u1", key: "k", value: "acme's" });
+      const before = await snapshot();
+      for (const rpc of everyRpc) {
+        // Whatever each call does, it does it in tenant globex: reads find nothing, writes create globex's own data.
+        const outcome = await invoke(intruder, rpc).then(() => "ok", (error: ServiceError) => status[error.code]);
+        expect(["ok", "NOT_FOUND", "INVALID_ARGUMENT", "FAILED_PRECONDITION", "UNIMPLEMENTED", "ALREADY_EXISTS"], rpc.method).toContain(outcome);
+      }
+      expect((await intruder.preferences.getPreference({ userId: "u1", key: "k" }).catch((error: ServiceError) => error.code))).not.toMatchObject({
+        preference: { value: "acme's" },
+      });
+      expect(await snapshot()).toEqual(before);
+    });
+
     it("keeps a key restricted to one user to that user", async () => {
       await issue("gateway", "acme", "writer", "u1");
       const gateway = connect(keys.gateway);
@@ -312,3 +335,99 @@ describe("auth test table", () => {
     expect(everyRpc.length).toBe(26);
   });
 });
+
+describeEachBackend(
+  "tenants through their credentials",
+  (service) => {
+    const clients: MemoryClient[] = [];
+    afterAll(() => clients.forEach((client) => client.close()));
+    const connectAs = async (tenantId: string) => {
+      const { key } = await issueApiKey(createApiKeyStore(service().service.db), { tenantId, role: "writer", userId: null, name: tenantId });
+      const client = createMemoryClient({ address: `127.0.0.1:${service().service.port}`, apiKey: key });
+      clients.push(client);
+      return client;
+    };
+
+    it("keeps two tenants with the same user and session ids apart in every read, search and rehydrate", async () => {
+      const acme = await connectAs("acme");
+      const globex = await connectAs("globex");
+      for (const [client, word] of [[acme, "anvils"], [globex, "turbines"]] as const) {
+        await client.sessions.createSession({ userId: "u1", sessionId: "s1", name: `${word} chat` });
+        await client.messages.appendMessages({
+          userId: "u1",
+          sessionId: "s1",
+          messages: [{ role: 1, content: `we ordered ${word} yesterday` }, { role: 2, content: `the ${word} arrive soon` }],
+        });
+        await client.preferences.setPreference({ userId: "u1", key: "favourite", value: word });
+        await client.context.upsertContextEntry({ userId: "u1", sessionId: "s1", type: "project", key: "topic", value: word });
+      }
+      for (const [client, own, other] of [[acme, "anvils", "turbines"], [globex, "turbines", "anvils"]] as const) {
+        const session = await client.sessions.getSession({ userId: "u1", sessionId: "s1" });
+        expect(session.session?.name).toBe(`${own} chat`);
+        const messages = await client.messages.listMessages({ userId: "u1", sessionId: "s1" });
+        expect(messages.messages.map((m) => m.content)).toEqual([`we ordered ${own} yesterday`, `the ${own} arrive soon`]);
+        expect((await client.preferences.getPreference({ userId: "u1", key: "favourite" })).preference?.value).toBe(own);
+        const hits: string[] = [];
+        for await (const response of client.search.search({ userId: "u1", query: `${own} ${other}`, mode: 2 })) {
+          if (response.hit) hits.push(response.hit.message!.content);
+        }
+        expect(hits.length).toBeGreaterThan(0);
+        expect(hits.join(" ")).not.toContain(other);
+        const texts: string[] = [];
+        for await (const response of client.rehydrate.rehydrate({ userId: "u1", sessionId: "s1", tokenBudget: 2000, query: `${own} ${other}` })) {
+          if (response.chunk) texts.push(response.chunk.text);
+        }
+        expect(texts.join("\n")).toContain(own);
+        expect(texts.join("\n")).not.toContain(other);
+        const statistics = await client.summaries.getSessionStatistics({ userId: "u1", sessionId: "s1" });
+        expect(statistics.statistics?.messageCount).toBe(2);
+      }
+      // Deleting in one tenant leaves the other's data.
+      await acme.sessions.deleteSession({ userId: "u1", sessionId: "s1" });
+      expect(await failure(() => acme.sessions.getSession({ userId: "u1", sessionId: "s1" }))).toMatchObject({ code: status.NOT_FOUND });
+      expect((await globex.messages.listMessages({ userId: "u1", sessionId: "s1" })).messages).toHaveLength(2);
+    });
+  },
+);
+
+describeEachBackend(
+  "storage quota",
+  (service) => {
+    let client: MemoryClient;
+    beforeAll(() => {
+      client = createMemoryClient({ address: `127.0.0.1:${service().service.port}` });
+    });
+    afterAll(() => client.close());
+
+    it("refuses writes once the tenant's stored content reaches the quota, and accepts them again after a delete", async () => {
+      await client.sessions.createSession({ userId: "u1", sessionId: "big" });
+      const kilobyte = "x".repeat(1024);
+      let refused: Awaited<ReturnType<typeof failure>> | null = null;
+      const deadline = Date.now() + 30_000;
+      while (!refused && Date.now() < deadline) {
+        refused = await client.messages.appendMessages({ userId: "u1", sessionId: "big", messages: [{ role: 1, content: kilobyte }] }).then(
+          () => null,
+          () => failure(() => client.messages.appendMessages({ userId: "u1", sessionId: "big", messages: [{ role: 1, content: kilobyte }] })),
+        );
+      }
+      expect(refused).toMatchObject({ code: status.RESOURCE_EXHAUSTED, reason: "STORAGE_QUOTA_EXCEEDED" });
+      expect(refused!.retryAfterMs).toBe(100);
+      // Reads and deletes still work; a delete frees the space.
+      await client.messages.listMessages({ userId: "u1", sessionId: "big", lastN: 1 });
+      await client.sessions.deleteSession({ userId: "u1", sessionId: "big" });
+      await client.sessions.createSession({ userId: "u1", sessionId: "small" }).catch(() => undefined);
+      const until = Date.now() + 30_000;
+      for (;;) {
+        const outcome = await client.sessions
+          .createSession({ userId: "u1", sessionId: "small" })
+          .then(() => client.messages.appendMessages({ userId: "u1", sessionId: "small", messages: [{ role: 1, content: "fits again" }] }))
+          .then(() => "ok", (error: ServiceError) => error.code);
+        if (outcome === "ok") break;
+        expect(outcome).toBe(status.RESOURCE_EXHAUSTED);
+        if (Date.now() > until) throw new Error("the quota never recovered after the delete");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    });
+  },
+  { env: { LTST_STORAGE_QUOTA_BYTES: String(8 * 1024), LTST_STORAGE_QUOTA_REFRESH_MS: "100" } },
+);

@@ -34,10 +34,10 @@ describeEachBackend("bad input", (service) => {
     await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "paula", sessionId: "p2" }));
   });
 
-  // The scopes the domain fingerprints page tokens with (listSessions.ts, listMessages.ts):
+  // The scopes the domain fingerprints page tokens with (listSessions.ts, listMessages.ts; the open server's tenant is "default"):
   // tokens built with them pass the fingerprint check, so only the cursor is wrong.
-  const sessionsScope = ["sessions", "paula", null];
-  const messagesScope = ["messages", "alice", "stable", false];
+  const sessionsScope = ["sessions", "default", "paula", null];
+  const messagesScope = ["messages", "default", "alice", "stable", false];
   const validActivity = "2026-01-01T00:00:00.000000Z";
   const listPaula = (cursor: Record<string, unknown>) =>
     api().sessions.list(ListSessionsRequest.fromPartial({ userId: "paula", pageSize: 1, pageToken: encodePageToken(sessionsScope, cursor) }));

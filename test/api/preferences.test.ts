@@ -256,7 +256,7 @@ describeEachBackend(
         // Another user's token is refused, even for a key range that exists.
         expect((await callError(api().list({ userId: "intruder", pageSize: 1, pageToken: page.nextPageToken }))).code).toBe(status.INVALID_ARGUMENT);
         // A cursor forged with the intruder's own scope lists only the intruder's keys.
-        const forged = encodePageToken(["preferences", "intruder"], { k: "a" });
+        const forged = encodePageToken(["preferences", "default", "intruder"], { k: "a" });
         expect((await api().list({ userId: "intruder", pageSize: 0, pageToken: forged })).preferences).toEqual([]);
       });
 
@@ -281,7 +281,7 @@ describeEachBackend(
       });
 
       const listWithCursor = (cursor: Record<string, unknown>) =>
-        api().list({ userId: "bad", pageSize: 1, pageToken: encodePageToken(["preferences", "bad"], cursor) });
+        api().list({ userId: "bad", pageSize: 1, pageToken: encodePageToken(["preferences", "default", "bad"], cursor) });
 
       const cases: [string, () => Promise<unknown>, string[]][] = [
         ["SetPreference without user_id", () => set({ userId: "" }), ["user_id"]],

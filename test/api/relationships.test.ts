@@ -290,7 +290,7 @@ describeEachBackend("RelationshipService", (service) => {
       expect(error.fields, name).toEqual(fields);
     }
 
-    const scope = ["relationships", "alice", "b-a", "both", null];
+    const scope = ["relationships", "default", "alice", "b-a", "both", null];
     const listCases: [string, Partial<ListRelatedSessionsRequest>, string[]][] = [
       ["no user", { userId: "" }, ["user_id"]],
       ["no session", { sessionId: "" }, ["session_id"]],

@@ -8,8 +8,9 @@ import { selectAppendRequest } from "../../db/queries/selectAppendRequest.js";
 import { selectExistingMessageIds } from "../../db/queries/selectExistingMessageIds.js";
 import { selectMessagesByIndexRange } from "../../db/queries/selectMessages.js";
 import { updateSessionAfterAppend, type AppendTotals } from "../../db/queries/updateSessionAfterAppend.js";
-import { countTokens } from "../../tokens/countTokens.js";
+import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.js";
+import { countSessionTexts } from "./countSessionTexts.js";
 import { contentHash, nextContextHash } from "./hashChain.js";
 
 /** A validated message to append. */
@@ -42,6 +43,8 @@ export type AppendDeps = {
   /** Queue new messages for embedding (true when the database stores embeddings). */
   enqueueEmbeddings: boolean;
   newId?: () => string;
+  /** Counts large batches off the event loop; without it, counting is inline. */
+  tokenCounter?: TokenCounter | undefined;
   /** Called after a commit that stored new messages (for the embedding queue, metrics). */
   onAppended?: (messages: readonly MessageRow[]) => void;
 };
@@ -51,7 +54,9 @@ export type AppendDeps = {
  * so concurrent appends to one session queue and message_index stays gapless;
  * the hash chain continues from the session's last context hash. Statistics
  * and last activity are updated in the same transaction. Work that does not
- * need the lock (hashing, token counting) is done before taking it.
+ * need the lock (hashing, token counting) is done before taking it; a large
+ * batch is counted after checking the session is the caller's, off the
+ * event loop (countSessionTexts).
  */
 export async function appendMessages(
   deps: AppendDeps,
@@ -59,10 +64,11 @@ export async function appendMessages(
   signal?: AbortSignal,
 ): Promise<AppendMessagesResult> {
   const newId = deps.newId ?? randomUUID;
-  const prepared = input.messages.map((message) => ({
+  const tokenCounts = await countSessionTexts(deps, input, input.messages.map((message) => message.content), signal);
+  const prepared = input.messages.map((message, i) => ({
     ...message,
     contentHash: contentHash(message.content),
-    tokenCount: countTokens(message.content),
+    tokenCount: tokenCounts[i]!,
     characters: [...message.content].length,
     bytes: Buffer.byteLength(message.content, "utf8"),
   }));

@@ -15,6 +15,7 @@ import type { SessionRow } from "../../db/queries/sessionRow.js";
 import type { SummaryRow } from "../../db/queries/summaryRow.js";
 import type { Embeddings } from "../../indexing/startEmbeddings.js";
 import { countTokensEach, type EncodingName } from "../../tokens/countTokens.js";
+import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import { limits } from "../../validation/limits.js";
 import { systemClock, type Clock } from "../clock.js";
 import { NotFoundError } from "../errors.js";
@@ -35,6 +36,8 @@ export type RehydrateDeps = {
   keyring: Keyring;
   /** Decides which context entries are live; the real clock unless a test moves time. */
   clock?: Clock;
+  /** Counts long texts off the event loop; without it, counting is inline (with a yield every few ms). */
+  tokenCounter?: TokenCounter | undefined;
 };
 
 export type RehydrateInput = {
@@ -164,7 +167,7 @@ export async function rehydrateSession(
 
   const budget = new TokenBudget(input.tokenBudget);
   const recentTexts = sources.recent.map(renderRecentMessage);
-  const recentTokens = await countTokensEach(recentTexts, input.encoding, signal);
+  const recentTokens = await countTokensEach(recentTexts, input.encoding, signal, undefined, deps.tokenCounter);
   const recentKept = packRecentWindow(budget, recentTokens);
 
   const candidates: RehydrationChunk[] = [
@@ -177,6 +180,8 @@ export async function rehydrateSession(
     candidates.map((chunk) => chunk.text),
     input.encoding,
     signal,
+    undefined,
+    deps.tokenCounter,
   );
   budget.notConsidered("preference", sources.preferences.total - sources.preferences.rows.length);
   budget.notConsidered("context_entry", sources.context.total - sources.context.rows.length);
@@ -206,7 +211,7 @@ export async function rehydrateSession(
     relevanceMode = found.mode;
     if (found.note !== "") relevanceNote = found.note;
     const texts = found.hits.map(renderRelevantMessage);
-    const tokens = await countTokensEach(texts, input.encoding, signal);
+    const tokens = await countTokensEach(texts, input.encoding, signal, undefined, deps.tokenCounter);
     for (const [i, hit] of found.hits.entries()) {
       const chunk: RehydrationChunk = { kind: "relevant_message", message: hit, score: hit.score, text: texts[i]!, tokens: tokens[i]! };
       if (budget.take(chunk.kind, chunk.tokens)) await send(chunk);

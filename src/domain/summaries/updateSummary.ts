@@ -3,7 +3,8 @@ import { lockSessionForAppend } from "../../db/queries/lockSessionForAppend.js";
 import { markSessionSummarized } from "../../db/queries/markSessionSummarized.js";
 import type { SummaryRow } from "../../db/queries/summaryRow.js";
 import { upsertSessionSummary } from "../../db/queries/upsertSessionSummary.js";
-import { countTokens } from "../../tokens/countTokens.js";
+import type { TokenCounter } from "../../tokens/createTokenCounter.js";
+import { countSessionTexts } from "../messages/countSessionTexts.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 
 export type UpdateSummaryInput = {
@@ -27,11 +28,11 @@ export type UpdateSummaryInput = {
  * in the request, and stored and returned as -1, covering no message.
  */
 export async function updateSummary(
-  deps: { db: Database },
+  deps: { db: Database; tokenCounter?: TokenCounter | undefined },
   input: UpdateSummaryInput,
   signal?: AbortSignal,
 ): Promise<SummaryRow> {
-  const tokenCount = countTokens(input.content);
+  const [tokenCount = 0] = await countSessionTexts(deps, input, [input.content], signal);
   return deps.db.withTransaction(signal, async (tx) => {
     const head = await lockSessionForAppend(tx, input.tenantId, input.userId, input.sessionId);
     if (!head) throw new NotFoundError("session", input.sessionId);

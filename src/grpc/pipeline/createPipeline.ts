@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Authenticator } from "../../auth/createAuthenticator.js";
+import { openPrincipal } from "../../auth/Principal.js";
 import { createConcurrencyLimiter } from "../../limits/createConcurrencyLimiter.js";
 import type { StorageQuota } from "../../limits/createStorageQuota.js";
 import { createTokenBuckets } from "../../limits/createTokenBuckets.js";
@@ -23,6 +24,14 @@ export type PipelineDeps = {
   accessLog: boolean;
   /** Tracing: runs the rest of the call inside a server span (outermost after the request id). */
   tracing?: Middleware;
+  /** Only the deadline stage, every call open: the benchmark's baseline for what the pipeline costs. */
+  bare?: boolean;
+};
+
+/** The bare pipeline's only stand-in for authentication: every call is the open principal. */
+const openStage: Middleware = async (context, next) => {
+  context.principal = openPrincipal;
+  await next();
 };
 
 /**
@@ -35,6 +44,7 @@ export type PipelineDeps = {
  * calls are counted and logged like the others.
  */
 export function createPipeline(deps: PipelineDeps): Pipeline {
+  if (deps.bare) return { middleware: composeMiddleware([openStage, deadlineMiddleware(deps.deadline)]), methods: new Map() };
   const stages: Middleware[] = [
     requestIdMiddleware,
     ...(deps.tracing ? [deps.tracing] : []),

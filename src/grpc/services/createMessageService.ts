@@ -1,4 +1,5 @@
 import type { Database } from "../../db/Database.js";
+import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
 import { appendMessages, type MessageInput } from "../../domain/messages/appendMessages.js";
 import { getMessage } from "../../domain/messages/getMessage.js";
@@ -22,6 +23,8 @@ const printableAscii = /^[\x21-\x7E]+$/;
 
 export type MessageServiceDeps = {
   db: Database;
+  /** Counts large texts on worker threads (src/tokens/createTokenCounter.ts). */
+  tokenCounter?: TokenCounter | undefined;
   maxContentBytes: number;
   summaryEvery: number;
   enqueueEmbeddings: boolean;

@@ -1,5 +1,6 @@
 import type { Keyring } from "../../crypto/createKeyring.js";
 import type { Database } from "../../db/Database.js";
+import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import type { Clock } from "../../domain/clock.js";
 import { CancelledError } from "../../domain/errors.js";
 import {
@@ -28,6 +29,8 @@ import { serverStreaming, type HandlerContext } from "../handlers.js";
 
 export type RehydrateServiceDeps = {
   db: Database;
+  /** Counts large texts on worker threads (src/tokens/createTokenCounter.ts). */
+  tokenCounter?: TokenCounter | undefined;
   embeddings: Embeddings;
   keyring: Keyring;
   metrics?: Metrics;

@@ -1,4 +1,5 @@
 import type { Database } from "../../db/Database.js";
+import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import type { Clock } from "../../domain/clock.js";
 import { getSessionStatistics } from "../../domain/summaries/getSessionStatistics.js";
 import { getSummary } from "../../domain/summaries/getSummary.js";
@@ -19,6 +20,8 @@ import { unary, type HandlerContext } from "../handlers.js";
 
 export type SummaryServiceDeps = {
   db: Database;
+  /** Counts large texts on worker threads (src/tokens/createTokenCounter.ts). */
+  tokenCounter?: TokenCounter | undefined;
   /** LTST_SUMMARY_EVERY: a summary is due after this many messages since the last one. */
   summaryEvery: number;
   clock?: Clock;
