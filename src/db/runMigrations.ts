@@ -1,4 +1,5 @@
 import { runner } from "node-pg-migrate";
+import pg from "pg";
 import { repositoryPath } from "../paths.js";
 
 /** The repository's migrations/ folder. */
@@ -20,17 +21,35 @@ export async function runMigrations(options: {
   log?: MigrationLog;
 }): Promise<string[]> {
   const log = options.log ?? (() => {});
-  const applied = await runner({
-    databaseUrl: options.databaseUrl,
-    dir: options.dir ?? defaultMigrationsDir(),
-    migrationsTable: "pgmigrations",
-    direction: "up",
-    count: Number.POSITIVE_INFINITY,
-    checkOrder: true,
-    advisoryLockMode: "wait",
-    singleTransaction: true,
-    log,
-    logger: { debug: () => {}, info: log, warn: log, error: log },
-  });
-  return applied.map((migration) => migration.name);
+  // The connection is ours, not node-pg-migrate's: its own client has no
+  // 'error' listener and is ended without waiting, so a server ending the
+  // session (57P01 when the database is dropped or the server shuts down)
+  // would be an uncaught exception of the whole process. Here such an error
+  // fails the migration in flight, if any, and is otherwise logged.
+  const client = new pg.Client({ connectionString: options.databaseUrl });
+  client.on("error", (error) => log(`migration connection: ${error.message}`));
+  await client.connect();
+  try {
+    // node-pg-migrate keeps its table in "public" unless told otherwise: a
+    // database whose URL sets the search_path (options=-c search_path=...)
+    // to a schema of its own, as the Citus tests do per test file, keeps it
+    // beside its tables.
+    const { rows } = await client.query<{ schema: string | null }>("SELECT current_schema() AS schema");
+    const applied = await runner({
+      dbClient: client,
+      migrationsSchema: rows[0]?.schema ?? "public",
+      dir: options.dir ?? defaultMigrationsDir(),
+      migrationsTable: "pgmigrations",
+      direction: "up",
+      count: Number.POSITIVE_INFINITY,
+      checkOrder: true,
+      advisoryLockMode: "wait",
+      singleTransaction: true,
+      log,
+      logger: { debug: () => {}, info: log, warn: log, error: log },
+    });
+    return applied.map((migration) => migration.name);
+  } finally {
+    await client.end();
+  }
 }

@@ -1,9 +1,9 @@
 import { status } from "@grpc/grpc-js";
-import pg from "pg";
 import { sql } from "slonik";
 import { afterEach, describe, expect, it } from "vitest";
 import { ListMessagesRequest, Role } from "../../gen/ts/ltst/memory/v1/message.js";
 import { CreateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
+import { connectClient } from "../support/connectClient.js";
 import { backends } from "../support/describeEachBackend.js";
 import { callError } from "../support/clients.js";
 import { startTestService, type TestService } from "../support/startTestService.js";
@@ -140,8 +140,7 @@ for (const backend of backends) {
         expect(errors.map((e) => e.code)).toEqual([status.DEADLINE_EXCEEDED, status.DEADLINE_EXCEEDED, status.DEADLINE_EXCEEDED]);
         // While the lock is still held, no statement of this database is left waiting on it:
         // the cancel did not queue behind the busy pool. Checked from a connection of its own.
-        const observer = new pg.Client({ connectionString: test.databaseUrl });
-        await observer.connect();
+        const observer = await connectClient(test.databaseUrl!);
         try {
           await eventually(async () => {
             const { rows } = await observer.query<{ waiting: number }>(

@@ -1,11 +1,11 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { createKeyring } from "../../src/crypto/createKeyring.js";
 import { openDatabase } from "../../src/db/openDatabase.js";
 import { defaultMigrationsDir, runMigrations } from "../../src/db/runMigrations.js";
+import { connectClient } from "../support/connectClient.js";
 import { NotFoundError } from "../../src/domain/errors.js";
 import { appendMessages } from "../../src/domain/messages/appendMessages.js";
 import { listMessages } from "../../src/domain/messages/listMessages.js";
@@ -34,8 +34,7 @@ for (const backend of backends.filter((b) => b.name !== "embedded")) {
         const results = await Promise.all(Array.from({ length: 4 }, () => runMigrations({ databaseUrl: url })));
         // One replica applied everything; the others waited for its lock and found nothing left.
         expect(results.filter((applied) => applied.length > 0)).toEqual([migrationNames]);
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
+        const client = await connectClient(url);
         try {
           const { rows } = await client.query<{ name: string }>("SELECT name FROM pgmigrations ORDER BY id");
           expect(rows.map((row) => row.name)).toEqual(migrationNames);
@@ -61,8 +60,7 @@ for (const backend of backends.filter((b) => b.name !== "embedded")) {
         const keyring = createKeyring({ current: { id: "k1", bytes: Buffer.alloc(32, 7) } });
         const sealed = keyring.seal("english", Buffer.from(JSON.stringify(["ltst.user_preferences.v1", "u1", "language"]), "utf8"));
         const hash = Buffer.alloc(32, 1);
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
+        const client = await connectClient(url);
         try {
           await client.query(`INSERT INTO sessions (user_id, id, message_count, user_message_count, last_context_hash) VALUES ('u1', 's1', 2, 2, $1), ('u2', 's2', 0, 0, NULL)`, [hash]);
           await client.query(

@@ -18,8 +18,8 @@ const { SEARCH_MODE_UNSPECIFIED: UNSPECIFIED, SEARCH_MODE_SEMANTIC: SEMANTIC, SE
 const deep = (levels: number): Record<string, unknown> => (levels === 0 ? { leaf: true } : { nested: deep(levels - 1) });
 
 describeEachBackend("SearchService without a model", (service, backend) => {
-  // The native PostgreSQL of CI has no pgvector: that is then what is missing first.
-  const vectors = backend.name !== "postgres";
+  // Without pgvector in the database, that is what is missing first.
+  const vectors = backend.pgvector;
   const api = () => service().clients;
   const search = (request: Partial<SearchRequest>) => api().search.run({ userId: "alice", query: "walk", ...request }, { deadline: Date.now() + 10_000 });
 
@@ -172,4 +172,4 @@ describeEachBackend("SearchService without a model", (service, backend) => {
     expect(sessions.map((s) => [s.id, s.messageCount])).toEqual([["stable", 3]]);
     expect(service().service.callsInFlight()).toBe(0);
   });
-});
+}, { also: ["postgres-no-pgvector"] });

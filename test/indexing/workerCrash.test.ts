@@ -38,7 +38,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const childScript = path.join(here, "fixtures", "crashWorker.mjs");
 const tsHooks = pathToFileURL(path.join(here, "fixtures", "tsHooks.mjs")).href;
 
-const backends = await testBackends();
+// With the opt-in PostgreSQL without pgvector: the takeover checked at the claim.
+const backends = await testBackends({ optIn: true });
 
 /** A database that a child process can reach too: its URL, and the test's own handle on it. */
 type SharedDatabase = { url: string; db: Database; vectors: boolean; cleanup(): Promise<void> };

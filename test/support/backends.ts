@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import http from "node:http";
-import pg from "pg";
+import { connectClient } from "./connectClient.js";
 
 /** Where a test file's service keeps its data. */
-export type BackendName = "embedded" | "postgres" | "testcontainers";
+export type BackendName = "embedded" | "postgres" | "postgres-no-pgvector" | "citus" | "testcontainers";
 
 export type BackendDatabase = {
   /** DATABASE_URL for the service, or undefined for the embedded database. */
@@ -16,17 +16,34 @@ export type Backend = {
   name: BackendName;
   /** Null when available; otherwise why the tests on this backend are skipped. */
   skipReason: string | null;
+  /**
+   * Whether the service gets pgvector in this backend's fresh databases, as
+   * the database server answers it (see pgvectorFor): tests expect semantic
+   * search, or the lexical fallbacks, from this, never from the name. The
+   * service's own answer (embeddings.storage) is checked against it.
+   */
+  pgvector: boolean;
+  /**
+   * Runs only in the test files that ask for it (describeEachBackend's
+   * `also`, or testBackends({ optIn: true })): a backend for one question,
+   * not a third run of the whole suite.
+   */
+  optIn: boolean;
   /** A fresh, empty database for one test file. */
   create(): Promise<BackendDatabase>;
 };
 
-/** Creates a uniquely named database on the server of `adminUrl`, dropped by cleanup. */
-async function createScratchDatabase(adminUrl: string): Promise<BackendDatabase> {
+/**
+ * Creates a uniquely named database on the server of `adminUrl`, dropped by
+ * cleanup. From template1 (the server's default) unless `template` says
+ * otherwise: template0 gives a database without the extensions CI put in
+ * template1.
+ */
+async function createScratchDatabase(adminUrl: string, template?: "template0"): Promise<BackendDatabase> {
   const name = `ltst_test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
+  const admin = await connectClient(adminUrl);
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ""}`);
   } finally {
     await admin.end();
   }
@@ -35,8 +52,7 @@ async function createScratchDatabase(adminUrl: string): Promise<BackendDatabase>
   return {
     databaseUrl: url.toString(),
     async cleanup() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
+      const client = await connectClient(adminUrl);
       try {
         // Not DROP ... WITH (FORCE): on PostgreSQL 15 it checks the caller may
         // signal every backend in the database, autovacuum workers (no role)
@@ -54,6 +70,84 @@ async function createScratchDatabase(adminUrl: string): Promise<BackendDatabase>
       }
     },
   };
+}
+
+/**
+ * A uniquely named schema in the Citus database of `citusUrl`, dropped by
+ * cleanup (with its distributed tables, on every node). A schema, not a
+ * database: the citus extension, which only a superuser may create, must be
+ * in each database on every node, with the workers registered in it; the
+ * database .ci/start-citus.sh prepared has all that. The service reaches the
+ * schema through the URL's search_path (options=-c search_path=...), where
+ * its tables, functions and migration history live; pgvector is found in
+ * public.
+ */
+async function createScratchSchema(citusUrl: string): Promise<BackendDatabase> {
+  const name = `ltst_test_${randomBytes(6).toString("hex")}`;
+  const admin = await connectClient(citusUrl);
+  try {
+    await admin.query(`CREATE SCHEMA ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(citusUrl);
+  url.searchParams.set("options", `-c search_path=${name},public`);
+  return {
+    databaseUrl: url.toString(),
+    async cleanup() {
+      const client = await connectClient(citusUrl);
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** What the server of `adminUrl` says about pgvector for the role of the URL. */
+type PgvectorFacts = {
+  /** pgvector is created in template1, so every database created from it has it. */
+  inTemplate1: boolean;
+  /** pgvector is created in the URL's own database (what a schema in it gets). */
+  inDatabase: boolean;
+  /** The role may create it itself (superuser, or the extension is trusted): the service then does. */
+  creatable: boolean;
+  role: string;
+};
+
+/**
+ * Asks the server (connected to template1, read only and for a moment: a
+ * CREATE DATABASE of another test file waits for such a session to leave)
+ * whether pgvector is in template1 and whether the URL's role could create
+ * it, which is what migration 0002's ltst_enable_vector_storage() finds in a
+ * fresh database.
+ */
+async function pgvectorFacts(adminUrl: string): Promise<PgvectorFacts> {
+  const own = await connectClient(adminUrl);
+  let inDatabase: boolean;
+  try {
+    const { rows } = await own.query<{ present: boolean }>("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'vector') AS present");
+    inDatabase = rows[0]!.present;
+  } finally {
+    await own.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = "/template1";
+  const client = await connectClient(url.toString());
+  try {
+    const { rows } = await client.query<{ in_template1: boolean; creatable: boolean; role: string }>(`
+      SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'vector') AS in_template1,
+             EXISTS (SELECT FROM pg_available_extension_versions WHERE name = 'vector')
+               AND ((SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+                    OR EXISTS (SELECT FROM pg_available_extension_versions WHERE name = 'vector' AND trusted)) AS creatable,
+             current_user AS role
+    `);
+    const row = rows[0]!;
+    return { inTemplate1: row.in_template1, inDatabase, creatable: row.creatable, role: row.role };
+  } finally {
+    await client.end();
+  }
 }
 
 function dockerSocketPath(): string | null {
@@ -82,28 +176,66 @@ async function dockerEngineReason(): Promise<string | null> {
 export const pgvectorImage = "pgvector/pgvector:pg17";
 
 /**
- * The backends a test file runs on: the embedded database always; the
- * PostgreSQL named by DATABASE_URL when set (CI sets it to the native
- * PostgreSQL 15); PostgreSQL with pgvector through testcontainers when a
- * Docker engine is present. The others are skipped with the reason printed.
+ * The backends a test file runs on: the embedded database always (PGlite with
+ * pgvector); the PostgreSQL named by DATABASE_URL when set (CI sets it to the
+ * native PostgreSQL 15, with pgvector in template1); PostgreSQL with pgvector
+ * through testcontainers when a Docker engine is present. The others are
+ * skipped with the reason printed.
+ *
+ * With `optIn`, also "postgres-no-pgvector": databases on the DATABASE_URL
+ * server created FROM template0, where the role (not a superuser) may not
+ * create pgvector, so the service runs without it: for the files that test
+ * the fallbacks (lexical search, no queue), not for the whole suite. And
+ * "citus" when CITUS_URL is set: a schema per test file in the database of a
+ * Citus coordinator (.ci/start-citus.sh), opt-in for now.
  */
-export async function testBackends(): Promise<Backend[]> {
+export async function testBackends(options: { optIn?: boolean } = {}): Promise<Backend[]> {
   const adminUrl = process.env.DATABASE_URL;
   const dockerReason = await dockerEngineReason();
+  const facts = adminUrl ? await pgvectorFacts(adminUrl) : null;
+  const citusUrl = process.env.CITUS_URL;
+  const citusFacts = citusUrl ? await pgvectorFacts(citusUrl) : null;
   const backends: Backend[] = [
     {
       name: "embedded",
       skipReason: null,
+      pgvector: true,
+      optIn: false,
       create: async () => ({ databaseUrl: undefined, cleanup: async () => {} }),
     },
     {
       name: "postgres",
       skipReason: adminUrl ? null : "DATABASE_URL is not set (CI sets it to the native PostgreSQL 15)",
+      pgvector: facts !== null && (facts.inTemplate1 || facts.creatable),
+      optIn: false,
       create: () => createScratchDatabase(adminUrl!),
+    },
+    {
+      name: "postgres-no-pgvector",
+      skipReason: !facts
+        ? "DATABASE_URL is not set (CI sets it to the native PostgreSQL 15)"
+        : facts.creatable
+          ? `role ${facts.role} may create pgvector itself (a superuser, or the extension is trusted), so no database of this server is without it`
+          : null,
+      pgvector: false,
+      optIn: true,
+      create: () => createScratchDatabase(adminUrl!, "template0"),
+    },
+    {
+      name: "citus",
+      skipReason: citusUrl ? null : "CITUS_URL is not set (CI sets it to a local Citus coordinator with two workers, .ci/start-citus.sh)",
+      pgvector: citusFacts !== null && (citusFacts.inDatabase || citusFacts.creatable),
+      // Opt-in until the service's statements all run on Citus (see the
+      // README's "Scaling out"); LTST_TEST_CITUS_SUITE=1 runs every file on it.
+      optIn: process.env.LTST_TEST_CITUS_SUITE !== "1",
+      create: () => createScratchSchema(citusUrl!),
     },
     {
       name: "testcontainers",
       skipReason: dockerReason,
+      // The image's role is a superuser: the service creates pgvector itself.
+      pgvector: true,
+      optIn: false,
       create: async () => {
         const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
         const container = await new PostgreSqlContainer(pgvectorImage).start();
@@ -116,8 +248,9 @@ export async function testBackends(): Promise<Backend[]> {
       },
     },
   ];
-  for (const backend of backends) {
+  const chosen = backends.filter((backend) => options.optIn || !backend.optIn);
+  for (const backend of chosen) {
     if (backend.skipReason) console.warn(`[skip] ${backend.name} backend: ${backend.skipReason}`);
   }
-  return backends;
+  return chosen;
 }
