@@ -43,6 +43,8 @@ if (postgres.skipReason !== null) {
 }
 
 const REPLICAS = 3;
+/** Concurrent writers in the replica-kill tests. */
+const KILL_WRITERS = 6;
 /** A channel option that spreads calls over every address of the target. */
 const roundRobin = { "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) };
 /** Codes a call may end with when its replica dies under it: the client retries them. */
@@ -71,19 +73,28 @@ function appendRequest(userId: string, sessionId: string, key: string, n: number
   });
 }
 
-type Sent = { key: string; request: AppendMessagesRequest; peerPort: number } & (
+type Sent = {
+  key: string;
+  request: AppendMessagesRequest;
+  peerPort: number;
+  /** Attempts before the one that answered (grpc-js's retry policy; from grpc-previous-rpc-attempts). */
+  previousAttempts: number;
+} & (
   | { ok: true; response: AppendMessagesResponse }
   | { ok: false; error: grpc.ServiceError }
 );
 
-/** Appends, and tells which replica (port) answered, from the call's peer. */
+/** Appends, and tells which replica (port) answered, from the call's peer, and after how many earlier attempts. */
 function append(client: MessageServiceClient, request: AppendMessagesRequest, deadlineMs = 60_000): Promise<Sent> {
   return new Promise((resolve) => {
+    let previousAttempts = 0;
     const call: grpc.ClientUnaryCall = client.appendMessages(request, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (error, response) => {
       const peer = call.getPeer();
-      const peerPort = Number(peer.slice(peer.lastIndexOf(":") + 1));
-      const key = request.idempotencyKey;
-      resolve(error ? { key, request, peerPort, ok: false, error } : { key, request, peerPort, ok: true, response });
+      const sent = { key: request.idempotencyKey, request, peerPort: Number(peer.slice(peer.lastIndexOf(":") + 1)), previousAttempts };
+      resolve(error ? { ...sent, ok: false, error } : { ...sent, ok: true, response });
+    });
+    call.on("metadata", (headers: grpc.Metadata) => {
+      previousAttempts = Number(headers.get("grpc-previous-rpc-attempts")[0] ?? 0);
     });
   });
 }
@@ -297,13 +308,19 @@ describe.skipIf(postgres.skipReason !== null)(`${REPLICAS} service replicas on o
     expect(perReplica.filter((n) => n > 0).length, "replicas whose worker stored embeddings").toBeGreaterThan(1);
   }, 180_000);
 
-  it("a replica process SIGKILLed while its appends wait in the database loses nothing acknowledged; its calls retry exactly once on the survivors", async () => {
-    const userId = "killer";
-    const sessionId = "k";
-    // Two of the in-process replicas, and one in its own process, which can really be killed.
+  /**
+   * Appends to one session through a round_robin client over two of the
+   * in-process replicas and a third in its own process (the victim, which can
+   * really be killed): writers append until the victim has acknowledged some;
+   * then, with the session's row lock held by the test, one append per
+   * writer goes out (a third of them to the victim, round_robin taking turns)
+   * and waits inside its transaction while the victim is SIGKILLed; writers
+   * go on appending while it is gone; then the lock is released.
+   */
+  async function killReplicaMidCall(userId: string, sessionId: string, channelOptions: grpc.ChannelOptions) {
     const victim: ServiceProcess = await startServiceProcess({ DATABASE_URL: deployment.databaseUrl });
     const ports = [port(0), port(1), victim.port];
-    const killable = createMemoryClient({ address: `ipv4:${ports.map((p) => `127.0.0.1:${p}`).join(",")}`, channelOptions: roundRobin });
+    const killable = createMemoryClient({ address: `ipv4:${ports.map((p) => `127.0.0.1:${p}`).join(",")}`, channelOptions });
     const spread = messagesOn(killable);
     const locker = new pg.Client({ connectionString: deployment.databaseUrl });
     locker.on("error", () => {});
@@ -313,7 +330,12 @@ describe.skipIf(postgres.skipReason !== null)(`${REPLICAS} service replicas on o
       sent.push(outcome);
       return outcome;
     };
-    const WRITERS = 6;
+    const writers = async (prefix: string) =>
+      Promise.all(
+        range(KILL_WRITERS).map(async (w) => {
+          for (let i = 0; i < 10; i++) await send(`${prefix}${w}-${i}`, i);
+        }),
+      );
     try {
       await killable.sessions.createSession({ userId, sessionId });
       // Before: every replica, the victim included, acknowledges appends.
@@ -321,39 +343,61 @@ describe.skipIf(postgres.skipReason !== null)(`${REPLICAS} service replicas on o
         const outcome = await send(`warm-${sent.length}`, sent.length);
         return outcome.ok && outcome.peerPort === victim.port;
       });
-      await Promise.all(range(WRITERS).map(async (w) => { for (let i = 0; i < 10; i++) await send(`a${w}-${i}`, i); }));
+      await writers("a");
       expect(sent.filter((s) => s.ok && s.peerPort === victim.port).length, "appends acknowledged by the victim").toBeGreaterThan(0);
 
-      // During: hold the session's row lock, so that the next appends (a
-      // third of them on the victim, round_robin taking turns) are all
-      // mid-call, waiting inside their transactions, when the victim dies.
+      // During: the victim dies with appends in its transactions.
       await locker.connect();
       await locker.query("BEGIN");
       await locker.query("SELECT 1 FROM sessions WHERE user_id = $1 AND id = $2 FOR UPDATE", [userId, sessionId]);
-      const during = range(WRITERS).map((w) => send(`b${w}`, w));
-      await waitFor(`${WRITERS} appends waiting for the session lock`, async () =>
-        (await count(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) >= WRITERS,
+      const during = range(KILL_WRITERS).map((w) => send(`b${w}`, w));
+      await waitFor(
+        `${KILL_WRITERS} appends waiting for the session lock`,
+        async () => (await count("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")) >= KILL_WRITERS,
       );
       const killedAt = Date.now();
       await victim.kill();
-      // Writers keep appending while the victim is gone and the lock still held.
-      const after = Promise.all(range(WRITERS).map(async (w) => { for (let i = 0; i < 10; i++) await send(`c${w}-${i}`, i); }));
+      const after = writers("c");
       await locker.query("COMMIT");
       await Promise.all(during);
       await after;
       const failed = sent.filter((s): s is Extract<Sent, { ok: false }> => !s.ok);
       const codes = [...new Set(failed.map((s) => grpc.status[s.error.code]))];
       console.log(
-        `[replicas] victim pid ${victim.pid} SIGKILLed with ${WRITERS} appends waiting in the database; ` +
-          `${sent.length} appends sent, ${failed.length} failed (${codes.join(", ") || "none"}: ${failed.map((s) => `${s.key} "${s.error.details}"`).join("; ")}), ` +
+        `[replicas] victim pid ${victim.pid} SIGKILLed with ${KILL_WRITERS} appends waiting in the database; ` +
+          `${sent.length} appends sent, ${failed.length} failed (${codes.join(", ") || "none"}${failed.map((s) => ` ${s.key} "${s.error.details}"`).join(";")}), ` +
           `every call settled ${Date.now() - killedAt} ms after the kill`,
       );
+      // After the kill, every acknowledged append came from a survivor.
+      for (const s of sent) if (s.ok && s.key.startsWith("c")) expect(s.peerPort).not.toBe(victim.port);
+      return { sent, failed, client: killable, victimPort: victim.port };
+    } catch (error) {
+      killable.close();
+      throw error;
+    } finally {
+      await locker.end().catch(() => {});
+      await victim.cleanup();
+    }
+  }
+
+  /** What a dead replica queued for embedding (it runs no worker) is embedded by the survivors. */
+  async function expectEverythingEmbedded() {
+    if (!replicas().every((r) => r.service.embeddings.storage)) return;
+    await waitFor(
+      "the survivors to embed every message",
+      async () =>
+        (await count("SELECT count(*) AS n FROM message_embedding_queue")) === 0 &&
+        (await count("SELECT count(*) AS n FROM message_embeddings")) === (await count("SELECT count(*) AS n FROM messages")),
+      120_000,
+    );
+  }
+
+  it("a replica process SIGKILLed while its appends wait in the database loses nothing acknowledged; its calls retry exactly once on the survivors", async () => {
+    const { sent, failed, client: killable } = await killReplicaMidCall("killer", "k", roundRobin);
+    try {
       // The victim's calls were mid-call: they failed, with a code a client retries.
       expect(failed.length).toBeGreaterThan(0);
       for (const s of failed) expect(RETRIABLE.has(s.error.code), `${s.key}: ${grpc.status[s.error.code]} ${s.error.details}`).toBe(true);
-      // After the kill, every acknowledged append came from a survivor.
-      for (const s of sent) if (s.ok && s.key.startsWith("c")) expect(s.peerPort).not.toBe(victim.port);
-
       // Retried with their idempotency key through each survivor in turn: stored once, the second answer a replay.
       const acknowledged = sent.flatMap((s) => (s.ok ? s.response.messages : []));
       for (const s of failed) {
@@ -365,21 +409,39 @@ describe.skipIf(postgres.skipReason !== null)(`${REPLICAS} service replicas on o
         expect(second.response.messages).toEqual(first.response.messages);
         acknowledged.push(...first.response.messages);
       }
-      await expectExactLog(killable, userId, sessionId, [...new Set(sent.map((s) => s.key))], acknowledged);
-      if (replicas().every((r) => r.service.embeddings.storage)) {
-        // What the victim queued for embedding (it runs no worker) is embedded by the survivors.
-        await waitFor(
-          "the survivors to embed every message",
-          async () =>
-            (await count("SELECT count(*) AS n FROM message_embedding_queue")) === 0 &&
-            (await count("SELECT count(*) AS n FROM message_embeddings")) === (await count("SELECT count(*) AS n FROM messages")),
-          120_000,
-        );
-      }
+      await expectExactLog(killable, "killer", "k", [...new Set(sent.map((s) => s.key))], acknowledged);
+      await expectEverythingEmbedded();
     } finally {
-      await locker.end().catch(() => {});
       killable.close();
-      await victim.cleanup();
+    }
+  }, 180_000);
+
+  it("with a retry policy for UNAVAILABLE in the service config, a replica killed mid-call is invisible: every append succeeds, exactly once", async () => {
+    // Safe for AppendMessages only because every request carries an idempotency key.
+    const retrying = {
+      "grpc.service_config": JSON.stringify({
+        loadBalancingConfig: [{ round_robin: {} }],
+        methodConfig: [
+          {
+            name: [{ service: "ltst.memory.v1.MessageService", method: "AppendMessages" }],
+            retryPolicy: { maxAttempts: 3, initialBackoff: "0.05s", maxBackoff: "0.5s", backoffMultiplier: 2, retryableStatusCodes: ["UNAVAILABLE"] },
+          },
+        ],
+      }),
+    };
+    const { sent, failed, client: killable, victimPort } = await killReplicaMidCall("survivor", "r", retrying);
+    try {
+      expect(failed.map((s) => `${s.key}: ${grpc.status[s.error.code]} ${s.error.details}`)).toEqual([]);
+      // The victim's calls were mid-call: the channel retried them on a survivor.
+      const retried = sent.filter((s) => s.previousAttempts > 0);
+      console.log(`[replicas] retried by the channel's retry policy: ${retried.map((s) => `${s.key} (${s.previousAttempts} earlier attempt)`).join(", ")}`);
+      expect(retried.length).toBeGreaterThan(0);
+      for (const s of retried) expect(s.peerPort).not.toBe(victimPort);
+      const acknowledged = sent.flatMap((s) => (s.ok ? s.response.messages : []));
+      await expectExactLog(killable, "survivor", "r", [...new Set(sent.map((s) => s.key))], acknowledged);
+      await expectEverythingEmbedded();
+    } finally {
+      killable.close();
     }
   }, 180_000);
 });
