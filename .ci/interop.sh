@@ -18,10 +18,22 @@
 #                                           setuptools and wheel), installs it into a temporary
 #                                           directory and imports every module from there
 #   bash .ci/interop.sh go HOST:PORT        builds the Go scenario offline and runs it
-#   bash .ci/interop.sh [all]               builds the service, starts `ltst serve` on a free
-#                                           port (temporary embedded database, no model), runs
-#                                           python, python-bad-input and go against it, stops
-#                                           it, then runs python-package
+#   bash .ci/interop.sh [all]               builds the service, makes a CA and a server
+#                                           certificate (openssl), a writer and a reader key
+#                                           (`ltst keys create`), starts `ltst serve` with TLS
+#                                           on a free port (temporary embedded database, no
+#                                           model), runs python, python-bad-input and go against
+#                                           it, stops it, then runs python-package
+#
+# The programs connect as the environment says:
+#   LTST_INTEROP_CA_FILE     PEM file of the CA that signed the server's certificate:
+#                            TLS checked against it (unset: plaintext, for loopback only)
+#   LTST_INTEROP_API_KEY     a writer key, sent with every call (authorization: Bearer);
+#                            unset: no key (a server that runs open)
+#   LTST_INTEROP_READER_KEY  a reader key of the same tenant; with the writer key set,
+#                            each program checks that a write without a key is
+#                            UNAUTHENTICATED and one with this key PERMISSION_DENIED
+# (keys go through the environment, not arguments, which other local users see).
 #
 # LTST_INTEROP_PYTHON picks the interpreter (default /usr/bin/python3, which
 # has Debian's grpcio and protobuf; a python3 earlier on PATH may not).
@@ -122,12 +134,25 @@ run_go() {
 
 run_all() {
   export PATH="$repo/node_modules/.bin:$PATH"
+  command -v openssl >/dev/null || { echo "openssl not found on PATH (it makes the test certificates; Debian: apt-get install openssl)" >&2; exit 1; }
   npm run --silent build
   local work server_pid address="" status=0
   work="$(mktemp -d)"
   local max_message_bytes=262144
-  env -u DATABASE_URL LTST_GRPC_ADDRESS=127.0.0.1:0 LTST_DATA_DIR="$work/data" LTST_MODEL_DIR="$work/no-model" \
-    LTST_MAX_MESSAGE_BYTES="$max_message_bytes" LTST_LOG_LEVEL=info \
+  # A throw-away CA and a server certificate for 127.0.0.1 and localhost (ECDSA P-256, one day).
+  openssl ecparam -name prime256v1 -genkey -noout -out "$work/ca.key"
+  openssl req -x509 -new -key "$work/ca.key" -subj "/CN=LTST interop CA" -days 1 -out "$work/ca.pem" 2>/dev/null
+  openssl ecparam -name prime256v1 -genkey -noout -out "$work/server.key"
+  openssl req -new -key "$work/server.key" -subj "/CN=localhost" -out "$work/server.csr" 2>/dev/null
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$work/server.ext"
+  openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -set_serial 1 -days 1 \
+    -extfile "$work/server.ext" -out "$work/server.pem" 2>/dev/null
+  local -a server_env=(env -u DATABASE_URL LTST_GRPC_ADDRESS=127.0.0.1:0 LTST_DATA_DIR="$work/data" LTST_MODEL_DIR="$work/no-model" LTST_LOG_LEVEL=info)
+  # Keys before the server starts: the embedded database has one user at a time.
+  LTST_INTEROP_API_KEY="$("${server_env[@]}" LTST_LOG_LEVEL=warn node dist/src/cli/main.js keys create --tenant interop --role writer --name "interop writer" 2>/dev/null)"
+  LTST_INTEROP_READER_KEY="$("${server_env[@]}" LTST_LOG_LEVEL=warn node dist/src/cli/main.js keys create --tenant interop --role reader --name "interop reader" 2>/dev/null)"
+  export LTST_INTEROP_API_KEY LTST_INTEROP_READER_KEY LTST_INTEROP_CA_FILE="$work/ca.pem"
+  "${server_env[@]}" LTST_MAX_MESSAGE_BYTES="$max_message_bytes" LTST_TLS_CERT_FILE="$work/server.pem" LTST_TLS_KEY_FILE="$work/server.key" \
     node dist/src/cli/main.js serve >"$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 600); do
@@ -142,7 +167,7 @@ run_all() {
     kill "$server_pid" 2>/dev/null || true
     exit 1
   fi
-  echo "ltst serve on $address (log: $work/server.log)"
+  echo "ltst serve with TLS on $address (log: $work/server.log)"
   "$0" python "$address" || status=1
   "$0" python-bad-input "$address" "$max_message_bytes" || status=1
   "$0" go "$address" || status=1

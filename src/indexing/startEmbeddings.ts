@@ -25,6 +25,12 @@ export type Embeddings = {
   pending(): Promise<PendingEmbeddings>;
   /** Wakes this replica's worker, if it runs one (after an append, or for a waiting search). */
   nudge(): void;
+  /**
+   * Calls `listener` each time this replica's worker finishes a batch that
+   * claimed messages (a search waiting for embeddings polls again at once);
+   * returns the unsubscribe. Absent or never called without a local worker.
+   */
+  onBatch?(listener: () => void): () => void;
 };
 
 export type RunningEmbeddings = Embeddings & {
@@ -102,6 +108,7 @@ export async function startEmbeddings(options: EmbeddingsOptions): Promise<Runni
   }
   options.metrics?.setPendingSource(pending);
 
+  const batchListeners = new Set<() => void>();
   let worker: EmbeddingWorker | null = null;
   if (embedder && options.worker.enabled) {
     const { metrics } = options;
@@ -112,6 +119,7 @@ export async function startEmbeddings(options: EmbeddingsOptions): Promise<Runni
       tracer: options.tracer,
       onBatch: (outcome) => {
         if (outcome.claimed === 0) return;
+        for (const listener of batchListeners) listener();
         metrics?.embeddingsStored.inc(outcome.stored);
         metrics?.embeddingFailures.inc(outcome.failed);
         metrics?.embeddingBatchSeconds.observe(outcome.seconds);
@@ -141,6 +149,10 @@ export async function startEmbeddings(options: EmbeddingsOptions): Promise<Runni
     worker,
     pending,
     nudge: () => worker?.nudge(),
+    onBatch(listener) {
+      batchListeners.add(listener);
+      return () => batchListeners.delete(listener);
+    },
     async stop() {
       await worker?.stop();
       await embedder?.close();

@@ -168,6 +168,29 @@ describeEachBackend(
       await writer.messages.appendMessages({ userId: "u1", sessionId: "s1", messages: [{ role: 2, content: "by the writer" }] });
     });
 
+    it("lets another tenant's admin key reach nothing of this tenant through any RPC", async () => {
+      await issue("globex-admin", "globex", "admin");
+      const intruder = connect(keys["globex-admin"]);
+      const snapshot = async () => ({
+        sessions: await admin.sessions.listSessions({ userId: "u1" }),
+        messages: await admin.messages.listMessages({ userId: "u1", sessionId: "s1" }),
+        preferences: await admin.preferences.listPreferences({ userId: "u1" }),
+        context: await admin.context.listContextEntries({ userId: "u1", sessionId: "s1" }),
+        statistics: await admin.summaries.getSessionStatistics({ userId: "u1", sessionId: "s1" }),
+      });
+      await admin.preferences.setPreference({ userId: "u1", key: "k", value: "acme's" });
+      const before = await snapshot();
+      for (const rpc of everyRpc) {
+        // Whatever each call does, it does it in tenant globex: reads find nothing, writes create globex's own data.
+        const outcome = await invoke(intruder, rpc).then(() => "ok", (error: ServiceError) => status[error.code]);
+        expect(["ok", "NOT_FOUND", "INVALID_ARGUMENT", "FAILED_PRECONDITION", "UNIMPLEMENTED", "ALREADY_EXISTS"], rpc.method).toContain(outcome);
+      }
+      expect((await intruder.preferences.getPreference({ userId: "u1", key: "k" }).catch((error: ServiceError) => error.code))).not.toMatchObject({
+        preference: { value: "acme's" },
+      });
+      expect(await snapshot()).toEqual(before);
+    });
+
     it("keeps a key restricted to one user to that user", async () => {
       await issue("gateway", "acme", "writer", "u1");
       const gateway = connect(keys.gateway);

@@ -34,10 +34,10 @@ describeEachBackend("bad input", (service) => {
     await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "paula", sessionId: "p2" }));
   });
 
-  // The scopes the domain fingerprints page tokens with (listSessions.ts, listMessages.ts):
+  // The scopes the domain fingerprints page tokens with (listSessions.ts, listMessages.ts; the open server's tenant is "default"):
   // tokens built with them pass the fingerprint check, so only the cursor is wrong.
-  const sessionsScope = ["sessions", "paula", null];
-  const messagesScope = ["messages", "alice", "stable", false];
+  const sessionsScope = ["sessions", "default", "paula", null];
+  const messagesScope = ["messages", "default", "alice", "stable", false];
   const validActivity = "2026-01-01T00:00:00.000000Z";
   const listPaula = (cursor: Record<string, unknown>) =>
     api().sessions.list(ListSessionsRequest.fromPartial({ userId: "paula", pageSize: 1, pageToken: encodePageToken(sessionsScope, cursor) }));
@@ -88,7 +88,7 @@ describeEachBackend("bad input", (service) => {
     ["idempotency_key with spaces", () => append({ idempotencyKey: "a b" }), ["idempotency_key"]],
     ["message_id not a UUID", () => api().messages.get({ userId: "alice", sessionId: "stable", messageId: "1" }), ["message_id"]],
     ["negative last_n", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", lastN: -1 })), ["last_n"]],
-    ["last_n with page_token", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", lastN: 2, pageToken: "x" })), ["last_n"]],
+    ["last_n with a page_token not from a last_n listing", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", lastN: 2, pageToken: "x" })), ["page_token"]],
     ["unknown direction", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", direction: 7 as ListDirection })), ["direction"]],
     ["NUL in message content", () => append({ messages: [msg("a\u0000b")] }), ["messages[0].content"]],
     ["NUL in a metadata string", () => api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", metadata: { note: "a\u0000b" } })), ["metadata"]],

@@ -289,7 +289,7 @@ describeEachBackend("ContextService", (service) => {
   function describeBadInput() {
     const base = { userId: "alice", sessionId: "ctx-stable", type: "project", key: "k", value: "kept" };
     const key = { userId: "alice", sessionId: "ctx-stable", type: "project", key: "k" };
-    const scope = (type: string | null) => ["context", "alice", "ctx-stable", type];
+    const scope = (type: string | null) => ["context", "default", "alice", "ctx-stable", type];
     const tampered = (cursor: Record<string, unknown>, type: string | null = null) =>
       context().list({ userId: "alice", sessionId: "ctx-stable", type: type ?? "", pageSize: 1, pageToken: encodePageToken(scope(type), cursor) });
     const deep = (levels: number): Record<string, unknown> => (levels === 0 ? { leaf: true } : { nested: deep(levels - 1) });

@@ -281,7 +281,7 @@ describeEachBackend(
       });
 
       const listWithCursor = (cursor: Record<string, unknown>) =>
-        api().list({ userId: "bad", pageSize: 1, pageToken: encodePageToken(["preferences", "bad"], cursor) });
+        api().list({ userId: "bad", pageSize: 1, pageToken: encodePageToken(["preferences", "default", "bad"], cursor) });
 
       const cases: [string, () => Promise<unknown>, string[]][] = [
         ["SetPreference without user_id", () => set({ userId: "" }), ["user_id"]],

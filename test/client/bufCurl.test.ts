@@ -155,7 +155,11 @@ describeEachBackend(
       });
       const chunks = responses.slice(0, -1).map((r) => r.chunk as { kind: string; text: string; tokenCount: number });
       expect(chunks.map((c) => c.kind)).toEqual(["CHUNK_KIND_HEADER", "CHUNK_KIND_PREFERENCE", "CHUNK_KIND_RECENT_MESSAGE", "CHUNK_KIND_RECENT_MESSAGE"]);
-      expect(chunks.slice(1).map((c) => c.text)).toEqual(["User preference diet: vegetarian", "user: Find a restaurant for Friday.", "assistant: How many people?"]);
+      expect(chunks.slice(1).map((c) => c.text)).toEqual([
+        '<memory kind="preference" key="diet">vegetarian</memory>',
+        '<memory kind="recent_message" role="user" index="0">Find a restaurant for Friday.</memory>',
+        '<memory kind="recent_message" role="assistant" index="1">How many people?</memory>',
+      ]);
       const report = responses.at(-1)!.report as { tokensUsed: string; tokenBudget: string };
       // int64 fields are JSON strings.
       expect(Number(report.tokensUsed)).toBe(chunks.reduce((sum, c) => sum + c.tokenCount, 0));

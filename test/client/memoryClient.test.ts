@@ -183,7 +183,10 @@ describeEachBackend(
       const report = responses.pop()!.report!;
       const chunks = responses.map((r) => r.chunk!);
       expect(chunks.map((c) => c.kind)).toEqual([ChunkKind.CHUNK_KIND_HEADER, ChunkKind.CHUNK_KIND_RECENT_MESSAGE, ChunkKind.CHUNK_KIND_RECENT_MESSAGE]);
-      expect(chunks.slice(1).map((c) => c.text)).toEqual(["user: orange kite flying high", "assistant: green kite stuck in a tree"]);
+      expect(chunks.slice(1).map((c) => c.text)).toEqual([
+        '<memory kind="recent_message" role="user" index="0">orange kite flying high</memory>',
+        '<memory kind="recent_message" role="assistant" index="1">green kite stuck in a tree</memory>',
+      ]);
       expect(report.tokensUsed).toBe(chunks.reduce((sum, c) => sum + c.tokenCount, 0));
       expect(report.tokenBudget).toBe(1000);
       // A failed Rehydrate throws out of the loop like any stream.

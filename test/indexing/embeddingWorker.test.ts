@@ -593,10 +593,21 @@ for (const backend of backends) {
         await seed(db, "u-start", "s-start", ["started one", "started two"], { enqueueEmbeddings: running.storage });
         expect(await running.pending()).toEqual({ pending: vectors ? 2 : 0, failing: 0 });
         running.nudge();
+        // A waiting search hears of every batch that claimed messages (and of no other), until it unsubscribes.
+        let batches = 0;
+        const unsubscribe = running.onBatch!(() => (batches += 1));
         if (running.worker) {
           expect(await running.worker.runOnce()).toMatchObject({ claimed: 2, stored: 2 });
+          expect(batches).toBe(1);
           expect(await running.pending()).toEqual({ pending: 0, failing: 0 });
+          expect(await running.worker.runOnce()).toMatchObject({ claimed: 0 });
+          expect(batches).toBe(1);
+          unsubscribe();
+          await seed(db, "u-start", "s-start-2", ["started three"], { enqueueEmbeddings: true });
+          expect(await running.worker.runOnce()).toMatchObject({ claimed: 1, stored: 1 });
+          expect(batches).toBe(1);
         }
+        unsubscribe();
       } finally {
         await running.stop();
       }

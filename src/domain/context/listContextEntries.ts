@@ -6,6 +6,7 @@ import { isContextKey, isContextType } from "../../validation/contextFields.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
 import { systemClock, type Clock } from "../clock.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
+import { takePage, type PageBytes } from "../pagination/takePage.js";
 
 export type ListContextEntriesInput = {
   tenantId: string;
@@ -15,6 +16,8 @@ export type ListContextEntriesInput = {
   type: string | null;
   pageSize: number;
   pageToken: string;
+  /** Bounds the page by its encoded size as well as by pageSize. */
+  pageBytes?: PageBytes<ContextEntryRow> | undefined;
 };
 
 /**
@@ -51,9 +54,9 @@ export async function listContextEntries(
     if (rows.length === 0 && !(await selectSession(connection, input.tenantId, input.userId, input.sessionId))) {
       throw new NotFoundError("session", input.sessionId);
     }
-    const page = rows.slice(0, input.pageSize);
+    const { page, more } = takePage(rows, input.pageSize, input.pageBytes);
     const last = page.at(-1);
-    const nextPageToken = rows.length > input.pageSize && last ? encodePageToken(scope, { t: last.type, k: last.key }) : "";
+    const nextPageToken = more && last ? encodePageToken(scope, { t: last.type, k: last.key }) : "";
     return { entries: page, nextPageToken };
   });
 }

@@ -10,6 +10,7 @@ import { selectMessagesByIndexRange } from "../../db/queries/selectMessages.js";
 import { updateSessionAfterAppend, type AppendTotals } from "../../db/queries/updateSessionAfterAppend.js";
 import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.js";
+import { codePointLength } from "../../validation/codePointLength.js";
 import { countSessionTexts } from "./countSessionTexts.js";
 import { contentHash, nextContextHash } from "./hashChain.js";
 
@@ -69,7 +70,7 @@ export async function appendMessages(
     ...message,
     contentHash: contentHash(message.content),
     tokenCount: tokenCounts[i]!,
-    characters: [...message.content].length,
+    characters: codePointLength(message.content),
     bytes: Buffer.byteLength(message.content, "utf8"),
   }));
   const requestHash = input.idempotencyKey === null ? null : hashRequest(input.messages);

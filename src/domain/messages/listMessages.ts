@@ -1,9 +1,11 @@
 import type { Database } from "../../db/Database.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
 import { selectSession } from "../../db/queries/selectSession.js";
-import { selectLastMessages, selectMessagesPage } from "../../db/queries/selectMessages.js";
+import { selectMessagesPage } from "../../db/queries/selectMessages.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
+import { takePage, type PageBytes } from "../pagination/takePage.js";
+import { listLastMessages } from "./listLastMessages.js";
 
 export type ListMessagesInput = {
   tenantId: string;
@@ -12,8 +14,10 @@ export type ListMessagesInput = {
   backward: boolean;
   pageSize: number;
   pageToken: string;
-  /** When > 0: the last N messages, chronological, in one page. */
+  /** When > 0: the last N messages, chronological (see listLastMessages). */
   lastN: number;
+  /** Bounds each page by its encoded size as well as by pageSize. */
+  pageBytes?: PageBytes<MessageRow> | undefined;
 };
 
 /**
@@ -26,6 +30,7 @@ export async function listMessages(
   input: ListMessagesInput,
   signal?: AbortSignal,
 ): Promise<{ messages: readonly MessageRow[]; nextPageToken: string }> {
+  if (input.lastN > 0) return listLastMessages(deps, input, signal);
   const scope = ["messages", input.tenantId, input.userId, input.sessionId, input.backward];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   let afterIndex: number | null = null;
@@ -36,24 +41,20 @@ export async function listMessages(
     afterIndex = cursor.i;
   }
   return deps.db.withConnection(signal, async (connection) => {
-    const rows =
-      input.lastN > 0
-        ? await selectLastMessages(connection, input.tenantId, input.userId, input.sessionId, input.lastN)
-        : await selectMessagesPage(connection, {
-            tenantId: input.tenantId,
-            userId: input.userId,
-            sessionId: input.sessionId,
-            backward: input.backward,
-            afterIndex,
-            limit: input.pageSize + 1,
-          });
+    const rows = await selectMessagesPage(connection, {
+      tenantId: input.tenantId,
+      userId: input.userId,
+      sessionId: input.sessionId,
+      backward: input.backward,
+      afterIndex,
+      limit: input.pageSize + 1,
+    });
     if (rows.length === 0 && !(await selectSession(connection, input.tenantId, input.userId, input.sessionId))) {
       throw new NotFoundError("session", input.sessionId);
     }
-    if (input.lastN > 0) return { messages: rows, nextPageToken: "" };
-    const page = rows.slice(0, input.pageSize);
+    const { page, more } = takePage(rows, input.pageSize, input.pageBytes);
     const last = page.at(-1);
-    const nextPageToken = rows.length > input.pageSize && last ? encodePageToken(scope, { i: last.message_index }) : "";
+    const nextPageToken = more && last ? encodePageToken(scope, { i: last.message_index }) : "";
     return { messages: page, nextPageToken };
   });
 }

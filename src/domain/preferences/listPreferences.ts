@@ -4,6 +4,7 @@ import { selectPreferencesPage } from "../../db/queries/selectPreferencesPage.js
 import { limits } from "../../validation/limits.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
 import { InvalidArgumentError } from "../errors.js";
+import { takePage, type PageBytes } from "../pagination/takePage.js";
 import { openPreference, type Preference } from "./openPreference.js";
 
 /**
@@ -15,7 +16,7 @@ import { openPreference, type Preference } from "./openPreference.js";
  */
 export async function listPreferences(
   deps: { db: Database; keyring: Keyring },
-  input: { tenantId: string; userId: string; pageSize: number; pageToken: string },
+  input: { tenantId: string; userId: string; pageSize: number; pageToken: string; pageBytes?: PageBytes<Preference> | undefined },
   signal?: AbortSignal,
 ): Promise<{ preferences: Preference[]; nextPageToken: string }> {
   const scope = ["preferences", input.tenantId, input.userId];
@@ -28,10 +29,12 @@ export async function listPreferences(
   const rows = await deps.db.withConnection(signal, (connection) =>
     selectPreferencesPage(connection, { tenantId: input.tenantId, userId: input.userId, afterKey, limit: input.pageSize + 1 }),
   );
-  const page = rows.slice(0, input.pageSize);
+  // Opened before the page is cut: its size is that of the values sent.
+  const opened = rows.slice(0, input.pageSize).map((row) => openPreference(deps.keyring, row));
+  const { page } = takePage(opened, input.pageSize, input.pageBytes);
   const last = page.at(-1);
-  const nextPageToken = rows.length > input.pageSize && last ? encodePageToken(scope, { k: last.key }) : "";
-  return { preferences: page.map((row) => openPreference(deps.keyring, row)), nextPageToken };
+  const nextPageToken = rows.length > page.length && last ? encodePageToken(scope, { k: last.key }) : "";
+  return { preferences: page, nextPageToken };
 }
 
 /**

@@ -4,35 +4,48 @@ import type { SessionRow } from "../../db/queries/sessionRow.js";
 import type { SummaryRow } from "../../db/queries/summaryRow.js";
 import type { Preference } from "../preferences/openPreference.js";
 
-// The prompt text of each chunk kind. rehydrate.proto documents these forms;
-// keep the two in step.
+import { memoryElement } from "./memoryElement.js";
+
+// The prompt text of each chunk kind: every stored value (names, types, keys,
+// contents) goes inside one <memory> element, escaped, so a prompt builder
+// can keep it apart from its instructions (see memoryElement).
+// rehydrate.proto documents these forms; keep the two in step.
 
 const day = (time: Date) => time.toISOString().slice(0, 10);
 
 export function renderHeader(session: SessionRow): string {
-  const name = session.name === "" ? session.id : session.name;
-  const count = session.message_count === 1 ? "1 message" : `${session.message_count} messages`;
-  return `Conversation ${JSON.stringify(name)} (type ${session.type}, status ${session.status}, ${count}, started ${day(session.created_at)})`;
+  return memoryElement(
+    "header",
+    [
+      ["type", session.type === "" ? null : session.type],
+      ["status", session.status],
+      ["messages", session.message_count],
+      ["started", day(session.created_at)],
+    ],
+    session.name === "" ? session.id : session.name,
+  );
 }
 
 export function renderSummary(summary: SummaryRow): string {
-  return summary.covers_through_index < 0
-    ? `Summary:\n${summary.content}`
-    : `Summary of messages 0 to ${summary.covers_through_index}:\n${summary.content}`;
+  return memoryElement(
+    "summary",
+    [["covers_through_index", summary.covers_through_index < 0 ? null : summary.covers_through_index]],
+    summary.content,
+  );
 }
 
 export function renderPreference(preference: Preference): string {
-  return `User preference ${preference.key}: ${preference.value}`;
+  return memoryElement("preference", [["key", preference.key]], preference.value);
 }
 
 export function renderContextEntry(entry: ContextEntryRow): string {
-  return `Context ${entry.type}/${entry.key}: ${entry.value}`;
+  return memoryElement("context_entry", [["type", entry.type], ["key", entry.key]], entry.value);
 }
 
 export function renderRelevantMessage(message: MessageRow): string {
-  return `Earlier (${day(message.created_at)}) ${message.role}: ${message.content}`;
+  return memoryElement("relevant_message", [["role", message.role], ["date", day(message.created_at)]], message.content);
 }
 
 export function renderRecentMessage(message: MessageRow): string {
-  return `${message.role}: ${message.content}`;
+  return memoryElement("recent_message", [["role", message.role], ["index", message.message_index]], message.content);
 }

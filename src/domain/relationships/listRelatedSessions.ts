@@ -5,6 +5,7 @@ import { selectRelatedSessionsPage, type RelationshipCursor } from "../../db/que
 import { isId } from "../../validation/limits.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
+import { takePage, type PageBytes } from "../pagination/takePage.js";
 
 export type RelatedDirection = "outgoing" | "incoming" | "both";
 
@@ -16,6 +17,8 @@ export type ListRelatedSessionsInput = {
   relation: RelationName | null;
   pageSize: number;
   pageToken: string;
+  /** Bounds the page by its encoded size as well as by pageSize. */
+  pageBytes?: PageBytes<RelationshipRow> | undefined;
 };
 
 /**
@@ -48,10 +51,10 @@ export async function listRelatedSessions(
     }
     return page;
   });
-  const page = rows.slice(0, input.pageSize);
+  const { page, more } = takePage(rows, input.pageSize, input.pageBytes);
   const last = page.at(-1);
   const nextPageToken =
-    rows.length > input.pageSize && last
+    more && last
       ? encodePageToken(scope, { s: last.score, a: last.source_session_id, b: last.target_session_id, r: last.relation })
       : "";
   return { relationships: page, nextPageToken };

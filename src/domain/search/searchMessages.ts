@@ -11,6 +11,7 @@ import {
 } from "../../db/queries/selectSearchHits.js";
 import type { Embeddings } from "../../indexing/startEmbeddings.js";
 import { FailedPreconditionError } from "../errors.js";
+import { waitForEmbeddings } from "./waitForEmbeddings.js";
 
 export type SearchModeName = "semantic" | "lexical" | "hybrid";
 
@@ -41,9 +42,6 @@ export type SearchDeps = {
   embeddings: Embeddings;
 };
 
-/** Polling interval while waiting for pending embeddings: starts small, grows to this. */
-const MAX_WAIT_POLL_MS = 100;
-
 /**
  * Searches a user's messages. Semantic search needs the model and pgvector
  * (FAILED_PRECONDITION, naming what is missing, otherwise); hybrid search
@@ -65,16 +63,12 @@ export async function searchMessages(deps: SearchDeps, input: SearchInput, signa
   let pending: Promise<number> = Promise.resolve(0);
   if (embeddings.storage) {
     if (input.waitForEmbeddings && usesVectors) {
-      // Read-your-writes: the search starts once nothing in scope is queued,
-      // except messages whose embedding has failed: they are retried with
-      // backoff, and waiting for one that keeps failing would stall every
-      // such search until its deadline.
-      let counts = await countPending();
-      for (let pollMs = 5; counts.pending > counts.failing; pollMs = Math.min(MAX_WAIT_POLL_MS, pollMs * 2)) {
-        embeddings.nudge();
-        await sleep(pollMs, signal);
-        counts = await countPending();
-      }
+      // Read-your-writes: the search starts once nothing in scope is queued
+      // (see waitForEmbeddings for the failing ones and the polling pace).
+      const counts = await waitForEmbeddings(
+        { countPending, nudge: () => embeddings.nudge(), onBatch: embeddings.onBatch?.bind(embeddings) },
+        signal,
+      );
       pending = Promise.resolve(counts.pending);
     } else {
       // Only reported: counted while the query is embedded and run.
@@ -110,22 +104,4 @@ export async function searchMessages(deps: SearchDeps, input: SearchInput, signa
     });
   }
   return { effectiveMode, fallbackReason, pendingEmbeddings: await pending, hits, queryEmbeddingMs };
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

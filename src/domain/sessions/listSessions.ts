@@ -2,13 +2,21 @@ import type { Database } from "../../db/Database.js";
 import { selectSessionsPage } from "../../db/queries/selectSessionsPage.js";
 import type { SessionRow } from "../../db/queries/sessionRow.js";
 import { InvalidArgumentError } from "../errors.js";
+import { takePage, type PageBytes } from "../pagination/takePage.js";
 import { isId } from "../../validation/limits.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
 
 /** One page of the user's sessions, newest activity first, with the next page token. */
 export async function listSessions(
   deps: { db: Database },
-  input: { tenantId: string; userId: string; status: SessionRow["status"] | null; pageSize: number; pageToken: string },
+  input: {
+    tenantId: string;
+    userId: string;
+    status: SessionRow["status"] | null;
+    pageSize: number;
+    pageToken: string;
+    pageBytes?: PageBytes<SessionRow> | undefined;
+  },
   signal?: AbortSignal,
 ): Promise<{ sessions: readonly SessionRow[]; nextPageToken: string }> {
   const scope = ["sessions", input.tenantId, input.userId, input.status];
@@ -23,10 +31,10 @@ export async function listSessions(
   const rows = await deps.db.withConnection(signal, (connection) =>
     selectSessionsPage(connection, { tenantId: input.tenantId, userId: input.userId, status: input.status, after, limit: input.pageSize + 1 }),
   );
-  const page = rows.slice(0, input.pageSize);
+  const { page, more } = takePage(rows, input.pageSize, input.pageBytes);
   const last = page.at(-1);
   const nextPageToken =
-    rows.length > input.pageSize && last ? encodePageToken(scope, { a: last.activity_cursor, i: last.id }) : "";
+    more && last ? encodePageToken(scope, { a: last.activity_cursor, i: last.id }) : "";
   return { sessions: page, nextPageToken };
 }
 

@@ -14,17 +14,21 @@ import type {
   GetContextEntryRequest,
   GetContextEntryResponse,
   ListContextEntriesRequest,
-  ListContextEntriesResponse,
   UpsertContextEntryRequest,
   UpsertContextEntryResponse,
 } from "../../../gen/ts/ltst/memory/v1/context.js";
+import { ListContextEntriesResponse } from "../../../gen/ts/ltst/memory/v1/context.js";
+import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
 import { encodeContextEntry } from "../encodeContextEntry.js";
 import { unary, type CallScope, type HandlerContext } from "../handlers.js";
+import { responsePageBytes } from "../responsePageBytes.js";
 
 export type ContextServiceDeps = {
   db: Database;
   /** The clock that decides expiry; the real one unless a test moves time. */
   now?: Clock;
+  /** The server's maximum response size (LTST_MAX_MESSAGE_BYTES): list pages stop before it. */
+  maxMessageBytes?: number;
 };
 
 // google.protobuf.Timestamp's range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
@@ -78,7 +82,17 @@ export function createContextService(context: HandlerContext, deps: ContextServi
       v.done();
       const page = await listContextEntries(
         deps,
-        { tenantId: scope.tenantId, userId, sessionId, type: type === "" ? null : type, pageSize, pageToken: request.pageToken },
+        {
+          tenantId: scope.tenantId,
+          userId,
+          sessionId,
+          type: type === "" ? null : type,
+          pageSize,
+          pageToken: request.pageToken,
+          pageBytes: responsePageBytes(deps.maxMessageBytes, (row: ContextEntryRow) =>
+            ListContextEntriesResponse.encode({ entries: [encodeContextEntry(row)], nextPageToken: "" }).finish().length,
+          ),
+        },
         signal,
       );
       return { entries: page.entries.map(encodeContextEntry), nextPageToken: page.nextPageToken };

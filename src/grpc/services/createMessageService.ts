@@ -13,11 +13,12 @@ import {
   type GetMessageRequest,
   type GetMessageResponse,
   type ListMessagesRequest,
-  type ListMessagesResponse,
+  ListMessagesResponse,
   type MessageServiceServer,
 } from "../../../gen/ts/ltst/memory/v1/message.js";
 import { encodeMessage, roleFromProto } from "../encode.js";
 import { unary, type HandlerContext } from "../handlers.js";
+import { responsePageBytes } from "../responsePageBytes.js";
 
 const printableAscii = /^[\x21-\x7E]+$/;
 
@@ -29,6 +30,8 @@ export type MessageServiceDeps = {
   summaryEvery: number;
   enqueueEmbeddings: boolean;
   onAppended?: (messages: readonly MessageRow[]) => void;
+  /** The server's maximum response size (LTST_MAX_MESSAGE_BYTES): list pages stop before it. */
+  maxMessageBytes?: number;
 };
 
 /** MessageService: append (atomic, idempotent), get and list. */
@@ -95,7 +98,6 @@ export function createMessageService(context: HandlerContext, deps: MessageServi
       const sessionId = v.id("session_id", request.sessionId, { required: true });
       const pageSize = v.pageSize("page_size", request.pageSize);
       if (request.lastN < 0) v.fail("last_n", "must not be negative");
-      if (request.lastN > 0 && request.pageToken !== "") v.fail("last_n", "cannot be combined with page_token");
       if (![ListDirection.LIST_DIRECTION_UNSPECIFIED, ListDirection.LIST_DIRECTION_FORWARD, ListDirection.LIST_DIRECTION_BACKWARD].includes(request.direction)) {
         v.fail("direction", "is not a known ListDirection");
       }
@@ -110,6 +112,9 @@ export function createMessageService(context: HandlerContext, deps: MessageServi
           pageSize,
           pageToken: request.pageToken,
           lastN: Math.min(Math.max(request.lastN, 0), limits.maxLastN),
+          pageBytes: responsePageBytes(deps.maxMessageBytes, (row: MessageRow) =>
+            ListMessagesResponse.encode({ messages: [encodeMessage(row)], nextPageToken: "" }).finish().length,
+          ),
         },
         signal,
       );

@@ -12,13 +12,15 @@ import type {
   GetPreferenceRequest,
   GetPreferenceResponse,
   ListPreferencesRequest,
-  ListPreferencesResponse,
   PreferenceServiceServer,
   SetPreferenceRequest,
   SetPreferenceResponse,
 } from "../../../gen/ts/ltst/memory/v1/preference.js";
+import { ListPreferencesResponse } from "../../../gen/ts/ltst/memory/v1/preference.js";
+import type { Preference as DomainPreference } from "../../domain/preferences/openPreference.js";
 import { encodePreference } from "../encode.js";
 import { unary, type HandlerContext } from "../handlers.js";
+import { responsePageBytes } from "../responsePageBytes.js";
 
 /** A required preference key: 1 to 256 characters, no control characters. */
 function preferenceKey(v: Validator, value: string): string {
@@ -28,7 +30,12 @@ function preferenceKey(v: Validator, value: string): string {
 }
 
 /** PreferenceService: thin handlers that validate, call the domain, and encode. */
-export function createPreferenceService(context: HandlerContext, deps: { db: Database; keyring: Keyring }): PreferenceServiceServer {
+export function createPreferenceService(context: HandlerContext, deps: {
+  db: Database;
+  keyring: Keyring;
+  /** The server's maximum response size (LTST_MAX_MESSAGE_BYTES): list pages stop before it. */
+  maxMessageBytes?: number;
+}): PreferenceServiceServer {
   return {
     setPreference: unary(context, "SetPreference", async (request: SetPreferenceRequest, signal, scope): Promise<SetPreferenceResponse> => {
       const v = new Validator();
@@ -53,7 +60,10 @@ export function createPreferenceService(context: HandlerContext, deps: { db: Dat
       const userId = v.id("user_id", request.userId, { required: true });
       const pageSize = v.pageSize("page_size", request.pageSize);
       v.done();
-      const page = await listPreferences(deps, { tenantId: scope.tenantId, userId, pageSize, pageToken: request.pageToken }, signal);
+      const pageBytes = responsePageBytes(deps.maxMessageBytes, (preference: DomainPreference) =>
+        ListPreferencesResponse.encode({ preferences: [encodePreference(preference)], nextPageToken: "" }).finish().length,
+      );
+      const page = await listPreferences(deps, { tenantId: scope.tenantId, userId, pageSize, pageToken: request.pageToken, pageBytes }, signal);
       return { preferences: page.preferences.map(encodePreference), nextPageToken: page.nextPageToken };
     }),
 

@@ -10,13 +10,14 @@ import {
   type LinkSessionsRequest,
   type LinkSessionsResponse,
   type ListRelatedSessionsRequest,
-  type ListRelatedSessionsResponse,
+  ListRelatedSessionsResponse,
   type RelationshipServiceServer,
   type SessionRelationship,
   type UnlinkSessionsRequest,
   type UnlinkSessionsResponse,
 } from "../../../gen/ts/ltst/memory/v1/relationship.js";
 import { unary, type HandlerContext } from "../handlers.js";
+import { responsePageBytes } from "../responsePageBytes.js";
 
 const relationToProto: Record<RelationName, RelationType> = {
   continuation: RelationType.RELATION_TYPE_CONTINUATION,
@@ -51,7 +52,11 @@ function encodeRelationship(row: RelationshipRow): SessionRelationship {
 const requiredRelation = "is required: RELATION_TYPE_CONTINUATION, RELATION_TYPE_REFERENCE or RELATION_TYPE_SIMILAR";
 
 /** RelationshipService: link, unlink and list the links between sessions of one user. */
-export function createRelationshipService(context: HandlerContext, deps: { db: Database }): RelationshipServiceServer {
+export function createRelationshipService(context: HandlerContext, deps: {
+  db: Database;
+  /** The server's maximum response size (LTST_MAX_MESSAGE_BYTES): list pages stop before it. */
+  maxMessageBytes?: number;
+}): RelationshipServiceServer {
   return {
     linkSessions: unary(context, "LinkSessions", async (request: LinkSessionsRequest, signal, scope): Promise<LinkSessionsResponse> => {
       const v = new Validator();
@@ -103,7 +108,18 @@ export function createRelationshipService(context: HandlerContext, deps: { db: D
         v.done();
         const page = await listRelatedSessions(
           deps,
-          { tenantId: scope.tenantId, userId, sessionId, direction: direction ?? "both", relation, pageSize, pageToken: request.pageToken },
+          {
+            tenantId: scope.tenantId,
+            userId,
+            sessionId,
+            direction: direction ?? "both",
+            relation,
+            pageSize,
+            pageToken: request.pageToken,
+            pageBytes: responsePageBytes(deps.maxMessageBytes, (row: RelationshipRow) =>
+              ListRelatedSessionsResponse.encode({ relationships: [encodeRelationship(row)], nextPageToken: "" }).finish().length,
+            ),
+          },
           signal,
         );
         return { relationships: page.relationships.map(encodeRelationship), nextPageToken: page.nextPageToken };

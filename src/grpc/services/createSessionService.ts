@@ -16,18 +16,24 @@ import {
   type GetSessionRequest,
   type GetSessionResponse,
   type ListSessionsRequest,
-  type ListSessionsResponse,
+  ListSessionsResponse,
   type SessionServiceServer,
   type UpdateSessionRequest,
   type UpdateSessionResponse,
 } from "../../../gen/ts/ltst/memory/v1/session.js";
+import type { SessionRow } from "../../db/queries/sessionRow.js";
 import { encodeSession, statusFromProto } from "../encode.js";
 import { unary, type HandlerContext } from "../handlers.js";
+import { responsePageBytes } from "../responsePageBytes.js";
 
 const updatablePaths = ["name", "type", "status", "metadata", "relevance_score"] as const;
 
 /** SessionService: thin handlers that validate, call the domain, and encode. */
-export function createSessionService(context: HandlerContext, deps: { db: Database }): SessionServiceServer {
+export function createSessionService(context: HandlerContext, deps: {
+  db: Database;
+  /** The server's maximum response size (LTST_MAX_MESSAGE_BYTES): list pages stop before it. */
+  maxMessageBytes?: number;
+}): SessionServiceServer {
   return {
     createSession: unary(context, "CreateSession", async (request: CreateSessionRequest, signal, scope): Promise<CreateSessionResponse> => {
       const v = new Validator();
@@ -66,7 +72,10 @@ export function createSessionService(context: HandlerContext, deps: { db: Databa
         v.fail("status", "is not a known SessionStatus");
       }
       v.done();
-      const page = await listSessions(deps, { tenantId: scope.tenantId, userId, status, pageSize, pageToken: request.pageToken }, signal);
+      const pageBytes = responsePageBytes(deps.maxMessageBytes, (row: SessionRow) =>
+        ListSessionsResponse.encode({ sessions: [encodeSession(row)], nextPageToken: "" }).finish().length,
+      );
+      const page = await listSessions(deps, { tenantId: scope.tenantId, userId, status, pageSize, pageToken: request.pageToken, pageBytes }, signal);
       return { sessions: page.sessions.map(encodeSession), nextPageToken: page.nextPageToken };
     }),
 

@@ -3,6 +3,12 @@
 //
 // Usage: interop HOST:PORT
 //
+// Environment: LTST_INTEROP_CA_FILE, the CA of the server's TLS certificate
+// (unset: plaintext, loopback only); LTST_INTEROP_API_KEY, a writer key sent
+// with every call as per-RPC credentials; LTST_INTEROP_READER_KEY, a reader
+// key of the same tenant. With the keys set, a write without a key must be
+// UNAUTHENTICATED and one with the reader key PERMISSION_DENIED.
+//
 // The same scenario as test/interop/python/scenario.py: a session, appends
 // from several goroutines at once, listing (with the hash chain recomputed),
 // search, a summary, preference and context entry, isolation, error details,
@@ -30,6 +36,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -152,10 +159,46 @@ func main() {
 	os.Exit(run(os.Args[1]))
 }
 
+// bearerKey sends an API key with every call as `authorization: Bearer <key>`.
+type bearerKey struct {
+	key string
+	// requireTLS: grpc-go then refuses to send the key over a connection
+	// without transport security. Off only for plaintext on loopback.
+	requireTLS bool
+}
+
+func (b bearerKey) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + b.key}, nil
+}
+
+func (b bearerKey) RequireTransportSecurity() bool { return b.requireTLS }
+
+// dial connects to address with TLS against the CA in LTST_INTEROP_CA_FILE
+// when it is set (plaintext otherwise), sending key ("": none) with every call.
+func dial(address, key string) (*grpc.ClientConn, error) {
+	options := []grpc.DialOption{grpc.WithBlock()}
+	caFile := os.Getenv("LTST_INTEROP_CA_FILE")
+	if caFile != "" {
+		// The server name checked is the address's host (an IP is checked against the certificate's IP SANs).
+		tls, err := credentials.NewClientTLSFromFile(caFile, "")
+		if err != nil {
+			return nil, err
+		}
+		options = append(options, grpc.WithTransportCredentials(tls))
+	} else {
+		options = append(options, grpc.WithInsecure())
+	}
+	if key != "" {
+		options = append(options, grpc.WithPerRPCCredentials(bearerKey{key: key, requireTLS: caFile != ""}))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return grpc.DialContext(ctx, address, options...)
+}
+
 func run(address string) int {
-	dialCtx, cancelDial := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancelDial()
-	conn, err := grpc.DialContext(dialCtx, address, grpc.WithInsecure(), grpc.WithBlock())
+	apiKey := os.Getenv("LTST_INTEROP_API_KEY")
+	conn, err := dial(address, apiKey)
 	if err != nil {
 		fmt.Printf("[go-scenario] cannot connect to %s: %v\n", address, err)
 		return 1
@@ -382,6 +425,29 @@ func run(address string) int {
 		check(!strings.Contains(i.message, user), "%s: the owner is not revealed", what)
 	}
 
+	if apiKey != "" {
+		s.run("authentication: no key is UNAUTHENTICATED, a reader key cannot write", func() {
+			readerKey := os.Getenv("LTST_INTEROP_READER_KEY")
+			check(readerKey != "", "LTST_INTEROP_READER_KEY must be set with LTST_INTEROP_API_KEY")
+			write := func(key string) callFailure {
+				c, err := dial(address, key)
+				must(err, "dial")
+				defer c.Close()
+				_, err = memoryv1.NewMessageServiceClient(c).AppendMessages(ctx(), &memoryv1.AppendMessagesRequest{
+					UserId: user, SessionId: sessionID, Messages: []*memoryv1.NewMessage{userMessage("unauthorized")},
+				})
+				return failed(err)
+			}
+			got := write("")
+			check(got.code == codes.Unauthenticated && got.reason == "MISSING_CREDENTIALS", "a write without a key: %v", got)
+			got = write(readerKey)
+			check(got.code == codes.PermissionDenied && got.reason == "ROLE_NOT_ALLOWED", "a write with a reader key: %v", got)
+			check(messageCount() == int64(len(stored)), "the refused writes stored nothing")
+		})
+	} else {
+		fmt.Println("[go-scenario] skip authentication: LTST_INTEROP_API_KEY is not set (the server runs open)")
+	}
+
 	s.run("isolation: another user's session is NOT_FOUND like a missing one", func() {
 		_, err := sessions.CreateSession(ctx(), &memoryv1.CreateSessionRequest{UserId: other, SessionId: "go-bob-own-" + runID})
 		must(err, "CreateSession for the other user")
@@ -418,8 +484,16 @@ func run(address string) int {
 		for name, attempt := range attempts {
 			sameNotFound(name, attempt(sessionID), attempt(missingID))
 		}
-		_, err = sessions.CreateSession(ctx(), &memoryv1.CreateSessionRequest{UserId: other, SessionId: sessionID})
-		check(failed(err).code == codes.AlreadyExists, "another user's id: ALREADY_EXISTS, got %v", failed(err))
+		// Session ids are unique per user: the same id creates the other user's
+		// own, empty session (revealing nothing), and leaves the owner's alone.
+		own, err := sessions.CreateSession(ctx(), &memoryv1.CreateSessionRequest{UserId: other, SessionId: sessionID})
+		must(err, "CreateSession with the owner's id")
+		check(own.GetCreated() && own.GetSession().GetUserId() == other && own.GetSession().GetMessageCount() == 0, "another user's id: a session of their own: %v", own)
+		listedOwn, err := messages.ListMessages(ctx(), &memoryv1.ListMessagesRequest{UserId: other, SessionId: sessionID})
+		must(err, "ListMessages of the other user's own session")
+		check(len(listedOwn.GetMessages()) == 0, "it holds none of the owner's messages: %v", listedOwn)
+		_, err = sessions.DeleteSession(ctx(), &memoryv1.DeleteSessionRequest{UserId: other, SessionId: sessionID})
+		must(err, "DeleteSession of the other user's own session")
 		_, hits := runSearch(&memoryv1.SearchRequest{UserId: other, Query: "giraffe", Mode: memoryv1.SearchMode_SEARCH_MODE_LEXICAL, SessionIds: []string{sessionID}})
 		check(len(hits) == 0, "another user's search finds nothing of the owner's: %v", hits)
 		listed, err := sessions.ListSessions(ctx(), &memoryv1.ListSessionsRequest{UserId: other})

@@ -6,6 +6,10 @@ MAX_MESSAGE_BYTES is the server's LTST_MAX_MESSAGE_BYTES. Raw bytes are sent
 through generic channel methods (no generated serializer), as a buggy client
 or one built from another message type would send them. After each bad call
 a valid call must succeed, on the same channel and on a new one.
+
+Environment: as scenario.py (LTST_INTEROP_CA_FILE, LTST_INTEROP_API_KEY,
+LTST_INTEROP_READER_KEY). With the keys set, a raw write without a key is
+UNAUTHENTICATED and one with the reader key PERMISSION_DENIED.
 """
 
 import sys
@@ -15,7 +19,7 @@ import grpc
 
 from ltst.memory.v1 import message_pb2, message_pb2_grpc, search_pb2, session_pb2, session_pb2_grpc
 
-from support import Steps, check, connect, failure
+from support import Steps, api_key, check, check_authentication, connect, failure
 
 GET_SESSION = "/ltst.memory.v1.SessionService/GetSession"
 CREATE_SESSION = "/ltst.memory.v1.SessionService/CreateSession"
@@ -108,6 +112,23 @@ def main(address, max_message_bytes):
         still_serving(1)
 
     steps.run("a message of another type", wrong_type)
+
+    def unauthenticated_raw():
+        # A well-formed write through the generic channel methods, as above: the
+        # key rides on those calls too, and without it (or with a reader key)
+        # nothing is stored. (Malformed bytes without a key are still answered
+        # INTERNAL "Error deserializing request": grpc-js decodes the request
+        # before the pipeline authenticates the call.)
+        payload = message_pb2.AppendMessagesRequest(
+            user_id=user, session_id=session_id, messages=[message_pb2.NewMessage(role=message_pb2.ROLE_USER, content="no key")]
+        ).SerializeToString()
+        check_authentication(address, lambda channel: channel.unary_unary(APPEND, request_serializer=None, response_deserializer=None)(payload, timeout=30))
+        still_serving(1)
+
+    if api_key() is not None:
+        steps.run("authentication: raw bytes without a key are UNAUTHENTICATED, with a reader key PERMISSION_DENIED", unauthenticated_raw)
+    else:
+        print("[python-bad-input] skip authentication: LTST_INTEROP_API_KEY is not set (the server runs open)", flush=True)
 
     def too_large():
         content = "x" * 60_000

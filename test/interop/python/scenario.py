@@ -2,6 +2,12 @@
 
 Usage: python3 scenario.py HOST:PORT   (gen/python/src on PYTHONPATH)
 
+Environment: LTST_INTEROP_CA_FILE (the CA of the server's TLS certificate;
+unset: plaintext, loopback only), LTST_INTEROP_API_KEY (a writer key, sent on
+every call) and LTST_INTEROP_READER_KEY (a reader key of the same tenant).
+With the keys set, a write without a key must be UNAUTHENTICATED and one with
+the reader key PERMISSION_DENIED.
+
 Creates a session, appends from several threads at once, lists, searches,
 writes a summary, preference and context entry, rehydrates under token
 budgets, and checks isolation and error details. Every step runs even when an
@@ -35,7 +41,7 @@ from ltst.memory.v1 import (
     summary_pb2_grpc,
 )
 
-from support import Steps, check, connect, expect_invalid_argument, failure
+from support import Steps, api_key, check, check_authentication, connect, expect_invalid_argument, failure
 
 THREADS = 8
 APPENDS_PER_THREAD = 4
@@ -277,6 +283,19 @@ def main(address):
         check(intruded.reason is not None and intruded.reason == absent.reason, f"same ErrorInfo reason: {intruded} / {absent}")
         check(user not in intruded.details, "the owner is not revealed")
 
+    def authentication():
+        def write(channel):
+            return message_pb2_grpc.MessageServiceStub(channel).AppendMessages(
+                message_pb2.AppendMessagesRequest(
+                    user_id=user, session_id=session_id, messages=[message_pb2.NewMessage(role=message_pb2.ROLE_USER, content="unauthorized")]
+                ),
+                timeout=30,
+            )
+
+        check_authentication(address, write)
+        count = sessions.GetSession(session_pb2.GetSessionRequest(user_id=user, session_id=session_id), timeout=30).session.message_count
+        check(count == len(state["stored"]), f"the refused writes stored nothing: {count} messages, {len(state['stored'])} before")
+
     def isolation():
         sessions.CreateSession(session_pb2.CreateSessionRequest(user_id=other, session_id=f"py-bob-own-{run}"), timeout=30)
         message_id = state["stored"][0].id if state["stored"] else str(uuid.uuid4())
@@ -302,9 +321,13 @@ def main(address):
                 same_not_found(failure(lambda: attempt(session_id)), failure(lambda: attempt(missing_id)))
             except AssertionError as error:
                 raise AssertionError(f"{name}: {error}") from None
-        # Creating the same id as another user is ALREADY_EXISTS, not a takeover.
-        taken = failure(lambda: sessions.CreateSession(session_pb2.CreateSessionRequest(user_id=other, session_id=session_id), timeout=30))
-        check(taken.code == grpc.StatusCode.ALREADY_EXISTS, f"another user's id: ALREADY_EXISTS, got {taken}")
+        # Session ids are unique per user: the same id creates the other user's
+        # own, empty session (revealing nothing), and leaves the owner's alone.
+        own = sessions.CreateSession(session_pb2.CreateSessionRequest(user_id=other, session_id=session_id), timeout=30)
+        check(own.created and own.session.user_id == other and own.session.message_count == 0, f"another user's id: a session of their own: {own}")
+        listed_own = messages.ListMessages(message_pb2.ListMessagesRequest(user_id=other, session_id=session_id), timeout=30)
+        check(list(listed_own.messages) == [], f"it holds none of the owner's messages: {listed_own}")
+        sessions.DeleteSession(session_pb2.DeleteSessionRequest(user_id=other, session_id=session_id), timeout=30)
         # Search names only the caller's data: another user's session matches nothing.
         info, hits = run_search(user_id=other, query="giraffe", mode=search_pb2.SEARCH_MODE_LEXICAL, session_ids=[session_id])
         check(hits == [], f"another user's search finds nothing of the owner's: {hits}")
@@ -350,6 +373,10 @@ def main(address):
     steps.run("list messages (pages, last N, backward, hashes)", list_messages)
     steps.run("search (lexical, filters, hybrid)", search_messages)
     steps.run("write a summary, a preference and a context entry", write_summary_preference_context)
+    if api_key() is not None:
+        steps.run("authentication: no key is UNAUTHENTICATED, a reader key cannot write", authentication)
+    else:
+        print("[python-scenario] skip authentication: LTST_INTEROP_API_KEY is not set (the server runs open)", flush=True)
     steps.run("isolation: another user's session is NOT_FOUND like a missing one", isolation)
     steps.run("errors: INVALID_ARGUMENT naming the fields", errors)
     steps.run("rehydrate within token budgets", rehydrate_session)

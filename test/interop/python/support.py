@@ -5,6 +5,7 @@ The programs use only grpcio, protobuf and the generated package
 would.
 """
 
+import os
 import sys
 import time
 import traceback
@@ -106,10 +107,71 @@ def check(condition, message):
         raise AssertionError(message)
 
 
-def connect(address):
-    channel = grpc.insecure_channel(address)
+def api_key():
+    """The writer key the programs call with (LTST_INTEROP_API_KEY), or None on a server that runs open."""
+    return os.environ.get("LTST_INTEROP_API_KEY") or None
+
+
+def reader_key():
+    """A reader key of the same tenant (LTST_INTEROP_READER_KEY): its writes must be refused."""
+    return os.environ.get("LTST_INTEROP_READER_KEY") or None
+
+
+def channel_credentials(key):
+    """The channel's credentials: TLS against the CA in LTST_INTEROP_CA_FILE when it
+    is set, else plaintext (loopback only); the API key, if any, rides on every call
+    as `authorization: Bearer <key>`.
+
+    Call credentials (metadata_call_credentials) are only sent over a secure
+    channel; on plaintext loopback, grpc's local credentials count as one, so
+    the key goes with them and never over plaintext to another host."""
+    ca_file = os.environ.get("LTST_INTEROP_CA_FILE")
+    if ca_file:
+        with open(ca_file, "rb") as f:
+            transport = grpc.ssl_channel_credentials(root_certificates=f.read())
+    else:
+        transport = grpc.local_channel_credentials(grpc.LocalConnectionType.LOCAL_TCP)
+    if key is None:
+        return transport
+    return grpc.composite_channel_credentials(transport, grpc.metadata_call_credentials(BearerKey(key)))
+
+
+class BearerKey(grpc.AuthMetadataPlugin):
+    """Adds `authorization: Bearer <key>` to every call of the channel."""
+
+    def __init__(self, key):
+        self._metadata = (("authorization", f"Bearer {key}"),)
+
+    def __call__(self, context, callback):
+        callback(self._metadata, None)
+
+
+def connect(address, key="from-env"):
+    """A ready channel to `address`, with TLS and the API key from the environment
+    (see channel_credentials); `key=None` connects without any key."""
+    channel = grpc.secure_channel(address, channel_credentials(api_key() if key == "from-env" else key))
     grpc.channel_ready_future(channel).result(timeout=30)
     return channel
+
+
+def refused(address, key, call):
+    """`call(channel)` on a new channel with `key` (None: no key); returns its CallFailure."""
+    channel = connect(address, key)
+    try:
+        return failure(lambda: call(channel))
+    finally:
+        channel.close()
+
+
+def check_authentication(address, write):
+    """Without a key `write(channel)` is UNAUTHENTICATED (MISSING_CREDENTIALS);
+    with a reader key PERMISSION_DENIED (ROLE_NOT_ALLOWED)."""
+    reader = reader_key()
+    check(api_key() is not None and reader is not None, "LTST_INTEROP_API_KEY and LTST_INTEROP_READER_KEY must be set")
+    got = refused(address, None, write)
+    check(got.code == grpc.StatusCode.UNAUTHENTICATED and got.reason == "MISSING_CREDENTIALS", f"a write without a key: {got}")
+    got = refused(address, reader, write)
+    check(got.code == grpc.StatusCode.PERMISSION_DENIED and got.reason == "ROLE_NOT_ALLOWED", f"a write with a reader key: {got}")
 
 
 class Steps:

@@ -490,7 +490,10 @@ type ListContextEntriesRequest struct {
 	// Only entries of this type; empty lists every type.
 	Type string `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
 	// Maximum number of entries. 0 means 50; capped at 1000; negative is
-	// INVALID_ARGUMENT.
+	// INVALID_ARGUMENT. A page also stops before the response would exceed the
+	// server's maximum response size (LTST_MAX_MESSAGE_BYTES, default 4 MiB,
+	// less 16 KiB kept for the token), so it may hold fewer entries while more
+	// follow; it holds at least one.
 	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Opaque token from a previous response's `next_page_token`.
 	PageToken string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
@@ -571,7 +574,9 @@ type ListContextEntriesResponse struct {
 
 	// Live entries, ordered by type then key.
 	Entries []*ContextEntry `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
-	// Token for the next page; empty on the last page.
+	// Token for the next page; empty on the last page (and only there: a page
+	// cut by the response size limit has a token even when shorter than
+	// `page_size`).
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 }
 

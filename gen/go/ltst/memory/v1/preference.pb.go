@@ -357,7 +357,10 @@ type ListPreferencesRequest struct {
 	// The user the call acts for. Required.
 	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	// Maximum number of preferences. 0 means 50; capped at 1000; negative is
-	// INVALID_ARGUMENT.
+	// INVALID_ARGUMENT. A page also stops before the response would exceed the
+	// server's maximum response size (LTST_MAX_MESSAGE_BYTES, default 4 MiB,
+	// less 16 KiB kept for the token), so it may hold fewer preferences while
+	// more follow; it holds at least one.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Opaque token from a previous response's `next_page_token` for the same
 	// user; any other token is INVALID_ARGUMENT.
@@ -425,7 +428,9 @@ type ListPreferencesResponse struct {
 
 	// Preferences ordered by key (byte order of UTF-8).
 	Preferences []*Preference `protobuf:"bytes,1,rep,name=preferences,proto3" json:"preferences,omitempty"`
-	// Token for the next page; empty on the last page.
+	// Token for the next page; empty on the last page (and only there: a page
+	// cut by the response size limit has a token even when shorter than
+	// `page_size`).
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 }
 

@@ -37,6 +37,10 @@ type RehydrateServiceClient interface {
 	//
 	// Chunks up to the relevant messages are sent before the query is
 	// embedded and searched. Cancelling the call stops the server's work.
+	//
+	// Each chunk's text is stored content wrapped in one escaped <memory>
+	// element (see RehydrateChunk.text): data for the prompt, kept apart from
+	// the caller's instructions.
 	Rehydrate(ctx context.Context, in *RehydrateRequest, opts ...grpc.CallOption) (RehydrateService_RehydrateClient, error)
 }
 
@@ -104,6 +108,10 @@ type RehydrateServiceServer interface {
 	//
 	// Chunks up to the relevant messages are sent before the query is
 	// embedded and searched. Cancelling the call stops the server's work.
+	//
+	// Each chunk's text is stored content wrapped in one escaped <memory>
+	// element (see RehydrateChunk.text): data for the prompt, kept apart from
+	// the caller's instructions.
 	Rehydrate(*RehydrateRequest, RehydrateService_RehydrateServer) error
 	mustEmbedUnimplementedRehydrateServiceServer()
 }

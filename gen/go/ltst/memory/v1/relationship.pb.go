@@ -503,7 +503,10 @@ type ListRelatedSessionsRequest struct {
 	// Only links of this kind; unspecified lists every kind.
 	Relation RelationType `protobuf:"varint,4,opt,name=relation,proto3,enum=ltst.memory.v1.RelationType" json:"relation,omitempty"`
 	// Maximum number of links. 0 means 50; capped at 1000; negative is
-	// INVALID_ARGUMENT.
+	// INVALID_ARGUMENT. A page also stops before the response would exceed the
+	// server's maximum response size (LTST_MAX_MESSAGE_BYTES, default 4 MiB,
+	// less 16 KiB kept for the token), so it may hold fewer links while more
+	// follow; it holds at least one.
 	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Opaque token from a previous response's `next_page_token`.
 	PageToken string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
@@ -591,7 +594,9 @@ type ListRelatedSessionsResponse struct {
 
 	// Links ordered by score, highest first.
 	Relationships []*SessionRelationship `protobuf:"bytes,1,rep,name=relationships,proto3" json:"relationships,omitempty"`
-	// Token for the next page; empty on the last page.
+	// Token for the next page; empty on the last page (and only there: a page
+	// cut by the response size limit has a token even when shorter than
+	// `page_size`).
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 }
 

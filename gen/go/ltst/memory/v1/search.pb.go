@@ -121,6 +121,8 @@ type SearchRequest struct {
 	// deadline passes first. Messages whose embedding has already failed are
 	// not waited for (they are retried with backoff, and still counted in
 	// SearchInfo.pending_embeddings). Ignored when the search runs lexically.
+	// While waiting, the server checks with a backoff (10 ms doubling to
+	// 250 ms) and at once when its own embedding worker stores a batch.
 	WaitForEmbeddings bool `protobuf:"varint,11,opt,name=wait_for_embeddings,json=waitForEmbeddings,proto3" json:"wait_for_embeddings,omitempty"`
 }
 

@@ -512,7 +512,11 @@ type ListSessionsRequest struct {
 	// Only sessions with this status. SESSION_STATUS_UNSPECIFIED lists all.
 	Status SessionStatus `protobuf:"varint,2,opt,name=status,proto3,enum=ltst.memory.v1.SessionStatus" json:"status,omitempty"`
 	// Maximum number of sessions to return. 0 means the default (50); values
-	// above 1000 are capped at 1000; negative values are INVALID_ARGUMENT.
+	// above 1000 are capped at 1000; negative values are INVALID_ARGUMENT. A
+	// page also stops before the response would exceed the server's maximum
+	// response size (LTST_MAX_MESSAGE_BYTES, default 4 MiB, less 16 KiB kept
+	// for the token), so it may hold fewer sessions while more follow; it holds
+	// at least one.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Opaque token from a previous response's `next_page_token`. The other
 	// request fields must be the same as in the call that produced it.
@@ -587,7 +591,9 @@ type ListSessionsResponse struct {
 
 	// Sessions ordered by last activity, newest first (ties by id, descending).
 	Sessions []*Session `protobuf:"bytes,1,rep,name=sessions,proto3" json:"sessions,omitempty"`
-	// Token for the next page; empty on the last page.
+	// Token for the next page; empty on the last page (and only there: a page
+	// cut by the response size limit has a token even when shorter than
+	// `page_size`).
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 }
 

@@ -117,7 +117,10 @@ export interface ListContextEntriesRequest {
   type: string;
   /**
    * Maximum number of entries. 0 means 50; capped at 1000; negative is
-   * INVALID_ARGUMENT.
+   * INVALID_ARGUMENT. A page also stops before the response would exceed the
+   * server's maximum response size (LTST_MAX_MESSAGE_BYTES, default 4 MiB,
+   * less 16 KiB kept for the token), so it may hold fewer entries while more
+   * follow; it holds at least one.
    */
   pageSize: number;
   /** Opaque token from a previous response's `next_page_token`. */
@@ -128,7 +131,11 @@ export interface ListContextEntriesRequest {
 export interface ListContextEntriesResponse {
   /** Live entries, ordered by type then key. */
   entries: ContextEntry[];
-  /** Token for the next page; empty on the last page. */
+  /**
+   * Token for the next page; empty on the last page (and only there: a page
+   * cut by the response size limit has a token even when shorter than
+   * `page_size`).
+   */
   nextPageToken: string;
 }
 

@@ -258,24 +258,43 @@ export interface ListMessagesRequest {
   direction: ListDirection;
   /**
    * Maximum number of messages per page. 0 means the default (50); values
-   * above 1000 are capped at 1000; negative is INVALID_ARGUMENT.
+   * above 1000 are capped at 1000; negative is INVALID_ARGUMENT. Ignored when
+   * `last_n` is set. A page also stops before the response would exceed the
+   * server's maximum response size (LTST_MAX_MESSAGE_BYTES, default 4 MiB,
+   * less 16 KiB kept for the token), so it may hold fewer messages while more
+   * follow; it holds at least one.
    */
   pageSize: number;
-  /** Opaque token from a previous response's `next_page_token`. */
+  /**
+   * Opaque token from a previous response's `next_page_token`, sent with the
+   * same other fields (`last_n` included); a token of another listing is
+   * INVALID_ARGUMENT.
+   */
   pageToken: string;
   /**
-   * When greater than 0: return only the last `last_n` messages, in
-   * chronological order, in one page (capped at 1000). Negative is
-   * INVALID_ARGUMENT. Cannot be combined with `page_token`.
+   * When greater than 0: return only the last `last_n` messages (capped at
+   * 1000), in chronological order. Negative is INVALID_ARGUMENT. When they
+   * all fit in the response size limit (see `page_size`) they come in one
+   * page without a token. Otherwise the first page holds the newest of them
+   * that fit, still in chronological order, and `next_page_token` continues
+   * backward: each next page (same `last_n`, with the token) holds the newest
+   * of the remaining older ones that fit, in chronological order, until the
+   * oldest of the last `last_n`. The window is fixed by the first page:
+   * messages appended while paging are not included. To rebuild the window,
+   * put the pages in reverse order of arrival.
    */
   lastN: number;
 }
 
 /** Response of MessageService.ListMessages. */
 export interface ListMessagesResponse {
-  /** The messages, in the requested order. */
+  /** The messages, in the requested order (chronological with `last_n`). */
   messages: Message[];
-  /** Token for the next page; empty on the last page. */
+  /**
+   * Token for the next page; empty on the last page (and only there: a page
+   * cut by the response size limit has a token even when shorter than
+   * `page_size`).
+   */
   nextPageToken: string;
 }
 

@@ -79,7 +79,10 @@ export interface ListPreferencesRequest {
   userId: string;
   /**
    * Maximum number of preferences. 0 means 50; capped at 1000; negative is
-   * INVALID_ARGUMENT.
+   * INVALID_ARGUMENT. A page also stops before the response would exceed the
+   * server's maximum response size (LTST_MAX_MESSAGE_BYTES, default 4 MiB,
+   * less 16 KiB kept for the token), so it may hold fewer preferences while
+   * more follow; it holds at least one.
    */
   pageSize: number;
   /**
@@ -93,7 +96,11 @@ export interface ListPreferencesRequest {
 export interface ListPreferencesResponse {
   /** Preferences ordered by key (byte order of UTF-8). */
   preferences: Preference[];
-  /** Token for the next page; empty on the last page. */
+  /**
+   * Token for the next page; empty on the last page (and only there: a page
+   * cut by the response size limit has a token even when shorter than
+   * `page_size`).
+   */
   nextPageToken: string;
 }
 

@@ -189,7 +189,10 @@ export interface ListRelatedSessionsRequest {
   relation: RelationType;
   /**
    * Maximum number of links. 0 means 50; capped at 1000; negative is
-   * INVALID_ARGUMENT.
+   * INVALID_ARGUMENT. A page also stops before the response would exceed the
+   * server's maximum response size (LTST_MAX_MESSAGE_BYTES, default 4 MiB,
+   * less 16 KiB kept for the token), so it may hold fewer links while more
+   * follow; it holds at least one.
    */
   pageSize: number;
   /** Opaque token from a previous response's `next_page_token`. */
@@ -200,7 +203,11 @@ export interface ListRelatedSessionsRequest {
 export interface ListRelatedSessionsResponse {
   /** Links ordered by score, highest first. */
   relationships: SessionRelationship[];
-  /** Token for the next page; empty on the last page. */
+  /**
+   * Token for the next page; empty on the last page (and only there: a page
+   * cut by the response size limit has a token even when shorter than
+   * `page_size`).
+   */
   nextPageToken: string;
 }
 

@@ -130,6 +130,8 @@ export interface SearchRequest {
    * deadline passes first. Messages whose embedding has already failed are
    * not waited for (they are retried with backoff, and still counted in
    * SearchInfo.pending_embeddings). Ignored when the search runs lexically.
+   * While waiting, the server checks with a backoff (10 ms doubling to
+   * 250 ms) and at once when its own embedding worker stores a batch.
    */
   waitForEmbeddings: boolean;
 }

@@ -191,7 +191,11 @@ export interface ListSessionsRequest {
   status: SessionStatus;
   /**
    * Maximum number of sessions to return. 0 means the default (50); values
-   * above 1000 are capped at 1000; negative values are INVALID_ARGUMENT.
+   * above 1000 are capped at 1000; negative values are INVALID_ARGUMENT. A
+   * page also stops before the response would exceed the server's maximum
+   * response size (LTST_MAX_MESSAGE_BYTES, default 4 MiB, less 16 KiB kept
+   * for the token), so it may hold fewer sessions while more follow; it holds
+   * at least one.
    */
   pageSize: number;
   /**
@@ -205,7 +209,11 @@ export interface ListSessionsRequest {
 export interface ListSessionsResponse {
   /** Sessions ordered by last activity, newest first (ties by id, descending). */
   sessions: Session[];
-  /** Token for the next page; empty on the last page. */
+  /**
+   * Token for the next page; empty on the last page (and only there: a page
+   * cut by the response size limit has a token even when shorter than
+   * `page_size`).
+   */
   nextPageToken: string;
 }
 

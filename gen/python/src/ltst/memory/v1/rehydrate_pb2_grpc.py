@@ -49,6 +49,10 @@ class RehydrateServiceServicer(object):
 
         Chunks up to the relevant messages are sent before the query is
         embedded and searched. Cancelling the call stops the server's work.
+
+        Each chunk's text is stored content wrapped in one escaped <memory>
+        element (see RehydrateChunk.text): data for the prompt, kept apart from
+        the caller's instructions.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1,0 +1,61 @@
+import type { Database } from "../../db/Database.js";
+import type { MessageRow } from "../../db/queries/messageRow.js";
+import { selectLastMessages, selectMessagesByIndexRange } from "../../db/queries/selectMessages.js";
+import { selectSession } from "../../db/queries/selectSession.js";
+import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
+import { InvalidArgumentError, NotFoundError } from "../errors.js";
+import { takePage, type PageBytes } from "../pagination/takePage.js";
+
+export type ListLastMessagesInput = {
+  tenantId: string;
+  userId: string;
+  sessionId: string;
+  /** The last N messages (N >= 1). */
+  lastN: number;
+  /** "" for the first page; then the previous page's next_page_token. */
+  pageToken: string;
+  pageBytes?: PageBytes<MessageRow> | undefined;
+};
+
+/**
+ * The session's last N messages in chronological order. When they do not all
+ * fit in one response, the page is the newest of them that fit (still in
+ * chronological order) and the next page token continues backward: each
+ * following page is the newest of the remaining older ones that fit, until
+ * the window's first message. The window is fixed by the first page (the
+ * token holds its first index), so messages appended meanwhile do not shift
+ * it. An unknown session (or another user's) is NOT_FOUND.
+ */
+export async function listLastMessages(
+  deps: { db: Database },
+  input: ListLastMessagesInput,
+  signal?: AbortSignal,
+): Promise<{ messages: readonly MessageRow[]; nextPageToken: string }> {
+  // The token is bound to last_n too: another N would be another window.
+  const scope = ["messages-last", input.tenantId, input.userId, input.sessionId, input.lastN];
+  const cursor = decodePageToken("page_token", input.pageToken, scope);
+  let window: { first: number; end: number } | null = null;
+  if (cursor) {
+    const { s: first, i: end } = cursor;
+    if (!isIndex(first) || !isIndex(end) || first >= end || end - first > input.lastN) {
+      throw InvalidArgumentError.field("page_token", "is not a valid page token for this request");
+    }
+    window = { first, end };
+  }
+  return deps.db.withConnection(signal, async (connection) => {
+    const rows = window
+      ? await selectMessagesByIndexRange(connection, input.tenantId, input.userId, input.sessionId, window.first, window.end)
+      : await selectLastMessages(connection, input.tenantId, input.userId, input.sessionId, input.lastN);
+    if (rows.length === 0 && !(await selectSession(connection, input.tenantId, input.userId, input.sessionId))) {
+      throw new NotFoundError("session", input.sessionId);
+    }
+    const { page, more } = takePage(rows, rows.length, input.pageBytes, { newest: true });
+    const first = rows[0];
+    const oldestSent = page[0];
+    const nextPageToken =
+      more && first && oldestSent ? encodePageToken(scope, { s: first.message_index, i: oldestSent.message_index }) : "";
+    return { messages: page, nextPageToken };
+  });
+}
+
+const isIndex = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
