@@ -11,7 +11,11 @@
  * - a replica running in its own process, SIGKILLed while appends it handles
  *   wait in the database, loses nothing acknowledged; its calls fail with a
  *   retriable code, and retrying them with their idempotency key through the
- *   survivors stores each exactly once.
+ *   survivors stores each exactly once;
+ * - with a retry policy for UNAVAILABLE in the channel's service config, the
+ *   same kill is invisible to the client: the channel retries the victim's
+ *   calls on a survivor (possible because the server sends response headers
+ *   only with the response), every append succeeds, exactly once.
  *
  * Native PostgreSQL only (DATABASE_URL): the embedded database belongs to one
  * process, so replicas cannot share it.
