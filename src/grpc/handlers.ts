@@ -1,6 +1,6 @@
 import type { PeerCertificate } from "node:tls";
 import {
-
+  Metadata,
   type handleServerStreamingCall,
   type handleUnaryCall,
   type sendUnaryData,
@@ -41,8 +41,14 @@ type ServerCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unkno
  * The CallContext of one call, before any middleware ran. Its signal aborts
  * only when the client cancels; the deadline middleware replaces it with one
  * that also aborts at the (capped) deadline.
+ *
+ * Response headers the middleware add are held back and sent with the first
+ * response message or the status (`flushHeaders`), never at the start of the
+ * call: a client's retry policy may retry a call only until it has received
+ * headers, so headers sent at once would make a call whose replica dies
+ * mid-call final (UNAVAILABLE) instead of retried on another replica.
  */
-function createCallContext(call: ServerCall, pipeline: Pipeline): { context: CallContext; end: () => void } {
+function createCallContext(call: ServerCall, pipeline: Pipeline): { context: CallContext; end: () => void; flushHeaders: () => void } {
   const path = call.getPath();
   const method = pipeline.methods.get(path);
   if (!method) throw new Error(`method ${path} is served without being registered with the pipeline`);
@@ -51,6 +57,7 @@ function createCallContext(call: ServerCall, pipeline: Pipeline): { context: Cal
   call.once("cancelled", onCancelled);
   const deadline = call.getDeadline();
   const endListeners: (() => void)[] = [() => call.removeListener("cancelled", onCancelled)];
+  let headers: Metadata | null = null;
   let authContext: { transportSecurityType?: string; sslPeerCertificate?: PeerCertificate } | null = null;
   try {
     authContext = call.getAuthContext() ?? null;
@@ -65,7 +72,10 @@ function createCallContext(call: ServerCall, pipeline: Pipeline): { context: Cal
     authContext,
     clientDeadline: deadline instanceof Date ? deadline.getTime() : deadline,
     startedAt: performance.now(),
-    sendHeaders: (metadata) => call.sendMetadata(metadata),
+    sendHeaders: (metadata) => {
+      headers ??= new Metadata();
+      headers.merge(metadata);
+    },
     onEnd: (listener) => endListeners.push(listener),
     requestId: "",
     principal: null,
@@ -75,6 +85,12 @@ function createCallContext(call: ServerCall, pipeline: Pipeline): { context: Cal
     context,
     end: () => {
       for (const listener of endListeners.splice(0).reverse()) listener();
+    },
+    flushHeaders: () => {
+      if (headers === null) return;
+      const pending = headers;
+      headers = null;
+      call.sendMetadata(pending);
     },
   };
 }
@@ -98,7 +114,7 @@ export function unary<Req, Res>(
   handler: (request: Req, signal: AbortSignal, scope: CallScope) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    const { context: callContext, end } = createCallContext(call as ServerCall, context.pipeline);
+    const { context: callContext, end, flushHeaders } = createCallContext(call as ServerCall, context.pipeline);
     context.inFlight.count += 1;
     let response: Res | undefined;
     context.pipeline
@@ -109,6 +125,7 @@ export function unary<Req, Res>(
         () => {
           end();
           context.inFlight.count -= 1;
+          flushHeaders();
           callback(null, response);
         },
         (error: unknown) => {
@@ -116,6 +133,7 @@ export function unary<Req, Res>(
           context.inFlight.count -= 1;
           const mapped = toServiceError(error);
           if (mapped.unexpected) context.logger.error({ err: error, method: callContext.method.path, requestId: callContext.requestId }, "unexpected error");
+          flushHeaders();
           callback(mapped.error as never, null);
         },
       );
@@ -142,7 +160,7 @@ export function serverStreaming<Req, Res>(
   handler: (request: Req, writer: StreamWriter<Res>) => Promise<void>,
 ): handleServerStreamingCall<Req, Res> {
   return (call: ServerWritableStream<Req, Res>) => {
-    const { context: callContext, end } = createCallContext(call as ServerCall, context.pipeline);
+    const { context: callContext, end, flushHeaders } = createCallContext(call as ServerCall, context.pipeline);
     context.inFlight.count += 1;
     context.pipeline
       .middleware(callContext, async () => {
@@ -156,6 +174,7 @@ export function serverStreaming<Req, Res>(
                 reject(signal.reason);
                 return;
               }
+              flushHeaders();
               if (call.write(message)) {
                 resolve();
                 return;
@@ -178,6 +197,7 @@ export function serverStreaming<Req, Res>(
         () => {
           end();
           context.inFlight.count -= 1;
+          flushHeaders();
           call.end();
         },
         (error: unknown) => {
@@ -186,6 +206,7 @@ export function serverStreaming<Req, Res>(
           if (call.cancelled) return;
           const mapped = toServiceError(error);
           if (mapped.unexpected) context.logger.error({ err: error, method: callContext.method.path, requestId: callContext.requestId }, "unexpected error");
+          flushHeaders();
           call.emit("error", mapped.error);
         },
       );

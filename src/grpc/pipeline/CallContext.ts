@@ -39,7 +39,11 @@ export type CallContext = {
   readonly clientDeadline: number;
   /** performance.now() when the call reached the server. */
   readonly startedAt: number;
-  /** Sends response metadata (headers) ahead of the response. */
+  /**
+   * Adds response metadata (headers). They go out with the first response
+   * message or the status, not at once: until a client has headers, its
+   * retry policy can still retry the call (on another replica).
+   */
   sendHeaders(metadata: Metadata): void;
   /** Registers work to undo when the call ends, whatever its outcome. */
   onEnd(listener: () => void): void;

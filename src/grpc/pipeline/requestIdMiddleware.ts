@@ -8,7 +8,8 @@ const acceptable = /^[A-Za-z0-9._:\/+=-]{1,128}$/;
 /**
  * Gives every call a request id: the caller's `x-request-id` when it is a
  * short, printable token, a new UUID otherwise. It is sent back in the
- * response headers and appears in the access log and error logs, so one
+ * response headers (with the response, see CallContext.sendHeaders) and
+ * appears in the access log and error logs, so one
  * call can be followed across client, gateway and service.
  */
 export const requestIdMiddleware: Middleware = async (context, next) => {
