@@ -28,7 +28,7 @@ export async function startReplicas(backend: Backend, count: number, env: Record
   }
   // Every replica's startTestService gets this same database, and does not drop it.
   const shared: Backend = {
-    name: backend.name,
+    ...backend,
     skipReason: null,
     create: async () => ({ databaseUrl: database.databaseUrl, cleanup: async () => {} }),
   };
