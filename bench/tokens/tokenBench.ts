@@ -19,18 +19,9 @@ import { clearMergeCache as clearCl100k, countTokens as gptCl100k } from "gpt-to
 import { countTokens } from "../../src/tokens/countTokens.js";
 import { createTokenCounter } from "../../src/tokens/createTokenCounter.js";
 import { Samples } from "../support/stats.js";
+import { random } from "../../test/support/random.js";
 
 export type TokenBenchOptions = { iterations: number; log?: (message: string) => void };
-
-/** A seeded pseudo-random generator (mulberry32): the same texts every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const KiB = 1024;
 const sizes = [16 * KiB, 64 * KiB, 256 * KiB, 1024 * KiB];

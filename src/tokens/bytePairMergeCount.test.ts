@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bytePairMergeCount } from "./bytePairMergeCount.js";
-
-/** A seeded pseudo-random generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { random } from "../../test/support/random.js";
 
 /** gpt-tokenizer's merge (and tiktoken's): rescan for the lowest rank, leftmost first, after every merge. */
 function referenceCount(length: number, pairRank: (start: number, end: number) => number | undefined): number {

@@ -2,16 +2,7 @@ import { countTokens as gptCl100k } from "gpt-tokenizer/encoding/cl100k_base";
 import { countTokens as gptO200k } from "gpt-tokenizer/encoding/o200k_base";
 import { describe, expect, it } from "vitest";
 import { linearTokenCount, type EncodingName } from "./linearTokenCount.js";
-
-/** A seeded pseudo-random generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { random } from "../../test/support/random.js";
 
 const plainText = { disallowedSpecial: new Set<string>() };
 const reference = (text: string, encoding: EncodingName) =>
