@@ -528,12 +528,15 @@ describeEachBackend(
           stored: value(/^ltst_embeddings_stored_total (\S+)$/m),
         };
       };
+      const messages = await service().service.db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int8 AS n FROM messages`);
+      // The worker deletes a batch's queue rows in the commit that stores its
+      // embeddings, and counts them just after: wait for both, with a deadline.
+      const settledMetrics = (m: Awaited<ReturnType<typeof metrics>>) => m.new === 0 && m.stored === (vectors ? messages : 0);
       let now = await metrics();
-      for (let i = 0; i < 100 && now.new > 0; i++) {
+      for (let i = 0; i < 200 && !settledMetrics(now); i++) {
         await sleep(50);
         now = await metrics();
       }
-      const messages = await service().service.db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int8 AS n FROM messages`);
       expect(messages).toBeGreaterThan(100);
       // Without pgvector nothing is queued or embedded.
       expect(now).toEqual({ new: 0, retrying: 0, stored: vectors ? messages : 0 });
