@@ -101,7 +101,9 @@ function scopeOf(context: CallContext): CallScope {
 }
 
 /**
- * Wraps a unary handler: the call runs through the pipeline (request id,
+ * Wraps a unary handler. The method is the call's own path, registered with
+ * the pipeline from the generated definition (registerService), so no name
+ * is written here. The call runs through the pipeline (request id,
  * tracing, metrics and access log, authentication, authorization, limits,
  * deadline), then the handler runs with the call's AbortSignal (deadline and
  * cancellation) and scope; any error becomes a gRPC status through
@@ -110,7 +112,6 @@ function scopeOf(context: CallContext): CallScope {
  */
 export function unary<Req, Res>(
   context: HandlerContext,
-  _name: string,
   handler: (request: Req, signal: AbortSignal, scope: CallScope) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
@@ -156,7 +157,6 @@ export type StreamWriter<Res> = {
  */
 export function serverStreaming<Req, Res>(
   context: HandlerContext,
-  _name: string,
   handler: (request: Req, writer: StreamWriter<Res>) => Promise<void>,
 ): handleServerStreamingCall<Req, Res> {
   return (call: ServerWritableStream<Req, Res>) => {
@@ -218,8 +218,8 @@ export function notYetImplemented(context: HandlerContext, method: string): hand
   const fail = async (): Promise<never> => {
     throw new UnimplementedError(`${method} is not implemented in this release of LTST Memory`);
   };
-  const asUnary = unary(context, method, fail);
-  const asStream = serverStreaming(context, method, fail);
+  const asUnary = unary(context, fail);
+  const asStream = serverStreaming(context, fail);
   return ((call: ServerCall, callback?: sendUnaryData<unknown>) => {
     if (callback) asUnary(call as ServerUnaryCall<unknown, unknown>, callback);
     else asStream(call as ServerWritableStream<unknown, unknown>);

@@ -51,7 +51,7 @@ export function createContextService(context: HandlerContext, deps: ContextServi
   });
 
   return {
-    upsertContextEntry: unary(context, "UpsertContextEntry", async (request: UpsertContextEntryRequest, signal, scope): Promise<UpsertContextEntryResponse> => {
+    upsertContextEntry: unary(context, async (request: UpsertContextEntryRequest, signal, scope): Promise<UpsertContextEntryResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
@@ -66,14 +66,14 @@ export function createContextService(context: HandlerContext, deps: ContextServi
       return { entry: encodeContextEntry(result.entry), created: result.created };
     }),
 
-    getContextEntry: unary(context, "GetContextEntry", async (request: GetContextEntryRequest, signal, scope): Promise<GetContextEntryResponse> => {
+    getContextEntry: unary(context, async (request: GetContextEntryRequest, signal, scope): Promise<GetContextEntryResponse> => {
       const v = new Validator();
       const key = entryKey(v, request, scope);
       v.done();
       return { entry: encodeContextEntry(await getContextEntry(deps, key, signal)) };
     }),
 
-    listContextEntries: unary(context, "ListContextEntries", async (request: ListContextEntriesRequest, signal, scope): Promise<ListContextEntriesResponse> => {
+    listContextEntries: unary(context, async (request: ListContextEntriesRequest, signal, scope): Promise<ListContextEntriesResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
@@ -98,7 +98,7 @@ export function createContextService(context: HandlerContext, deps: ContextServi
       return { entries: page.entries.map(encodeContextEntry), nextPageToken: page.nextPageToken };
     }),
 
-    deleteContextEntry: unary(context, "DeleteContextEntry", async (request: DeleteContextEntryRequest, signal, scope): Promise<DeleteContextEntryResponse> => {
+    deleteContextEntry: unary(context, async (request: DeleteContextEntryRequest, signal, scope): Promise<DeleteContextEntryResponse> => {
       const v = new Validator();
       const key = entryKey(v, request, scope);
       v.done();

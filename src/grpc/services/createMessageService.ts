@@ -37,7 +37,7 @@ export type MessageServiceDeps = {
 /** MessageService: append (atomic, idempotent), get and list. */
 export function createMessageService(context: HandlerContext, deps: MessageServiceDeps): MessageServiceServer {
   return {
-    appendMessages: unary(context, "AppendMessages", async (request: AppendMessagesRequest, signal, scope): Promise<AppendMessagesResponse> => {
+    appendMessages: unary(context, async (request: AppendMessagesRequest, signal, scope): Promise<AppendMessagesResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
@@ -83,7 +83,7 @@ export function createMessageService(context: HandlerContext, deps: MessageServi
       };
     }),
 
-    getMessage: unary(context, "GetMessage", async (request: GetMessageRequest, signal, scope): Promise<GetMessageResponse> => {
+    getMessage: unary(context, async (request: GetMessageRequest, signal, scope): Promise<GetMessageResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
@@ -92,7 +92,7 @@ export function createMessageService(context: HandlerContext, deps: MessageServi
       return { message: encodeMessage(await getMessage(deps, { tenantId: scope.tenantId, userId, sessionId, messageId: messageId ?? "" }, signal)) };
     }),
 
-    listMessages: unary(context, "ListMessages", async (request: ListMessagesRequest, signal, scope): Promise<ListMessagesResponse> => {
+    listMessages: unary(context, async (request: ListMessagesRequest, signal, scope): Promise<ListMessagesResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });

@@ -37,7 +37,7 @@ export function createPreferenceService(context: HandlerContext, deps: {
   maxMessageBytes?: number;
 }): PreferenceServiceServer {
   return {
-    setPreference: unary(context, "SetPreference", async (request: SetPreferenceRequest, signal, scope): Promise<SetPreferenceResponse> => {
+    setPreference: unary(context, async (request: SetPreferenceRequest, signal, scope): Promise<SetPreferenceResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const key = preferenceKey(v, request.key);
@@ -47,7 +47,7 @@ export function createPreferenceService(context: HandlerContext, deps: {
       return { preference: encodePreference(await setPreference(deps, { tenantId: scope.tenantId, userId, key, value, metadata }, signal)) };
     }),
 
-    getPreference: unary(context, "GetPreference", async (request: GetPreferenceRequest, signal, scope): Promise<GetPreferenceResponse> => {
+    getPreference: unary(context, async (request: GetPreferenceRequest, signal, scope): Promise<GetPreferenceResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const key = preferenceKey(v, request.key);
@@ -55,7 +55,7 @@ export function createPreferenceService(context: HandlerContext, deps: {
       return { preference: encodePreference(await getPreference(deps, scope.tenantId, userId, key, signal)) };
     }),
 
-    listPreferences: unary(context, "ListPreferences", async (request: ListPreferencesRequest, signal, scope): Promise<ListPreferencesResponse> => {
+    listPreferences: unary(context, async (request: ListPreferencesRequest, signal, scope): Promise<ListPreferencesResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const pageSize = v.pageSize("page_size", request.pageSize);
@@ -67,7 +67,7 @@ export function createPreferenceService(context: HandlerContext, deps: {
       return { preferences: page.preferences.map(encodePreference), nextPageToken: page.nextPageToken };
     }),
 
-    deletePreference: unary(context, "DeletePreference", async (request: DeletePreferenceRequest, signal, scope): Promise<DeletePreferenceResponse> => {
+    deletePreference: unary(context, async (request: DeletePreferenceRequest, signal, scope): Promise<DeletePreferenceResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const key = preferenceKey(v, request.key);

@@ -96,7 +96,7 @@ function encodeReport(report: RehydrationReport): RehydrateResponse {
 /** RehydrateService: a session's prompt context within a token budget, streamed in prompt order. */
 export function createRehydrateService(context: HandlerContext, deps: RehydrateServiceDeps): RehydrateServiceServer {
   return {
-    rehydrate: serverStreaming(context, "Rehydrate", async (request: RehydrateRequest, writer) => {
+    rehydrate: serverStreaming(context, async (request: RehydrateRequest, writer) => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });

@@ -58,7 +58,7 @@ export function createRelationshipService(context: HandlerContext, deps: {
   maxMessageBytes?: number;
 }): RelationshipServiceServer {
   return {
-    linkSessions: unary(context, "LinkSessions", async (request: LinkSessionsRequest, signal, scope): Promise<LinkSessionsResponse> => {
+    linkSessions: unary(context, async (request: LinkSessionsRequest, signal, scope): Promise<LinkSessionsResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sourceSessionId = v.id("source_session_id", request.sourceSessionId, { required: true });
@@ -79,7 +79,7 @@ export function createRelationshipService(context: HandlerContext, deps: {
       return { relationship: encodeRelationship(row) };
     }),
 
-    unlinkSessions: unary(context, "UnlinkSessions", async (request: UnlinkSessionsRequest, signal, scope): Promise<UnlinkSessionsResponse> => {
+    unlinkSessions: unary(context, async (request: UnlinkSessionsRequest, signal, scope): Promise<UnlinkSessionsResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sourceSessionId = v.id("source_session_id", request.sourceSessionId, { required: true });
@@ -91,10 +91,7 @@ export function createRelationshipService(context: HandlerContext, deps: {
       return {};
     }),
 
-    listRelatedSessions: unary(
-      context,
-      "ListRelatedSessions",
-      async (request: ListRelatedSessionsRequest, signal, scope): Promise<ListRelatedSessionsResponse> => {
+    listRelatedSessions: unary(context, async (request: ListRelatedSessionsRequest, signal, scope): Promise<ListRelatedSessionsResponse> => {
         const v = new Validator();
         const userId = v.id("user_id", request.userId, { required: true });
         const sessionId = v.id("session_id", request.sessionId, { required: true });

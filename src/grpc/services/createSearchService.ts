@@ -39,7 +39,7 @@ function isTimestampInRange(time: Date): boolean {
 /** SearchService: semantic, lexical and hybrid search over a user's messages, streamed best first. */
 export function createSearchService(context: HandlerContext, deps: SearchServiceDeps): SearchServiceServer {
   return {
-    search: serverStreaming(context, "Search", async (request: SearchRequest, writer) => {
+    search: serverStreaming(context, async (request: SearchRequest, writer) => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const query = v.content("query", request.query, limits.searchQueryMaxBytes);

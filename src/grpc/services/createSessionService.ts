@@ -35,7 +35,7 @@ export function createSessionService(context: HandlerContext, deps: {
   maxMessageBytes?: number;
 }): SessionServiceServer {
   return {
-    createSession: unary(context, "CreateSession", async (request: CreateSessionRequest, signal, scope): Promise<CreateSessionResponse> => {
+    createSession: unary(context, async (request: CreateSessionRequest, signal, scope): Promise<CreateSessionResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: false });
@@ -55,7 +55,7 @@ export function createSessionService(context: HandlerContext, deps: {
       return { session: encodeSession(result.session), created: result.created };
     }),
 
-    getSession: unary(context, "GetSession", async (request: GetSessionRequest, signal, scope): Promise<GetSessionResponse> => {
+    getSession: unary(context, async (request: GetSessionRequest, signal, scope): Promise<GetSessionResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
@@ -63,7 +63,7 @@ export function createSessionService(context: HandlerContext, deps: {
       return { session: encodeSession(await getSession(deps, scope.tenantId, userId, sessionId, signal)) };
     }),
 
-    listSessions: unary(context, "ListSessions", async (request: ListSessionsRequest, signal, scope): Promise<ListSessionsResponse> => {
+    listSessions: unary(context, async (request: ListSessionsRequest, signal, scope): Promise<ListSessionsResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const pageSize = v.pageSize("page_size", request.pageSize);
@@ -79,7 +79,7 @@ export function createSessionService(context: HandlerContext, deps: {
       return { sessions: page.sessions.map(encodeSession), nextPageToken: page.nextPageToken };
     }),
 
-    updateSession: unary(context, "UpdateSession", async (request: UpdateSessionRequest, signal, scope): Promise<UpdateSessionResponse> => {
+    updateSession: unary(context, async (request: UpdateSessionRequest, signal, scope): Promise<UpdateSessionResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const session = request.session;
@@ -117,7 +117,7 @@ export function createSessionService(context: HandlerContext, deps: {
       return { session: encodeSession(await updateSession(deps, { tenantId: scope.tenantId, userId, sessionId, changes }, signal)) };
     }),
 
-    deleteSession: unary(context, "DeleteSession", async (request: DeleteSessionRequest, signal, scope): Promise<DeleteSessionResponse> => {
+    deleteSession: unary(context, async (request: DeleteSessionRequest, signal, scope): Promise<DeleteSessionResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });

@@ -30,7 +30,7 @@ export type SummaryServiceDeps = {
 /** SummaryService: the one rolling summary of a session, and its statistics. */
 export function createSummaryService(context: HandlerContext, deps: SummaryServiceDeps): SummaryServiceServer {
   return {
-    updateSummary: unary(context, "UpdateSummary", async (request: UpdateSummaryRequest, signal, scope): Promise<UpdateSummaryResponse> => {
+    updateSummary: unary(context, async (request: UpdateSummaryRequest, signal, scope): Promise<UpdateSummaryResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
@@ -46,7 +46,7 @@ export function createSummaryService(context: HandlerContext, deps: SummaryServi
       return { summary: encodeSummary(row) };
     }),
 
-    getSummary: unary(context, "GetSummary", async (request: GetSummaryRequest, signal, scope): Promise<GetSummaryResponse> => {
+    getSummary: unary(context, async (request: GetSummaryRequest, signal, scope): Promise<GetSummaryResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
       const sessionId = v.id("session_id", request.sessionId, { required: true });
@@ -54,10 +54,7 @@ export function createSummaryService(context: HandlerContext, deps: SummaryServi
       return { summary: encodeSummary(await getSummary(deps, scope.tenantId, userId, sessionId, signal)) };
     }),
 
-    getSessionStatistics: unary(
-      context,
-      "GetSessionStatistics",
-      async (request: GetSessionStatisticsRequest, signal, scope): Promise<GetSessionStatisticsResponse> => {
+    getSessionStatistics: unary(context, async (request: GetSessionStatisticsRequest, signal, scope): Promise<GetSessionStatisticsResponse> => {
         const v = new Validator();
         const userId = v.id("user_id", request.userId, { required: true });
         const sessionId = v.id("session_id", request.sessionId, { required: true });
