@@ -138,6 +138,7 @@ export async function startService(
     openWhenUnconfigured: isLoopbackAddress(config.LTST_GRPC_ADDRESS) || config.LTST_INSECURE,
   });
   const pipeline = createPipeline({
+    bare: options.pipeline === "bare",
     ...(tracer ? { tracing: traceMiddleware(tracing) } : {}),
     logger,
     metrics,
