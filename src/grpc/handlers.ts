@@ -56,7 +56,6 @@ function createCallContext(call: ServerCall, pipeline: Pipeline): { context: Cal
   const onCancelled = () => cancelled.abort("cancelled");
   call.once("cancelled", onCancelled);
   const deadline = call.getDeadline();
-  const endListeners: (() => void)[] = [() => call.removeListener("cancelled", onCancelled)];
   let headers: Metadata | null = null;
   let authContext: { transportSecurityType?: string; sslPeerCertificate?: PeerCertificate } | null = null;
   try {
@@ -76,7 +75,6 @@ function createCallContext(call: ServerCall, pipeline: Pipeline): { context: Cal
       headers ??= new Metadata();
       headers.merge(metadata);
     },
-    onEnd: (listener) => endListeners.push(listener),
     requestId: "",
     principal: null,
     signal: cancelled.signal,
@@ -84,7 +82,7 @@ function createCallContext(call: ServerCall, pipeline: Pipeline): { context: Cal
   return {
     context,
     end: () => {
-      for (const listener of endListeners.splice(0).reverse()) listener();
+      call.removeListener("cancelled", onCancelled);
     },
     flushHeaders: () => {
       if (headers === null) return;

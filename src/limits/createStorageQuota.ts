@@ -1,8 +1,6 @@
 export type StorageQuota = {
-  /** Bytes stored for the tenant as last measured (at most `refreshMs` old), plus what this replica added since. */
+  /** Bytes stored for the tenant as last measured (at most `refreshMs` old). */
   usage(tenantId: string): Promise<number>;
-  /** Adds bytes this replica just stored, so that a burst of writes cannot overshoot until the next measurement. */
-  added(tenantId: string, bytes: number): void;
 };
 
 /**
@@ -34,10 +32,6 @@ export function createStorageQuota(options: {
       );
       known.set(tenantId, { bytes: entry?.bytes ?? 0, at: entry?.at ?? -Infinity, loading });
       return loading;
-    },
-    added(tenantId, bytes) {
-      const entry = known.get(tenantId);
-      if (entry) entry.bytes += bytes;
     },
   };
 }

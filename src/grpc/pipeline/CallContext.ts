@@ -45,8 +45,6 @@ export type CallContext = {
    * retry policy can still retry the call (on another replica).
    */
   sendHeaders(metadata: Metadata): void;
-  /** Registers work to undo when the call ends, whatever its outcome. */
-  onEnd(listener: () => void): void;
   requestId: string;
   principal: Principal | null;
   /** Aborts on the (capped) deadline or when the client cancels; set by the deadline middleware. */

@@ -29,7 +29,6 @@ function fakeContext(overrides: Partial<CallContext> = {}, cancel = new AbortCon
     clientDeadline: Infinity,
     startedAt: performance.now(),
     sendHeaders: () => {},
-    onEnd: () => {},
     requestId: "r",
     principal: openPrincipal,
     signal: cancel.signal,
