@@ -58,4 +58,5 @@ export async function listLastMessages(
   });
 }
 
-const isIndex = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+/** Whether a page-token field is a message index (a non-negative safe integer). */
+export const isIndex = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;

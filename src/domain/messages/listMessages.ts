@@ -5,7 +5,7 @@ import { selectMessagesPage } from "../../db/queries/selectMessages.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
 import { takePage, type PageBytes } from "../pagination/takePage.js";
-import { listLastMessages } from "./listLastMessages.js";
+import { isIndex, listLastMessages } from "./listLastMessages.js";
 
 export type ListMessagesInput = {
   tenantId: string;
@@ -35,7 +35,7 @@ export async function listMessages(
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   let afterIndex: number | null = null;
   if (cursor) {
-    if (typeof cursor.i !== "number" || !Number.isSafeInteger(cursor.i) || cursor.i < 0) {
+    if (!isIndex(cursor.i)) {
       throw InvalidArgumentError.field("page_token", "is not a valid page token for this request");
     }
     afterIndex = cursor.i;
