@@ -220,6 +220,27 @@ describeEachBackend(
       });
     });
 
+    it("answers bytes that do not decode with UNAUTHENTICATED without credentials, INVALID_ARGUMENT with them", async () => {
+      const send = (key: string | null) =>
+        new Promise<{ code: number; details: string }>((resolve) => {
+          const metadata = new Metadata();
+          if (key) metadata.set("authorization", `Bearer ${key}`);
+          admin.grpcClient.makeUnaryRequest(
+            "/ltst.memory.v1.SessionService/GetSession",
+            () => Buffer.from([0xff, 0xff, 0xff, 0xff]),
+            (buffer: Buffer) => buffer,
+            {},
+            metadata,
+            {},
+            (error) => resolve(error ? { code: error.code, details: error.details } : { code: status.OK, details: "" }),
+          );
+        });
+      expect((await send(null)).code).toBe(status.UNAUTHENTICATED);
+      const refused = await send(keys.admin!);
+      expect(refused.code).toBe(status.INVALID_ARGUMENT);
+      expect(refused.details).toContain("request:");
+    });
+
     it("echoes the caller's request id, or gives one", async () => {
       const metadata = new Metadata();
       metadata.set("x-request-id", "req-123");
