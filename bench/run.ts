@@ -14,6 +14,13 @@
  * the embedded database there and reuse what an earlier run seeded),
  * --explain (EXPLAIN ANALYZE of each mode at the largest size).
  *
+ * peers (PostgreSQL only: DATABASE_URL): --sizes (prior messages, default
+ * 10,100,1000,10000; add 100000 for the largest), --iterations (default 50
+ * here), --langgraph-max N (largest size LangGraph runs at, default 10000),
+ * --cpu-prof (a V8 profile of the service process in ./bench-profiles).
+ * concurrency: --clients (default 1,4,16,64), --seconds (per cell, default
+ * 5), --cpu-prof.
+ *
  * --backends embedded,postgres,citus picks the databases (default: embedded,
  * and PostgreSQL when DATABASE_URL is set; Citus is CITUS_URL, see
  * bench/support/benchTargets.ts).
@@ -30,6 +37,10 @@ const { values, positionals } = parseArgs({
     "data-dir": { type: "string" },
     explain: { type: "boolean" },
     backends: { type: "string" },
+    clients: { type: "string" },
+    seconds: { type: "string" },
+    "cpu-prof": { type: "boolean" },
+    "langgraph-max": { type: "string" },
   },
 });
 const positiveInt = (name: string, value: string): number => {
@@ -52,6 +63,38 @@ const onTargets = async (run: (target: BenchTarget) => Promise<string>) => {
   for (const target of targets) sections.push(await run(target));
 };
 const dataDir = values["data-dir"] ? { dataDir: values["data-dir"] } : {};
+// The peer and concurrency benchmarks run only when named: they need
+// PostgreSQL, and their default runs take several minutes.
+if (selected.has("peers")) {
+  if (!process.env.DATABASE_URL) console.error("[skip] peers: DATABASE_URL is not set (the peers run on PostgreSQL: the role needs CREATEDB)");
+  else {
+    const { runPeerBench } = await import("./peers/peerBench.js");
+    const sizes = (values.sizes ?? "10,100,1000,10000").split(",").map((s) => positiveInt("--sizes", s.trim()));
+    sections.push(
+      await runPeerBench({
+        databaseUrl: process.env.DATABASE_URL,
+        sizes,
+        iterations: positiveInt("--iterations", values.iterations ?? "50"),
+        ...(values["langgraph-max"] ? { langgraphMaxSize: positiveInt("--langgraph-max", values["langgraph-max"]) } : {}),
+        ...(values["cpu-prof"] ? { cpuProf: true } : {}),
+        log: (message) => console.error(`[peers] ${message}`),
+      }),
+    );
+  }
+}
+if (selected.has("concurrency")) {
+  const { runConcurrencyBench } = await import("./concurrency/concurrencyBench.js");
+  const clients = (values.clients ?? "1,4,16,64").split(",").map((s) => positiveInt("--clients", s.trim()));
+  sections.push(
+    await runConcurrencyBench({
+      targets,
+      clients,
+      seconds: positiveInt("--seconds", values.seconds ?? "5"),
+      ...(values["cpu-prof"] ? { cpuProf: true } : {}),
+      log: (message) => console.error(`[concurrency] ${message}`),
+    }),
+  );
+}
 if (wants("storage")) {
   await onTargets((t) => runStorageBench({ ...t, iterations, largeSessionMessages }));
 }
