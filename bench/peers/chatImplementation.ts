@@ -7,6 +7,8 @@ export type FetchedContext = {
   messages: number;
   /** The prompt text it amounts to: message contents, or Rehydrate's chunk texts. */
   text: string;
+  /** The contents of the session's own messages in it, oldest first (the consistency check compares them with the final history). */
+  contents: string[];
 };
 
 /** How an implementation finds a planted fact, and what it found. */
@@ -22,6 +24,10 @@ export type ChatImplementation = {
   /** Creates the session (a new id per size) holding these prior messages, seeded in bulk. */
   seed(sessionKey: string, prior: readonly PriorMessage[]): Promise<void>;
   turn(user: string, reply: string): Promise<FetchedContext>;
+  /** Uses the session `sessionKey` that another instance seeded, without writing (several clients on one session). */
+  attach(sessionKey: string): void;
+  /** Every message of the session, oldest first (the consistency check). */
+  history(): Promise<string[]>;
   /** Looks for `needle` with the implementation's own search, given the user's question. */
   searchFact(question: string, needle: string): Promise<FactSearch>;
   /** Removes what seed and the turns stored (tables stay). */

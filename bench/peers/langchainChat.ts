@@ -34,7 +34,14 @@ export async function langchainChat(pool: pg.Pool, indexed: boolean): Promise<Ch
       await history!.addMessage(new HumanMessage(user));
       const messages = await history!.getMessages();
       await history!.addMessage(new AIMessage(reply));
-      return { messages: messages.length, text: messages.map((m) => m.content as string).join("\n") };
+      const contents = messages.map((m) => m.content as string);
+      return { messages: messages.length, text: contents.join("\n"), contents };
+    },
+    attach(sessionKey: string) {
+      history = new PostgresChatMessageHistory({ pool, tableName, sessionId: `lc-${sessionKey}` });
+    },
+    async history() {
+      return (await history!.getMessages()).map((m) => m.content as string);
     },
     async searchFact() {
       return { how: "none: the class has no search (getMessages returns the whole history)", unsupported: true };

@@ -19,9 +19,8 @@ export async function langgraphChat(pool: pg.Pool): Promise<ChatImplementation> 
   const saver = new PostgresSaver(pool);
   await saver.setup();
   let threadId = "";
-  let version = 0;
-  const put = async (messages: BaseMessage[], parentId: string | undefined) => {
-    version += 1;
+  // The next version of the messages channel comes from the checkpoint read, as a graph run takes it.
+  const put = async (messages: BaseMessage[], parentId: string | undefined, version: number) => {
     const checkpoint = { ...emptyCheckpoint(), id: uuid6(-1), ts: new Date().toISOString(), channel_values: { messages }, channel_versions: { messages: version } };
     await saver.put(
       { configurable: { thread_id: threadId, checkpoint_ns: "", ...(parentId ? { checkpoint_id: parentId } : {}) } },
@@ -34,18 +33,26 @@ export async function langgraphChat(pool: pg.Pool): Promise<ChatImplementation> 
     name: "LangGraph PostgresSaver (one checkpoint per turn)",
     async seed(sessionKey: string, prior: readonly PriorMessage[]) {
       threadId = `lg-${sessionKey}`;
-      version = 0;
       await put(
         prior.map((m) => (m.role === "user" ? new HumanMessage(m.content) : new AIMessage(m.content))),
         undefined,
+        1,
       );
     },
     async turn(user, reply) {
       const tuple = await saver.getTuple({ configurable: { thread_id: threadId } });
       const messages = [...((tuple?.checkpoint.channel_values.messages as BaseMessage[] | undefined) ?? []), new HumanMessage(user)];
-      const context = { messages: messages.length, text: messages.map((m) => m.content as string).join("\n") };
-      await put([...messages, new AIMessage(reply)], tuple?.config.configurable?.checkpoint_id as string | undefined);
-      return context;
+      const contents = messages.map((m) => m.content as string);
+      const version = Number(tuple?.checkpoint.channel_versions.messages ?? 0) + 1;
+      await put([...messages, new AIMessage(reply)], tuple?.config.configurable?.checkpoint_id as string | undefined, version);
+      return { messages: messages.length, text: contents.join("\n"), contents };
+    },
+    attach(sessionKey: string) {
+      threadId = `lg-${sessionKey}`;
+    },
+    async history() {
+      const tuple = await saver.getTuple({ configurable: { thread_id: threadId } });
+      return ((tuple?.checkpoint.channel_values.messages as BaseMessage[] | undefined) ?? []).map((m) => m.content as string);
     },
     async searchFact() {
       return { how: "none: a checkpointer has no search (the checkpoint holds the whole history)", unsupported: true };

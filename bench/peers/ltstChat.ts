@@ -3,6 +3,7 @@ import { ChunkKind } from "../../gen/ts/ltst/memory/v1/rehydrate.js";
 import { Role } from "../../gen/ts/ltst/memory/v1/message.js";
 import { SearchMode, searchModeToJSON } from "../../gen/ts/ltst/memory/v1/search.js";
 import type { MemoryClient } from "../../src/client/index.js";
+import { listAll } from "./listAll.js";
 import { insertSeedMessages, recomputeSessionStatistics } from "../support/seedMessages.js";
 import type { ChatImplementation, FetchedContext, PriorMessage } from "./chatImplementation.js";
 
@@ -39,10 +40,12 @@ export function ltstChat(client: MemoryClient, seedPool: DatabasePool, variant: 
   const fetch = async (): Promise<FetchedContext> => {
     if (variant === "list-last-20") {
       const { messages } = await client.messages.listMessages({ userId, sessionId, lastN: 20 });
-      return { messages: messages.length, text: messages.map((m) => m.content).join("\n") };
+      const contents = messages.map((m) => m.content);
+      return { messages: messages.length, text: contents.join("\n"), contents };
     }
     let messages = 0;
     const texts: string[] = [];
+    const contents: string[] = [];
     for await (const response of client.rehydrate.rehydrate({
       userId,
       sessionId,
@@ -54,8 +57,9 @@ export function ltstChat(client: MemoryClient, seedPool: DatabasePool, variant: 
       if (!chunk) continue;
       texts.push(chunk.text);
       if (chunk.kind === ChunkKind.CHUNK_KIND_RECENT_MESSAGE || chunk.kind === ChunkKind.CHUNK_KIND_RELEVANT_MESSAGE) messages += 1;
+      if (chunk.recentMessage) contents.push(chunk.recentMessage.content);
     }
-    return { messages, text: texts.join("\n") };
+    return { messages, text: texts.join("\n"), contents };
   };
   return {
     name: names[variant],
@@ -83,6 +87,13 @@ export function ltstChat(client: MemoryClient, seedPool: DatabasePool, variant: 
       const context = await fetch();
       await append(Role.ROLE_ASSISTANT, reply);
       return context;
+    },
+    attach(sessionKey: string) {
+      userId = `ltst-${variant}-${sessionKey}`;
+      sessionId = `${userId}-session`;
+    },
+    async history() {
+      return (await listAll(client, userId, sessionId)).map((m) => m.content);
     },
     async searchFact(question, needle) {
       const started = performance.now();

@@ -8,7 +8,7 @@ export const MINIMAL_LAST_N = 20;
  * The minimal hand-written chat memory the peer benchmark measures everything
  * against: one table with an index on (session_id, id); a turn is an insert,
  * the last 20 messages, an insert. Its search is the one a developer would
- * write next: full-text on the fly (no index), keywords ANDed.
+ * write next: ILIKE on the query's words, ANDed (no index to keep up).
  */
 export async function minimalPgChat(pool: pg.Pool): Promise<ChatImplementation> {
   await pool.query(`
@@ -35,17 +35,20 @@ export async function minimalPgChat(pool: pg.Pool): Promise<ChatImplementation> 
         [sessionId],
       );
       await insert("assistant", reply);
-      return { messages: rows.length, text: rows.map((r) => r.content).join("\n") };
+      return { messages: rows.length, text: rows.map((r) => r.content).join("\n"), contents: rows.map((r) => r.content) };
+    },
+    attach(sessionKey: string) {
+      sessionId = `minimal-${sessionKey}`;
+    },
+    async history() {
+      const { rows } = await pool.query<{ content: string }>(`SELECT content FROM ${TABLE} WHERE session_id = $1 ORDER BY id`, [sessionId]);
+      return rows.map((r) => r.content);
     },
     async searchFact(question, needle) {
       const started = performance.now();
-      const { rows } = await pool.query<{ content: string }>(
-        `SELECT content FROM ${TABLE} WHERE session_id = $1 AND to_tsvector('english', content) @@ plainto_tsquery('english', $2)
-         ORDER BY ts_rank(to_tsvector('english', content), plainto_tsquery('english', $2)) DESC LIMIT 5`,
-        [sessionId, question],
-      );
+      const rows = await minimalSearch(pool, sessionId, question, 5);
       const ms = performance.now() - started;
-      return { how: "full-text on the fly (to_tsvector @@ plainto_tsquery, no index), top 5", found: rows.some((r) => r.content.includes(needle)), ms };
+      return { how: "ILIKE on every word of 4+ letters, newest 5", found: rows.some((content) => content.includes(needle)), ms };
     },
     async clear() {
       await pool.query(`TRUNCATE ${TABLE}`);
@@ -64,4 +67,18 @@ export async function insertMinimalMessages(pool: pg.Pool, sessionId: string, pr
       batch.map((m) => m.content),
     ]);
   }
+}
+
+/**
+ * The minimal search: messages of the session containing every word of 4
+ * letters or more of `query` (ILIKE, no index), newest first.
+ */
+export async function minimalSearch(pool: pg.Pool, sessionId: string, query: string, limit: number): Promise<string[]> {
+  const words = query.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 4);
+  const patterns = words.map((w) => `%${w.replace(/[\\%_]/g, "\\$&")}%`);
+  const { rows } = await pool.query<{ content: string }>(
+    `SELECT content FROM ${TABLE} WHERE session_id = $1 AND content ILIKE ALL ($2::text[]) ORDER BY id DESC LIMIT ${limit}`,
+    [sessionId, patterns],
+  );
+  return rows.map((r) => r.content);
 }
