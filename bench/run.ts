@@ -15,8 +15,10 @@
  * --explain (EXPLAIN ANALYZE of each mode at the largest size).
  *
  * peers (PostgreSQL only: DATABASE_URL): --sizes (prior messages, default
- * 10,100,1000,10000; add 100000 for the largest), --iterations (default 50
- * here), --langgraph-max N (largest size LangGraph runs at, default 10000),
+ * 10,100,1000,10000; add 100000 for the largest), --iterations (default 30
+ * here), --cell-seconds (an implementation stops at a size after 10 turns
+ * and this many seconds, default 60), --langgraph-max N (largest size
+ * LangGraph runs at, default 1000),
  * --cpu-prof (a V8 profile of the service process in ./bench-profiles).
  * concurrency: --clients (default 1,4,16,64), --seconds (per cell, default
  * 5), --cpu-prof.
@@ -41,6 +43,7 @@ const { values, positionals } = parseArgs({
     seconds: { type: "string" },
     "cpu-prof": { type: "boolean" },
     "langgraph-max": { type: "string" },
+    "cell-seconds": { type: "string" },
   },
 });
 const positiveInt = (name: string, value: string): number => {
@@ -74,7 +77,8 @@ if (selected.has("peers")) {
       await runPeerBench({
         databaseUrl: process.env.DATABASE_URL,
         sizes,
-        iterations: positiveInt("--iterations", values.iterations ?? "50"),
+        iterations: positiveInt("--iterations", values.iterations ?? "30"),
+        ...(values["cell-seconds"] ? { cellSeconds: positiveInt("--cell-seconds", values["cell-seconds"]) } : {}),
         ...(values["langgraph-max"] ? { langgraphMaxSize: positiveInt("--langgraph-max", values["langgraph-max"]) } : {}),
         ...(values["cpu-prof"] ? { cpuProf: true } : {}),
         log: (message) => console.error(`[peers] ${message}`),

@@ -15,7 +15,7 @@ export const LTST_WINDOW = 20;
 const SEED_START = Date.UTC(2026, 0, 5, 8, 0, 0);
 
 const names: Record<LtstVariant, string> = {
-  "rehydrate-default": `LTST Rehydrate, defaults (${LTST_BUDGET.toLocaleString("en")} tokens, ${LTST_WINDOW} recent + 5 relevant)`,
+  "rehydrate-default": `LTST Rehydrate, defaults (${LTST_BUDGET.toLocaleString("en")} tokens, 5 recent + 5 relevant)`,
   "rehydrate-window": `LTST Rehydrate, recent window only (${LTST_WINDOW}, no relevance)`,
   "list-last-20": "LTST ListMessages, last 20",
 };
@@ -23,11 +23,12 @@ const names: Record<LtstVariant, string> = {
 /**
  * LTST Memory through its gRPC API with the shipped TypeScript client
  * (createMemoryClient). A turn: AppendMessages(user), then the variant's
- * fetch, then AppendMessages(reply). Rehydrate asks for a recent window of
- * 20 (the others fetch 20 too) and a 4,000-token budget; "defaults" keeps
- * the default relevance (5 relevant messages for the latest user message,
- * found semantically when pgvector and the model are there, else
- * lexically); "window only" turns relevance off (max_relevant_messages -1).
+ * fetch, then AppendMessages(reply). Rehydrate has a 4,000-token budget;
+ * "defaults" leaves the rest at the defaults: 5 recent messages and 5
+ * relevant ones for the latest user message, found semantically when
+ * pgvector and the model are there, else lexically; "window only" asks for
+ * a recent window of 20 (as the others fetch 20) and turns relevance off
+ * (max_relevant_messages -1).
  * Prior messages are seeded by bulk SQL (bench/support/seedMessages.ts),
  * each variant in a session of its own user, so relevance searches only its
  * own history.
@@ -50,7 +51,8 @@ export function ltstChat(client: MemoryClient, seedPool: DatabasePool, variant: 
       userId,
       sessionId,
       tokenBudget: LTST_BUDGET,
-      maxRecentMessages: LTST_WINDOW,
+      // Defaults: 5 recent and 5 relevant (with 20 recent the window fills the budget and no relevant message fits).
+      maxRecentMessages: variant === "rehydrate-window" ? LTST_WINDOW : 0,
       maxRelevantMessages: variant === "rehydrate-window" ? -1 : 0,
     })) {
       const chunk = response.chunk;
