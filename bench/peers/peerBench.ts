@@ -63,7 +63,7 @@ export type PeerBenchOptions = {
 };
 
 export const SCRATCH_DATABASE = "ltst_peers";
-const WARM_UP = 5;
+const WARM_UP = 3;
 /** Turns an implementation always gets at a size, however slow. */
 const MIN_TURNS = 10;
 export const FACT = "By the way, the code for the bike storage room is 7731-KESTREL, please remember it.";
