@@ -43,6 +43,7 @@ import { priorMessages } from "../peers/peerBench.js";
 import { scratchDatabase } from "../peers/scratchDatabase.js";
 import { startServiceProcess, type ServiceProcess } from "../peers/startServiceProcess.js";
 import { createDatabasePool } from "../../src/db/createDatabasePool.js";
+import { historyAnomalies } from "./historyAnomalies.js";
 
 export type ConcurrencyBenchOptions = {
   targets: BenchTarget[];
@@ -325,12 +326,7 @@ async function sharedSession(target: LtstTarget, url: string, log: (message: str
       );
       const seconds = (performance.now() - started) / 1000;
       const final = await clients[0]!.history();
-      const position = new Map(final.map((content, i) => [content, i]));
-      const lost = acknowledged.filter((content) => !position.has(content)).length;
-      // A fetch changed in the middle when two messages it saw next to each other are no longer next to each other.
-      const changed = fetches.filter((seen) =>
-        seen.some((content, i) => i > 0 && (position.get(content) === undefined || position.get(content) !== position.get(seen[i - 1]!)! + 1)),
-      ).length;
+      const { lost, changed } = historyAnomalies(final, acknowledged, fetches);
       const check = ltstCheck ? await ltstCheck() : "–";
       rows.push(
         `| ${name} | ${((SHARED_CLIENTS * SHARED_TURNS) / seconds).toFixed(0)} | ${acknowledged.length} / ${final.length} | ${lost} (${((lost / acknowledged.length) * 100).toFixed(1)}%) | ${changed} of ${fetches.length} (${((changed / fetches.length) * 100).toFixed(1)}%) | ${check} |`,
