@@ -86,7 +86,9 @@ if (selected.has("peers")) {
     );
   }
 }
-if (selected.has("concurrency")) {
+if (selected.has("concurrency") && targets.every((t) => t.name === "citus")) {
+  console.error("[skip] concurrency: no database to run on (--backends embedded,postgres; postgres needs DATABASE_URL)");
+} else if (selected.has("concurrency")) {
   const { runConcurrencyBench } = await import("./concurrency/concurrencyBench.js");
   const clients = (values.clients ?? "1,4,16,64").split(",").map((s) => positiveInt("--clients", s.trim()));
   sections.push(

@@ -212,6 +212,11 @@ export async function runConcurrencyBench(options: ConcurrencyBenchOptions): Pro
       }
     }
 
+    if (!minimalPool) {
+      const reason = "the minimal pg baseline and the shared-session check run on PostgreSQL only: DATABASE_URL is not set (or --backends leaves postgres out)";
+      console.error(`[skip] concurrency: ${reason}`);
+      lines.push("", `- skipped: ${reason}`);
+    }
     // Consistency on one shared session.
     if (scratchUrl && postgres) {
       const pgTarget = targets.find((t) => t.title === postgres.title)!;
