@@ -72,6 +72,9 @@ async function createScratchDatabase(adminUrl: string, template?: "template0"): 
   };
 }
 
+/** The advisory lock node-pg-migrate holds while it migrates (its PG_MIGRATE_LOCK_ID). */
+const MIGRATION_LOCK_ID = "7241865325823964";
+
 /**
  * A uniquely named schema in the Citus database of `citusUrl`, dropped by
  * cleanup (with its distributed tables, on every node). A schema, not a
@@ -82,7 +85,7 @@ async function createScratchDatabase(adminUrl: string, template?: "template0"): 
  * its tables, functions and migration history live; pgvector is found in
  * public.
  */
-async function createScratchSchema(citusUrl: string): Promise<BackendDatabase> {
+export async function createScratchSchema(citusUrl: string): Promise<BackendDatabase> {
   const name = `ltst_test_${randomBytes(6).toString("hex")}`;
   const admin = await connectClient(citusUrl);
   try {
@@ -97,7 +100,16 @@ async function createScratchSchema(citusUrl: string): Promise<BackendDatabase> {
     async cleanup() {
       const client = await connectClient(citusUrl);
       try {
+        // The tables of every test file's schema share Citus's colocation
+        // group, so dropping them locks what another file's migration or
+        // ltst_enable_vector_storage (distributing its tables) locks too, in
+        // another order: a deadlock. The drop waits for both instead,
+        // through their advisory locks.
+        await client.query("BEGIN");
+        await client.query("SELECT pg_advisory_xact_lock($1::int8)", [MIGRATION_LOCK_ID]);
+        await client.query("SELECT pg_advisory_xact_lock(hashtext('ltst_enable_vector_storage'))");
         await client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+        await client.query("COMMIT");
       } finally {
         await client.end();
       }
