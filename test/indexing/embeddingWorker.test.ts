@@ -44,7 +44,6 @@ import {
 } from "./workerSupport.js";
 
 // With the opt-in PostgreSQL without pgvector: the no-pgvector behaviour runs on a real server too.
-// The other opt-in backends (Citus) run here only when every file runs on them.
 const backends = (await testBackends({ optIn: true })).filter((backend) => !backend.optIn || backend.name === "postgres-no-pgvector");
 
 for (const backend of backends) {
