@@ -90,6 +90,8 @@ import { createCorpus, type Corpus } from "./corpus.js";
 export type SearchBenchOptions = {
   /** PostgreSQL to run against; undefined runs on the embedded database. */
   databaseUrl?: string;
+  /** How the report names the database (default: embedded PGlite or PostgreSQL). */
+  title?: string;
   /** Corpus sizes (messages, all users), measured in increasing order on the same database. */
   sizes: number[];
   /** Measured iterations per size and mode. */
@@ -177,6 +179,7 @@ async function seedUpTo(
   target: number,
   embedder: Embedder | null,
   log: (message: string) => void,
+  embedded: boolean,
 ): Promise<SeedReport> {
   const started = performance.now();
   const existing = await pool.oneFirst(sql.type(countRow)`
@@ -201,7 +204,7 @@ async function seedUpTo(
   }
   if (embedder && !(await hnswIndexPresent(pool))) {
     log("building the HNSW index…");
-    report.indexSeconds = await buildHnswIndex(pool);
+    report.indexSeconds = await buildHnswIndex(pool, { rows: embedded ? 0 : target });
   }
   if (report.messages > 0 || report.indexSeconds > 0) {
     report.vacuumSeconds = await vacuumAnalyze(pool, ["sessions", "messages", ...(embedder ? ["message_embeddings"] : [])]);
@@ -371,7 +374,7 @@ export async function runSearchBench(options: SearchBenchOptions): Promise<strin
   const embedded = options.databaseUrl === undefined;
   const keepData = embedded && options.dataDir !== undefined;
   const dataRoot = keepData ? path.resolve(options.dataDir!) : await mkdtemp(path.join(os.tmpdir(), "ltst-search-bench-"));
-  const title = embedded ? "embedded PGlite" : "PostgreSQL";
+  const title = options.title ?? (embedded ? "embedded PGlite" : "PostgreSQL");
   const corpus = createCorpus();
   const modelDir = await prepareSearchModelDir(corpus.vocabulary);
   const sizes = [...new Set(options.sizes)].sort((a, b) => a - b);
@@ -408,7 +411,7 @@ export async function runSearchBench(options: SearchBenchOptions): Promise<strin
         const queries = corpus.queries(QUERY_COUNT, (i) => corpus.messageText(plan.searchedOrdinal(i * 7), "user"));
 
         log(`${title}: seeding ${size.toLocaleString("en")} messages…`);
-        const seed = await seedUpTo(pool, corpus, plan, size, storage ? embedder : null, log);
+        const seed = await seedUpTo(pool, corpus, plan, size, storage ? embedder : null, log, embedded);
         const pendingNow = await pool.oneFirst(sql.type(countRow)`
           SELECT count(*)::int8 AS n FROM message_embedding_queue WHERE user_id = ANY(${sql.array(plan.users, "text")})`);
         if (pendingNow > 0) log(`warning: ${pendingNow} bench messages wait for an embedding`);
