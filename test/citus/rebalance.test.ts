@@ -215,7 +215,9 @@ describe.skipIf(reason !== null)("Citus: online rebalancing onto a third worker 
         300_000,
       );
       const seconds = (performance.now() - started) / 1000;
-      const moves = await count("SELECT count(*) AS n FROM pg_dist_background_task WHERE job_id = $1", [job]);
+      // The job's tasks: shard-group moves, and copying the reference tables to the new node first.
+      const tasks = await count("SELECT count(*) AS n FROM pg_dist_background_task WHERE job_id = $1", [job]);
+      const moves = await count("SELECT count(*) AS n FROM pg_dist_background_task WHERE job_id = $1 AND command LIKE '%citus_move_shard_placement%'", [job]);
       expect(state).toBe("finished");
       const during = progress() - before;
       // And on: every writer appends to the shards where they are now.
@@ -228,7 +230,7 @@ describe.skipIf(reason !== null)("Citus: online rebalancing onto a third worker 
       const failures = new Map<string, number>();
       for (const writer of writers) for (const [code, n] of writer.failures) failures.set(code, (failures.get(code) ?? 0) + n);
       console.log(
-        `[rebalance] ${moves} shard moves (force_logical, ${SHARD_COUNT} shards per table) in ${seconds.toFixed(1)} s; ` +
+        `[rebalance] ${moves} shard-group moves (${tasks} tasks, force_logical, ${SHARD_COUNT} shards per table) in ${seconds.toFixed(1)} s; ` +
           `${appends} appends acknowledged (${during}+ per user during the moves), ${writers.reduce((s, w) => s + w.searches, 0)} searches; ` +
           `failed calls: ${failures.size === 0 ? "none" : [...failures].map(([code, n]) => `${n} ${code}`).join(", ")}`,
       );
