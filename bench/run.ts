@@ -1,5 +1,5 @@
 /**
- * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing ...] [options]`.
+ * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing|startup ...] [options]`.
  *
  * Each benchmark compares the service with a baseline measured in the same
  * run (raw SQL through the same pool, bare onnxruntime, ...), because these
@@ -13,6 +13,9 @@
  * (also for storage; default BENCH_ITERATIONS or 300), --data-dir DIR (keep
  * the embedded database there and reuse what an earlier run seeded),
  * --explain (EXPLAIN ANALYZE of each mode at the largest size).
+ *
+ * startup (embedded start-up time and memory, bench/startup): --runs N
+ * (default 3), --idle-ms MS (default 10000).
  *
  * --backends embedded,postgres,citus picks the databases (default: embedded,
  * and PostgreSQL when DATABASE_URL is set; Citus is CITUS_URL, see
@@ -30,6 +33,8 @@ const { values, positionals } = parseArgs({
     "data-dir": { type: "string" },
     explain: { type: "boolean" },
     backends: { type: "string" },
+    runs: { type: "string" },
+    "idle-ms": { type: "string" },
   },
 });
 const positiveInt = (name: string, value: string): number => {
@@ -89,5 +94,15 @@ if (wants("embedding")) {
 if (wants("tokens")) {
   const { runTokenBench } = await import("./tokens/tokenBench.js");
   sections.push(await runTokenBench({ iterations, log: (message) => console.error(`[tokens] ${message}`) }));
+}
+if (wants("startup")) {
+  const { runStartupBench } = await import("./startup/startupBench.js");
+  sections.push(
+    await runStartupBench({
+      runs: positiveInt("--runs", values.runs ?? "3"),
+      idleMs: positiveInt("--idle-ms", values["idle-ms"] ?? "10000"),
+      log: (message) => console.error(`[startup] ${message}`),
+    }),
+  );
 }
 console.log(sections.join("\n\n"));

@@ -27,7 +27,15 @@ export async function openDatabase(options: {
   maintenanceLog?: (message: string, fields: Record<string, unknown>) => void;
   /** Gives the statements of the main pool child spans of the active span (see createTracing). */
   tracer?: Tracer | undefined;
+  /** Told how long each step of opening took (start-up timing: "embedded database", "migrations", "pool"). */
+  onPhase?: (phase: string, ms: number) => void;
 }): Promise<Database> {
+  let phaseStarted = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    options.onPhase?.(name, now - phaseStarted);
+    phaseStarted = now;
+  };
   let embedded: EmbeddedDatabase | undefined;
   let url = options.databaseUrl;
   let pool: DatabasePool | undefined;
@@ -50,9 +58,11 @@ export async function openDatabase(options: {
     if (!url) {
       embedded = await startEmbeddedDatabase({ dataDir: options.dataDir, maxConnections: options.poolSize + 4 });
       url = embedded.url;
+      phase("embedded database");
     }
     if (options.migrate !== false) {
       await runMigrations({ databaseUrl: url, ...(options.log ? { log: options.log } : {}) });
+      phase("migrations");
     }
     // PGlite runs one statement at a time anyway, and pglite-socket (0.2.17)
     // interleaves the extended-protocol messages of concurrent connections
@@ -64,6 +74,7 @@ export async function openDatabase(options: {
     // the main pool is busy (the very case where cancelling matters), a cancel
     // queued behind them would wait until a statement timed out.
     control = embedded ? undefined : await createDatabasePool(url, { maxPoolSize: 2 });
+    phase("pool");
     if (embedded) {
       maintenance = startEmbeddedMaintenance(pool, {
         intervalMs: options.maintenanceIntervalMs ?? 30_000,
@@ -71,6 +82,7 @@ export async function openDatabase(options: {
       });
       // Statistics of a database opened again after a restart may be stale.
       await maintenance.runOnce();
+      phase("maintenance");
     }
     return createDatabase(pool, embedded ? "embedded" : "postgres", {
       ...(control ? { controlPool: control } : {}),
