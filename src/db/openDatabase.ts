@@ -78,11 +78,13 @@ export async function openDatabase(options: {
     if (embedded) {
       maintenance = startEmbeddedMaintenance(pool, {
         intervalMs: options.maintenanceIntervalMs ?? 30_000,
+        // Statistics of a database opened again after a restart may be
+        // stale: a first pass runs shortly after the start rather than
+        // during it (PGlite runs one statement at a time, so a pass would
+        // hold back the start's own queries).
+        firstPassAfterMs: 2_000,
         ...(options.maintenanceLog ? { log: options.maintenanceLog } : {}),
       });
-      // Statistics of a database opened again after a restart may be stale.
-      await maintenance.runOnce();
-      phase("maintenance");
     }
     return createDatabase(pool, embedded ? "embedded" : "postgres", {
       ...(control ? { controlPool: control } : {}),

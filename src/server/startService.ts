@@ -187,6 +187,8 @@ export async function startService(
       db,
       logger,
       modelDir: config.LTST_MODEL_DIR,
+      // The model loads at the first embedding, not at start-up (about 150 MB and a second or more).
+      loadOnFirstUse: true,
       intraOpThreads: config.LTST_EMBEDDING_THREADS,
       worker: {
         enabled: config.LTST_EMBEDDING_WORKER,
