@@ -1,11 +1,9 @@
 #!/usr/bin/env node
 /**
  * `node dist/src/cli/prepareEmbedded.js`, run by `npm run build`: makes the
- * template data directory that new embedded databases start from
- * (prepareEmbeddedTemplate), once per PGlite version.
+ * template data directories that new embedded databases start from
+ * (prepareEmbeddedTemplate), when PGlite or the migrations changed.
  */
-import { embeddedTemplateDir } from "../db/embeddedTemplateDir.js";
 import { prepareEmbeddedTemplate } from "../db/prepareEmbeddedTemplate.js";
 
-const dir = embeddedTemplateDir();
-if (await prepareEmbeddedTemplate(dir)) console.error(`embedded database template created in ${dir}`);
+for (const dir of await prepareEmbeddedTemplate()) console.error(`embedded database template created in ${dir}`);

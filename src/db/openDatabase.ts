@@ -4,7 +4,10 @@ import { DomainError } from "../domain/errors.js";
 import { z } from "zod";
 import { createDatabasePool } from "./createDatabasePool.js";
 import type { Database, DatabaseKind } from "./Database.js";
-import { runMigrations, type MigrationLog } from "./runMigrations.js";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { embeddedTemplateDir } from "./embeddedTemplateDir.js";
+import { defaultMigrationsDir, runMigrations, type MigrationLog } from "./runMigrations.js";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./startEmbeddedDatabase.js";
 import { startEmbeddedMaintenance, type EmbeddedMaintenance, type MaintenanceAction } from "./startEmbeddedMaintenance.js";
 
@@ -56,7 +59,15 @@ export async function openDatabase(options: {
   };
   try {
     if (!url) {
-      embedded = await startEmbeddedDatabase({ dataDir: options.dataDir, maxConnections: options.poolSize + 4 });
+      // A new database that will be migrated starts as a copy of the build's
+      // migrated template, when it is there for these very migrations:
+      // running them is most of a first start. Otherwise: initdb's template.
+      const migrated = options.migrate === false ? null : embeddedTemplateDir("migrated", defaultMigrationsDir());
+      embedded = await startEmbeddedDatabase({
+        dataDir: options.dataDir,
+        maxConnections: options.poolSize + 4,
+        ...(migrated && existsSync(path.join(migrated, "PG_VERSION")) ? { template: migrated } : {}),
+      });
       url = embedded.url;
       phase("embedded database");
     }

@@ -53,7 +53,7 @@ export async function startEmbeddedDatabase(options: {
   /**
    * A freshly initialised data directory (prepareEmbeddedTemplate) that a
    * new database is copied from instead of running initdb; null to always
-   * run initdb. Default: the build's template for this PGlite
+   * run initdb. Default: the build's initdb template for this PGlite
    * (embeddedTemplateDir), used when it exists.
    */
   template?: string | null;
@@ -65,7 +65,7 @@ export async function startEmbeddedDatabase(options: {
   let db: PGlite | undefined;
   try {
     const dataDir = path.join(root, "pglite");
-    await startFromTemplate(dataDir, options.template === undefined ? embeddedTemplateDir() : options.template);
+    await startFromTemplate(dataDir, options.template === undefined ? embeddedTemplateDir("initdb") : options.template);
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     await chmod(dataDir, 0o700);
     socketDir = await privateSocketDir(root);
