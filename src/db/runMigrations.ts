@@ -65,7 +65,7 @@ export async function runMigrations(options: {
 
 /**
  * Whether every migration in `dir` is applied already, in order, and
- * nothing else is: the usual restart, answered with one query instead of a
+ * nothing else is: the usual restart, answered with two small queries instead of a
  * node-pg-migrate run (advisory lock, table checks, reading every migration
  * file). Anything else, including no migrations table, goes to
  * node-pg-migrate, which applies what is pending or reports what is wrong.
