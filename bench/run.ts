@@ -17,6 +17,9 @@
  * startup (embedded start-up time and memory, bench/startup): --runs N
  * (default 3), --idle-ms MS (default 10000).
  *
+ * --keep-prefix P (search, PostgreSQL and Citus): keep the seeded users
+ * under this prefix for the next run instead of deleting them.
+ *
  * --backends embedded,postgres,citus picks the databases (default: embedded,
  * and PostgreSQL when DATABASE_URL is set; Citus is CITUS_URL, see
  * bench/support/benchTargets.ts).
@@ -35,6 +38,7 @@ const { values, positionals } = parseArgs({
     backends: { type: "string" },
     runs: { type: "string" },
     "idle-ms": { type: "string" },
+    "keep-prefix": { type: "string" },
   },
 });
 const positiveInt = (name: string, value: string): number => {
@@ -65,7 +69,8 @@ if (wants("search")) {
   const sizes = (values.sizes ?? "10000,100000").split(",").map((s) => positiveInt("--sizes", s.trim()));
   const log = (message: string) => console.error(`[search] ${message}`);
   const common = { sizes, iterations, ...(values.explain ? { explain: true } : {}), log };
-  await onTargets((t) => runSearchBench({ ...common, ...t, ...(t.name === "embedded" ? { ...dataDir, queryEmbedding: true } : {}) }));
+  const keep = values["keep-prefix"] ? { keepPrefix: values["keep-prefix"] } : {};
+  await onTargets((t) => runSearchBench({ ...common, ...t, ...(t.name === "embedded" ? { ...dataDir, queryEmbedding: true } : keep) }));
 }
 if (wants("rehydrate")) {
   const { runRehydrateBench } = await import("./rehydrate/rehydrateBench.js");
