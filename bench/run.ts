@@ -1,5 +1,5 @@
 /**
- * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing ...] [options]`.
+ * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing|startup ...] [options]`.
  *
  * Each benchmark compares the service with a baseline measured in the same
  * run (raw SQL through the same pool, bare onnxruntime, ...), because these
@@ -13,6 +13,9 @@
  * (also for storage; default BENCH_ITERATIONS or 300), --data-dir DIR (keep
  * the embedded database there and reuse what an earlier run seeded),
  * --explain (EXPLAIN ANALYZE of each mode at the largest size).
+ *
+ * startup (embedded start-up time and memory, bench/startup): --runs N
+ * (default 3), --idle-ms MS (default 10000).
  *
  * --keep-prefix P (search, PostgreSQL and Citus): keep the seeded users
  * under this prefix for the next run instead of deleting them.
@@ -33,6 +36,8 @@ const { values, positionals } = parseArgs({
     "data-dir": { type: "string" },
     explain: { type: "boolean" },
     backends: { type: "string" },
+    runs: { type: "string" },
+    "idle-ms": { type: "string" },
     "keep-prefix": { type: "string" },
   },
 });
@@ -94,5 +99,15 @@ if (wants("embedding")) {
 if (wants("tokens")) {
   const { runTokenBench } = await import("./tokens/tokenBench.js");
   sections.push(await runTokenBench({ iterations, log: (message) => console.error(`[tokens] ${message}`) }));
+}
+if (wants("startup")) {
+  const { runStartupBench } = await import("./startup/startupBench.js");
+  sections.push(
+    await runStartupBench({
+      runs: positiveInt("--runs", values.runs ?? "3"),
+      idleMs: positiveInt("--idle-ms", values["idle-ms"] ?? "10000"),
+      log: (message) => console.error(`[startup] ${message}`),
+    }),
+  );
 }
 console.log(sections.join("\n\n"));
