@@ -1,5 +1,5 @@
 /**
- * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing ...] [options]`.
+ * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing|startup ...] [options]`.
  *
  * Each benchmark compares the service with a baseline measured in the same
  * run (raw SQL through the same pool, bare onnxruntime, ...), because these
@@ -23,6 +23,12 @@
  * concurrency: --clients (default 1,4,16,64), --seconds (per cell, default
  * 5), --cpu-prof.
  *
+ * startup (embedded start-up time and memory, bench/startup): --runs N
+ * (default 3), --idle-ms MS (default 10000).
+ *
+ * --keep-prefix P (search, PostgreSQL and Citus): keep the seeded users
+ * under this prefix for the next run instead of deleting them.
+ *
  * --backends embedded,postgres,citus picks the databases (default: embedded,
  * and PostgreSQL when DATABASE_URL is set; Citus is CITUS_URL, see
  * bench/support/benchTargets.ts).
@@ -44,6 +50,9 @@ const { values, positionals } = parseArgs({
     "cpu-prof": { type: "boolean" },
     "langgraph-max": { type: "string" },
     "cell-seconds": { type: "string" },
+    runs: { type: "string" },
+    "idle-ms": { type: "string" },
+    "keep-prefix": { type: "string" },
   },
 });
 const positiveInt = (name: string, value: string): number => {
@@ -109,7 +118,8 @@ if (wants("search")) {
   const sizes = (values.sizes ?? "10000,100000").split(",").map((s) => positiveInt("--sizes", s.trim()));
   const log = (message: string) => console.error(`[search] ${message}`);
   const common = { sizes, iterations, ...(values.explain ? { explain: true } : {}), log };
-  await onTargets((t) => runSearchBench({ ...common, ...t, ...(t.name === "embedded" ? { ...dataDir, queryEmbedding: true } : {}) }));
+  const keep = values["keep-prefix"] ? { keepPrefix: values["keep-prefix"] } : {};
+  await onTargets((t) => runSearchBench({ ...common, ...t, ...(t.name === "embedded" ? { ...dataDir, queryEmbedding: true } : keep) }));
 }
 if (wants("rehydrate")) {
   const { runRehydrateBench } = await import("./rehydrate/rehydrateBench.js");
@@ -138,5 +148,15 @@ if (wants("embedding")) {
 if (wants("tokens")) {
   const { runTokenBench } = await import("./tokens/tokenBench.js");
   sections.push(await runTokenBench({ iterations, log: (message) => console.error(`[tokens] ${message}`) }));
+}
+if (wants("startup")) {
+  const { runStartupBench } = await import("./startup/startupBench.js");
+  sections.push(
+    await runStartupBench({
+      runs: positiveInt("--runs", values.runs ?? "3"),
+      idleMs: positiveInt("--idle-ms", values["idle-ms"] ?? "10000"),
+      log: (message) => console.error(`[startup] ${message}`),
+    }),
+  );
 }
 console.log(sections.join("\n\n"));

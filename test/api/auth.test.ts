@@ -6,7 +6,7 @@ import type { Role } from "../../src/auth/Principal.js";
 import { createMemoryClient, type MemoryClient } from "../../src/client/index.js";
 import { createApiKeyStore } from "../../src/db/createApiKeyStore.js";
 import { access } from "../../src/grpc/access.js";
-import { decodeRichStatus } from "../../src/grpc/richStatus.js";
+import { decodeRichStatus } from "../../src/client/richStatus.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
 import type { TestService } from "../support/startTestService.js";
 
