@@ -65,8 +65,8 @@ async function rawAppend(
       UPDATE sessions SET message_count = message_count + ${count}, user_message_count = user_message_count + ${count},
         total_tokens = total_tokens + ${30 * count}, total_characters = total_characters + ${100 * count},
         content_bytes = content_bytes + ${100 * count},
-        last_context_hash = decode(${hash}, 'hex'), first_message_at = coalesce(first_message_at, now()),
-        last_message_at = now(), last_activity_at = now()
+        last_context_hash = decode(${hash}, 'hex'), first_message_at = least(first_message_at, now()),
+        last_message_at = greatest(last_message_at, now()), last_activity_at = now()
       WHERE tenant_id = 'default' AND user_id = ${userId} AND id = ${sessionId}`);
   });
 }
