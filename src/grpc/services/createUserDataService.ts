@@ -2,22 +2,18 @@ import type { Keyring } from "../../crypto/createKeyring.js";
 import type { Database } from "../../db/Database.js";
 import type { Clock } from "../../domain/clock.js";
 import { eraseUserData } from "../../domain/userData/eraseUserData.js";
-import { exportUserData, type ExportRecord } from "../../domain/userData/exportUserData.js";
+import { exportUserData } from "../../domain/userData/exportUserData.js";
 import { listErasureRecords } from "../../domain/userData/listErasureRecords.js";
 import type {
   EraseUserDataRequest,
   EraseUserDataResponse,
   ExportUserDataRequest,
-  ExportUserDataResponse,
   ListErasureRecordsRequest,
   ListErasureRecordsResponse,
   UserDataServiceServer,
 } from "../../../gen/ts/ltst/memory/v1/user_data.js";
-import { encodeMessage, encodePreference, encodeSession, encodeSummary } from "../encode.js";
-import { encodeContextEntry } from "../encodeContextEntry.js";
 import { encodeErasureRecord } from "../encodeErasureRecord.js";
-import { encodeRelationship } from "../encodeRelationship.js";
-import { encodeSessionStatistics } from "../encodeSessionStatistics.js";
+import { encodeExportRecord } from "../encodeExportRecord.js";
 import { serverStreaming, unary, type HandlerContext } from "../handlers.js";
 import { parseEraseUserDataRequest } from "../parsers/parseEraseUserDataRequest.js";
 import { parseExportUserDataRequest } from "../parsers/parseExportUserDataRequest.js";
@@ -34,26 +30,6 @@ export type UserDataServiceDeps = {
   clock?: Clock;
 };
 
-function encodeRecord(record: ExportRecord): ExportUserDataResponse {
-  const response: ExportUserDataResponse = { cursor: record.cursor } as ExportUserDataResponse;
-  switch (record.kind) {
-    case "session":
-      return { ...response, session: encodeSession(record.session) };
-    case "statistics":
-      return { ...response, statistics: encodeSessionStatistics(record.statistics) };
-    case "summary":
-      return { ...response, summary: encodeSummary(record.summary) };
-    case "context_entry":
-      return { ...response, contextEntry: encodeContextEntry(record.entry) };
-    case "message":
-      return { ...response, message: encodeMessage(record.message) };
-    case "relationship":
-      return { ...response, relationship: encodeRelationship(record.relationship) };
-    case "preference":
-      return { ...response, preference: encodePreference(record.preference) };
-  }
-}
-
 /** UserDataService (admin): a user's whole data, exported or erased, and the erasures' audit trail. */
 export function createUserDataService(context: HandlerContext, deps: UserDataServiceDeps): UserDataServiceServer {
   return {
@@ -63,7 +39,7 @@ export function createUserDataService(context: HandlerContext, deps: UserDataSer
     exportUserData: serverStreaming(context, async (request: ExportUserDataRequest, writer) => {
       const input = parseExportUserDataRequest(request, writer.scope.tenantId);
       for await (const record of exportUserData(deps, { tenantId: writer.scope.tenantId, ...input }, writer.signal)) {
-        await writer.write(encodeRecord(record));
+        await writer.write(encodeExportRecord(record));
       }
     }),
 
