@@ -22,7 +22,7 @@ export const exportUsage = `usage:
                    (stop the server first); tenant "default" unless given
 
 Writes JSON Lines: one record per line, {"type": ..., "cursor": ..., "record": {...}}, with type
-session, statistics, summary, context_entry, message, relationship or preference (in that order per
+session, statistics, context_entry, message, summary, relationship or preference (in that order per
 session, sessions by id, then preferences; records are the API's messages in proto JSON), then one
 {"type": "end", ...} line with the counts and the hash chain check. Every message's content hash
 and its link to the message before it are recomputed; a mismatch is reported and exits 1. When

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from "../errors.js";
 
 /**
  * Where a record sits in an export, in export order: the parts of a session
- * (session, statistics, summary, context entries, messages, relationships),
+ * (session, statistics, context entries, messages, summary, relationships),
  * sessions in id order, then preferences.
  */
 export type ExportPosition =
@@ -16,7 +16,7 @@ export type ExportPosition =
   | { part: "preference"; key: string };
 
 /** The parts in export order; a part's rank orders positions within a session. */
-export const exportParts = ["session", "statistics", "summary", "context_entry", "message", "relationship", "preference"] as const;
+export const exportParts = ["session", "statistics", "context_entry", "message", "summary", "relationship", "preference"] as const;
 export type ExportPart = (typeof exportParts)[number];
 
 const scope = (tenantId: string, userId: string) => ["export", tenantId, userId];

@@ -113,13 +113,6 @@ async function* exportSession(
     }
     yield { kind: "statistics", statistics, cursor: cursor({ part: "statistics", sessionId }) };
   }
-  if (whole("summary")) {
-    const found = await read((c) => selectSessionSummary(c, tenantId, userId, sessionId));
-    if (found.session !== null && found.summary !== null) {
-      yield { kind: "summary", summary: found.summary, cursor: cursor({ part: "summary", sessionId }) };
-    }
-  }
-
   if (whole("context_entry") || resume?.part === "context_entry") {
     let after = resume?.part === "context_entry" ? { type: resume.type, key: resume.key } : null;
     for (;;) {
@@ -145,6 +138,13 @@ async function* exportSession(
       const last = rows.at(-1);
       if (!last) break;
       afterIndex = last.message_index;
+    }
+  }
+
+  if (whole("summary")) {
+    const found = await read((c) => selectSessionSummary(c, tenantId, userId, sessionId));
+    if (found.session !== null && found.summary !== null) {
+      yield { kind: "summary", summary: found.summary, cursor: cursor({ part: "summary", sessionId }) };
     }
   }
 

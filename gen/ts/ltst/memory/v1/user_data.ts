@@ -1460,11 +1460,16 @@ export const UserDataServiceService = {
   /**
    * Streams every record of the user, in this order:
    *   for each session, in session id order:
-   *     session, statistics, summary (if any), context entries (by type
-   *     then key, bytewise; expired entries not yet swept included),
-   *     messages (by message_index), relationships that start from the
-   *     session (by target session id, then relation);
+   *     session, statistics, context entries (by type then key, bytewise;
+   *     expired entries not yet swept included), messages (by
+   *     message_index), summary (if any), relationships that start from the
+   *     session (by target session id, then relation; the target may be a
+   *     session exported later);
    *   then preferences (by key, bytewise; values decrypted).
+   * Replaying the records in this order through the API (CreateSession,
+   * UpsertContextEntry, AppendMessages, UpdateSummary, LinkSessions once
+   * both sessions exist, SetPreference) rebuilds the same data, with the
+   * same content and context hashes (they cover role and content only).
    * The server reads in pages and waits for the client to take each
    * response, so an export of any size runs in constant memory. Each
    * response carries a `cursor`: a new call with that cursor continues right
@@ -1515,11 +1520,16 @@ export interface UserDataServiceServer extends UntypedServiceImplementation {
   /**
    * Streams every record of the user, in this order:
    *   for each session, in session id order:
-   *     session, statistics, summary (if any), context entries (by type
-   *     then key, bytewise; expired entries not yet swept included),
-   *     messages (by message_index), relationships that start from the
-   *     session (by target session id, then relation);
+   *     session, statistics, context entries (by type then key, bytewise;
+   *     expired entries not yet swept included), messages (by
+   *     message_index), summary (if any), relationships that start from the
+   *     session (by target session id, then relation; the target may be a
+   *     session exported later);
    *   then preferences (by key, bytewise; values decrypted).
+   * Replaying the records in this order through the API (CreateSession,
+   * UpsertContextEntry, AppendMessages, UpdateSummary, LinkSessions once
+   * both sessions exist, SetPreference) rebuilds the same data, with the
+   * same content and context hashes (they cover role and content only).
    * The server reads in pages and waits for the client to take each
    * response, so an export of any size runs in constant memory. Each
    * response carries a `cursor`: a new call with that cursor continues right
@@ -1541,11 +1551,16 @@ export interface UserDataServiceClient extends Client {
   /**
    * Streams every record of the user, in this order:
    *   for each session, in session id order:
-   *     session, statistics, summary (if any), context entries (by type
-   *     then key, bytewise; expired entries not yet swept included),
-   *     messages (by message_index), relationships that start from the
-   *     session (by target session id, then relation);
+   *     session, statistics, context entries (by type then key, bytewise;
+   *     expired entries not yet swept included), messages (by
+   *     message_index), summary (if any), relationships that start from the
+   *     session (by target session id, then relation; the target may be a
+   *     session exported later);
    *   then preferences (by key, bytewise; values decrypted).
+   * Replaying the records in this order through the API (CreateSession,
+   * UpsertContextEntry, AppendMessages, UpdateSummary, LinkSessions once
+   * both sessions exist, SetPreference) rebuilds the same data, with the
+   * same content and context hashes (they cover role and content only).
    * The server reads in pages and waits for the client to take each
    * response, so an export of any size runs in constant memory. Each
    * response carries a `cursor`: a new call with that cursor continues right
