@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { parseArgs } from "node:util";
 import type { Logger } from "pino";
 import { createMemoryClient } from "../client/createMemoryClient.js";
+import { exportUserDataResumably } from "../client/exportUserDataResumably.js";
 import type { Config } from "../config/loadConfig.js";
 import { createKeyring } from "../crypto/createKeyring.js";
 import { openDatabase } from "../db/openDatabase.js";
@@ -124,7 +125,15 @@ export async function runExportCli(args: readonly string[], config: Config, logg
         ...(apiKey ? { apiKey } : {}),
       });
       try {
-        for await (const response of client.userData.exportUserData({ userId, cursor: lastCursor })) {
+        const records = exportUserDataResumably(client, userId, {
+          cursor: lastCursor,
+          onResume: (cursor, error) => {
+            output.stopProgress();
+            say(`ltst export: the call ended (${error.details}); continuing after ${output.records} records`);
+            lastCursor = cursor;
+          },
+        });
+        for await (const response of records) {
           await output.write(response);
           lastCursor = response.cursor;
         }

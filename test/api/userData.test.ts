@@ -271,7 +271,7 @@ describeEachBackend(
       for (const userId of others) {
         const after = await rowsOf(userId);
         const { rows, prefs } = before.get(userId)!;
-        expect(after).toEqual(expect.arrayContaining(rows));
+        expect(after).toEqual(expect.arrayContaining([...rows]));
         expect(after.length).toBeGreaterThan(rows.length);
         expect((await client.preferences.listPreferences({ userId })).preferences).toEqual(prefs);
         expect(verifyChains(await exportAll(client, userId)).mismatches).toEqual([]);
