@@ -1,5 +1,6 @@
 /**
- * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing ...] [options]`.
+ * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing|export ...] [options]`.
+ * (export: BENCH_EXPORT_MESSAGES, default 1000000 on PostgreSQL, a tenth on the embedded database.)
  *
  * Each benchmark compares the service with a baseline measured in the same
  * run (raw SQL through the same pool, bare onnxruntime, ...), because these
@@ -97,6 +98,18 @@ if (wants("event-loop")) {
     sections.push(await runAdversarialAppendBench({ databaseUrl: process.env.DATABASE_URL, messages: 20, log }));
   } else {
     console.error("[skip] event-loop on PostgreSQL: DATABASE_URL is not set");
+  }
+}
+if (wants("export")) {
+  const { runExportBench } = await import("./export/exportBench.js");
+  const log = (message: string) => console.error(`[export] ${message}`);
+  const messages = positiveInt("BENCH_EXPORT_MESSAGES", process.env.BENCH_EXPORT_MESSAGES ?? "1000000");
+  // The embedded database seeds several times slower: a tenth as many by default.
+  sections.push(await runExportBench({ messages: Math.max(1, Math.floor(messages / 10)), log }));
+  if (process.env.DATABASE_URL) {
+    sections.push(await runExportBench({ databaseUrl: process.env.DATABASE_URL, messages, log }));
+  } else {
+    console.error("[skip] export on PostgreSQL: DATABASE_URL is not set");
   }
 }
 if (wants("embedding")) {

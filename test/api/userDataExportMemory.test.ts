@@ -9,7 +9,7 @@ import { exportUserDataResumably } from "../../src/client/exportUserDataResumabl
 import { openDatabase } from "../../src/db/openDatabase.js";
 import { createChainVerifier } from "../../src/domain/messages/createChainVerifier.js";
 import { backends } from "../support/describeEachBackend.js";
-import { insertManyMessages } from "../support/insertManyMessages.js";
+import { insertChainedMessages } from "../../bench/support/insertChainedMessages.js";
 import { processMemory, processMemoryAvailable } from "../support/processMemory.js";
 import { startServiceProcess } from "../support/startServiceProcess.js";
 
@@ -39,7 +39,7 @@ for (const backend of backends) {
         /** What the user's messages take in the database (table, TOAST, indexes): the data size. */
         let storedBytes: number;
         try {
-          contentBytes = await insertManyMessages(db.pool, { tenantId: "default", userId: "big", sessionId: "big-1", count });
+          contentBytes = await insertChainedMessages(db.pool, { tenantId: "default", userId: "big", sessionId: "big-1", count });
           storedBytes = await db.pool.oneFirst(sql.type(z.object({ bytes: z.number() }))`SELECT pg_total_relation_size('messages')::int8 AS bytes`);
         } finally {
           await db.close();
