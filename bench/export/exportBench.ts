@@ -86,6 +86,11 @@ export async function runExportBench(options: ExportBenchOptions): Promise<strin
     }
     const seconds = (performance.now() - started) / 1000;
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    // The user is erased again (the run leaves nothing behind in a shared database), which is timed too.
+    const eraser = createMemoryClient({ address: `127.0.0.1:${service.port}`, defaultDeadlineMs: 3_600_000 });
+    const eraseStarted = performance.now();
+    const erased = await eraser.userData.eraseUserData({ userId, confirmUserId: userId }).finally(() => eraser.close());
+    const eraseSeconds = (performance.now() - eraseStarted) / 1000;
     if (mismatches > 0 || verifier.linked !== options.messages) throw new Error(`export did not verify: ${mismatches} mismatches, ${verifier.linked} linked`);
     const rows = [
       `### Export (${backend}, ${options.messages.toLocaleString("en")} messages, ${(contentBytes / MB).toFixed(0)} MB of content)`,
@@ -98,6 +103,8 @@ export async function runExportBench(options: ExportBenchOptions): Promise<strin
       `Export / baseline time: ${(seconds / rawSeconds).toFixed(2)}x. Resident memory of this process (server and client): ` +
         `${(rssBefore / MB).toFixed(0)} MB before, ${(rssPeak / MB).toFixed(0)} MB at most during (+${((rssPeak - rssBefore) / MB).toFixed(0)} MB ` +
         `for ${(contentBytes / MB).toFixed(0)} MB exported); process maxRSS ${((process.resourceUsage().maxRSS * 1024) / MB).toFixed(0)} MB (includes the seeding).`,
+      "",
+      `EraseUserData of the same user: ${erased.deletedMessageCount.toLocaleString("en")} messages in one transaction, ${eraseSeconds.toFixed(1)} s.`,
     ];
     return rows.join("\n");
   } finally {
