@@ -3,6 +3,7 @@ import type { Database } from "../../db/Database.js";
 import { deleteUserRows } from "../../db/queries/deleteUserRows.js";
 import type { ErasureRecordRow } from "../../db/queries/erasureRecordRow.js";
 import { insertErasureRecord } from "../../db/queries/insertErasureRecord.js";
+import { liftStatementTimeout } from "../../db/queries/liftStatementTimeout.js";
 import { lockUserSessions } from "../../db/queries/lockUserSessions.js";
 import { selectExistingTables } from "../../db/queries/selectExistingTables.js";
 import { erasedTables, type ErasedTable } from "./userDataTables.js";
@@ -37,6 +38,9 @@ export async function eraseUserData(
   signal?: AbortSignal,
 ): Promise<ErasureResult> {
   const result = await deps.db.withTransaction(signal, async (tx) => {
+    // A user with millions of rows takes longer than the pool's statement
+    // timeout to delete; the call's deadline (signal) still bounds it.
+    await liftStatementTimeout(tx);
     await lockUserSessions(tx, input.tenantId, input.userId);
     const existing = new Set(await selectExistingTables(tx, erasedTables));
     const deleted = {} as Record<ErasedTable, number>;
