@@ -2,9 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../../domain/errors.js";
 import { encodeExportCursor } from "../../domain/userData/exportCursor.js";
 import { encodePageToken } from "../../validation/pageToken.js";
-import { parseEraseUserDataRequest } from "./parseEraseUserDataRequest.js";
 import { parseExportUserDataRequest } from "./parseExportUserDataRequest.js";
-import { parseListErasureRecordsRequest } from "./parseListErasureRecordsRequest.js";
 
 /** The fields an InvalidArgumentError names. */
 function fieldsOf(parse: () => unknown): string[] {
@@ -41,28 +39,5 @@ describe("parseExportUserDataRequest", () => {
       expect(fields).toHaveLength(1);
       expect(fields[0]).toMatch(/^cursor: /);
     }
-  });
-});
-
-describe("parseEraseUserDataRequest", () => {
-  it("needs confirm_user_id equal to user_id", () => {
-    expect(parseEraseUserDataRequest({ userId: "alice", confirmUserId: "alice" })).toEqual({ userId: "alice" });
-    expect(fieldsOf(() => parseEraseUserDataRequest({ userId: "alice", confirmUserId: "" }))[0]).toMatch(/^confirm_user_id: is required/);
-    expect(fieldsOf(() => parseEraseUserDataRequest({ userId: "alice", confirmUserId: "Alice" }))[0]).toMatch(/^confirm_user_id: must equal user_id/);
-    expect(fieldsOf(() => parseEraseUserDataRequest({ userId: "", confirmUserId: "" }))).toEqual([
-      "user_id: is required",
-      "confirm_user_id: is required: repeat user_id to confirm the erasure",
-    ]);
-  });
-});
-
-describe("parseListErasureRecordsRequest", () => {
-  it("takes an optional user and page settings", () => {
-    expect(parseListErasureRecordsRequest({ userId: "", pageSize: 0, pageToken: "" })).toEqual({ userId: null, pageSize: 50, pageToken: "" });
-    expect(parseListErasureRecordsRequest({ userId: "bob", pageSize: 5000, pageToken: "x" })).toEqual({ userId: "bob", pageSize: 1000, pageToken: "x" });
-    expect(fieldsOf(() => parseListErasureRecordsRequest({ userId: "bad user", pageSize: -1, pageToken: "" })).map((f) => f.split(":")[0])).toEqual([
-      "user_id",
-      "page_size",
-    ]);
   });
 });
