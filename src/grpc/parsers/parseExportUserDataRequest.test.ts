@@ -31,7 +31,7 @@ describe("parseExportUserDataRequest", () => {
       ["alice", "t1", "not a cursor"],
       ["bob", "t1", cursor],
       ["alice", "t2", cursor],
-      ["alice", "t1", encodePageToken(["export", "t1", "alice"], { p: 4, sessionId: "s1", messageIndex: -1 })],
+      ["alice", "t1", encodePageToken(["export", "t1", "alice"], { p: 3, sessionId: "s1", messageIndex: -1 })],
       ["alice", "t1", encodePageToken(["export", "t1", "alice"], { p: 9, sessionId: "s1" })],
       ["alice", "t1", encodePageToken(["export", "t1", "alice"], { p: 6, key: "a\u0000" })],
     ] as const) {
