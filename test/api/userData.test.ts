@@ -307,10 +307,20 @@ describeEachBackend(
         }
       }
       const admin = createMemoryClient({ address: address(), apiKey: await keyOf("admin") });
+      const forBen = createMemoryClient({
+        address: address(),
+        apiKey: (await issueApiKey(store, { tenantId: "default", role: "admin", userId: "ben", name: "ben's admin" })).key,
+      });
       try {
         expect(await exportAll(admin, "ben")).toEqual(bens);
+        expect((await admin.userData.listErasureRecords({})).records.length).toBeGreaterThan(0);
+        // An admin credential restricted to one user sees that user's erasure records only, and may not name another.
+        expect((await forBen.userData.listErasureRecords({})).records).toEqual([]);
+        expect(await failure(() => forBen.userData.listErasureRecords({ userId: "ann" }))).toMatchObject({ code: status.PERMISSION_DENIED, reason: "USER_NOT_ALLOWED" });
+        expect(await failure(() => exportAll(forBen, "ann"))).toMatchObject({ code: status.PERMISSION_DENIED, reason: "USER_NOT_ALLOWED" });
       } finally {
         admin.close();
+        forBen.close();
       }
     });
   },

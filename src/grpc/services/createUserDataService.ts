@@ -63,7 +63,11 @@ export function createUserDataService(context: HandlerContext, deps: UserDataSer
 
     listErasureRecords: unary(context, async (request: ListErasureRecordsRequest, signal, scope): Promise<ListErasureRecordsResponse> => {
       const input = parseListErasureRecordsRequest(request);
-      const page = await listErasureRecords(deps, { tenantId: scope.tenantId, ...input }, signal);
+      // No user_id means every user, except for a credential restricted to
+      // one user: then only that user's records (the authorize middleware
+      // lets an empty user_id through, expecting validation to refuse it).
+      const userId = input.userId ?? scope.restrictedToUserId;
+      const page = await listErasureRecords(deps, { tenantId: scope.tenantId, ...input, userId }, signal);
       return { records: page.records.map(encodeErasureRecord), nextPageToken: page.nextPageToken };
     }),
   };
