@@ -545,7 +545,8 @@ type ListErasureRecordsRequest struct {
 	sizeCache     protoimpl.SizeCache
 	unknownFields protoimpl.UnknownFields
 
-	// Only the records of this user; empty for every user of the tenant.
+	// Only the records of this user; empty for every user of the tenant (for
+	// a credential restricted to one user: that user's).
 	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	// Maximum records per page; 0 means the default (50), at most 1000.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`

@@ -152,7 +152,10 @@ export interface ErasureRecord_DeletedCountsEntry {
 
 /** Request of UserDataService.ListErasureRecords. */
 export interface ListErasureRecordsRequest {
-  /** Only the records of this user; empty for every user of the tenant. */
+  /**
+   * Only the records of this user; empty for every user of the tenant (for
+   * a credential restricted to one user: that user's).
+   */
   userId: string;
   /** Maximum records per page; 0 means the default (50), at most 1000. */
   pageSize: number;
