@@ -15,7 +15,7 @@ import { claimEmbeddingBatch } from "../../src/db/queries/claimEmbeddingBatch.js
 import { storeEmbeddings } from "../../src/db/queries/storeEmbeddings.js";
 import { createChainVerifier } from "../../src/domain/messages/createChainVerifier.js";
 import { erasedTables, keptTables } from "../../src/domain/userData/userDataTables.js";
-import { decodeRichStatus } from "../../src/grpc/richStatus.js";
+import { decodeRichStatus } from "../../src/client/richStatus.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
 import { startTestService, type TestService } from "../support/startTestService.js";
 import { comparable, exportAll, kindOf, replayExport, userKeyedTables, userRowCounts } from "../support/userDataExport.js";
