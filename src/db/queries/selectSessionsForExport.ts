@@ -1,5 +1,5 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { sessionColumns, sessionRow, type SessionRow } from "./sessionRow.js";
+import { sessionColumns, sessionRow, sessionSummaryJoin, type SessionRow } from "./sessionRow.js";
 
 /**
  * One page of the user's sessions in id order (the primary key's), from
@@ -17,7 +17,7 @@ export async function selectSessionsForExport(
         : sql.fragment`s.id > ${query.from.id}`;
   return db.any(sql.type(sessionRow)`
     SELECT ${sessionColumns}
-    FROM sessions s
+    FROM sessions s ${sessionSummaryJoin(query.userId)}
     WHERE s.tenant_id = ${query.tenantId} AND s.user_id = ${query.userId} AND ${fromFilter}
     ORDER BY s.id
     LIMIT ${query.limit}
