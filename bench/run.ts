@@ -1,5 +1,6 @@
 /**
- * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing|startup ...] [options]`.
+ * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing|pipeline|event-loop|startup|peers|concurrency|export ...] [options]`.
+ * (export: BENCH_EXPORT_MESSAGES, default 1000000 on PostgreSQL, a tenth on the embedded database.)
  *
  * Each benchmark compares the service with a baseline measured in the same
  * run (raw SQL through the same pool, bare onnxruntime, ...), because these
@@ -140,6 +141,18 @@ if (wants("event-loop")) {
   const { runAdversarialAppendBench } = await import("./eventLoop/adversarialAppendBench.js");
   const log = (message: string) => console.error(`[event-loop] ${message}`);
   await onTargets((t) => runAdversarialAppendBench({ ...(t.databaseUrl ? { databaseUrl: t.databaseUrl } : {}), messages: 20, log }));
+}
+if (wants("export")) {
+  const { runExportBench } = await import("./export/exportBench.js");
+  const log = (message: string) => console.error(`[export] ${message}`);
+  const messages = positiveInt("BENCH_EXPORT_MESSAGES", process.env.BENCH_EXPORT_MESSAGES ?? "1000000");
+  // The embedded database seeds several times slower: a tenth as many by default.
+  sections.push(await runExportBench({ messages: Math.max(1, Math.floor(messages / 10)), log }));
+  if (process.env.DATABASE_URL) {
+    sections.push(await runExportBench({ databaseUrl: process.env.DATABASE_URL, messages, log }));
+  } else {
+    console.error("[skip] export on PostgreSQL: DATABASE_URL is not set");
+  }
 }
 if (wants("embedding")) {
   const { runEmbeddingBenchReport } = await import("./embedding/report.js");

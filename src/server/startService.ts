@@ -147,6 +147,13 @@ export async function startService(
     // Open while nothing is configured: on loopback, or anywhere the operator said LTST_INSECURE=true.
     openWhenUnconfigured: isLoopbackAddress(config.LTST_GRPC_ADDRESS) || config.LTST_INSECURE,
   });
+  const quota =
+    config.LTST_STORAGE_QUOTA_BYTES > 0
+      ? createStorageQuota({
+          refreshMs: config.LTST_STORAGE_QUOTA_REFRESH_MS,
+          measure: (tenantId) => db.withConnection(undefined, (connection) => selectTenantStorageBytes(connection, tenantId)),
+        })
+      : null;
   const pipeline = createPipeline({
     bare: options.pipeline === "bare",
     ...(tracer ? { tracing: traceMiddleware(tracing) } : {}),
@@ -163,13 +170,7 @@ export async function startService(
       tenantStorageBytes: config.LTST_STORAGE_QUOTA_BYTES,
       quotaRetryMs: config.LTST_STORAGE_QUOTA_REFRESH_MS,
     },
-    quota:
-      config.LTST_STORAGE_QUOTA_BYTES > 0
-        ? createStorageQuota({
-            refreshMs: config.LTST_STORAGE_QUOTA_REFRESH_MS,
-            measure: (tenantId) => db.withConnection(undefined, (connection) => selectTenantStorageBytes(connection, tenantId)),
-          })
-        : null,
+    quota,
   });
   let embeddings: RunningEmbeddings | undefined;
   let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
@@ -212,6 +213,7 @@ export async function startService(
       keyring,
       metrics,
       tokenCounter,
+      storageQuota: quota,
       serverOptions: http2ServerOptions(config),
       reflection: config.LTST_REFLECTION,
     });

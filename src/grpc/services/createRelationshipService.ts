@@ -12,18 +12,12 @@ import {
   type ListRelatedSessionsRequest,
   ListRelatedSessionsResponse,
   type RelationshipServiceServer,
-  type SessionRelationship,
   type UnlinkSessionsRequest,
   type UnlinkSessionsResponse,
 } from "../../../gen/ts/ltst/memory/v1/relationship.js";
+import { relationToProto, encodeRelationship } from "../encodeRelationship.js";
 import { unary, type HandlerContext } from "../handlers.js";
 import { responsePageBytes } from "../responsePageBytes.js";
-
-const relationToProto: Record<RelationName, RelationType> = {
-  continuation: RelationType.RELATION_TYPE_CONTINUATION,
-  reference: RelationType.RELATION_TYPE_REFERENCE,
-  similar: RelationType.RELATION_TYPE_SIMILAR,
-};
 
 const directions = new Map<RelationDirection, RelatedDirection>([
   [RelationDirection.RELATION_DIRECTION_UNSPECIFIED, "both"],
@@ -36,17 +30,6 @@ const directions = new Map<RelationDirection, RelatedDirection>([
 function relationFromProto(value: RelationType): RelationName | null {
   const entry = Object.entries(relationToProto).find(([, proto]) => proto === value);
   return entry ? (entry[0] as RelationName) : null;
-}
-
-function encodeRelationship(row: RelationshipRow): SessionRelationship {
-  return {
-    sourceSessionId: row.source_session_id,
-    targetSessionId: row.target_session_id,
-    relation: relationToProto[row.relation],
-    score: row.score,
-    metadata: row.metadata,
-    createTime: row.created_at,
-  };
 }
 
 const requiredRelation = "is required: RELATION_TYPE_CONTINUATION, RELATION_TYPE_REFERENCE or RELATION_TYPE_SIMILAR";

@@ -16,6 +16,7 @@ import type {
   UpdateSummaryResponse,
 } from "../../../gen/ts/ltst/memory/v1/summary.js";
 import { encodeSummary } from "../encode.js";
+import { encodeSessionStatistics } from "../encodeSessionStatistics.js";
 import { unary, type HandlerContext } from "../handlers.js";
 
 export type SummaryServiceDeps = {
@@ -60,25 +61,7 @@ export function createSummaryService(context: HandlerContext, deps: SummaryServi
         const sessionId = v.id("session_id", request.sessionId, { required: true });
         v.done();
         const s = await getSessionStatistics(deps, scope.tenantId, userId, sessionId, signal);
-        return {
-          statistics: {
-            sessionId: s.sessionId,
-            messageCount: s.messageCount,
-            userMessageCount: s.userMessageCount,
-            assistantMessageCount: s.assistantMessageCount,
-            systemMessageCount: s.systemMessageCount,
-            toolMessageCount: s.toolMessageCount,
-            totalTokens: s.totalTokens,
-            averageMessageLength: s.averageMessageLength,
-            duration: { seconds: Math.floor(s.durationMicros / 1_000_000), nanos: (s.durationMicros % 1_000_000) * 1000 },
-            contextEntryCount: s.contextEntryCount,
-            lastSummaryUpdateTime: s.lastSummaryUpdateTime ?? undefined,
-            messagesSinceSummary: s.messagesSinceSummary,
-            summaryDue: s.summaryDue,
-            firstMessageTime: s.firstMessageTime ?? undefined,
-            lastMessageTime: s.lastMessageTime ?? undefined,
-          },
-        };
+        return { statistics: encodeSessionStatistics(s) };
       },
     ),
   };
