@@ -1,5 +1,6 @@
 import { sql } from "slonik";
 import { z } from "zod";
+import { epochCursor } from "./epochCursor.js";
 
 /** A row of `sessions` as the data layer returns it. */
 export const sessionRow = z.object({
@@ -51,12 +52,7 @@ export const newSessionColumns = sql.fragment`
 `;
 
 /** sessionRow, read from newSessionColumns: the cursor written from the epoch as sessionColumns writes it. */
-export const newSessionRow = sessionRow.extend({
-  activity_cursor: z.string().transform((epoch) => {
-    const [seconds = "0", fraction = ""] = epoch.split(".");
-    return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${fraction.padEnd(6, "0").slice(0, 6)}Z`;
-  }),
-});
+export const newSessionRow = sessionRow.extend({ activity_cursor: epochCursor });
 
 /**
  * The join that gives sessionColumns its `ss` (the session's summary, by
