@@ -85,12 +85,13 @@ export async function appendMessages(
   const requestHash = input.idempotencyKey === null ? null : hashRequest(input.messages);
   const parentIds = [...new Set(input.messages.flatMap((m) => (m.parentMessageId ? [m.parentMessageId] : [])))];
 
+  const clock = deps.clock ?? systemClock;
   const result = await deps.db.withTransaction(signal, async (tx) => {
     const head = await lockSessionForAppend(tx, input.tenantId, input.userId, input.sessionId, cutoffsFor(deps, input.tenantId));
     if (!head) throw new NotFoundError("session", input.sessionId);
 
     if (input.idempotencyKey !== null) {
-      const since = deps.idempotencyTtlMs === undefined ? null : new Date((deps.clock ?? systemClock)().getTime() - deps.idempotencyTtlMs);
+      const since = deps.idempotencyTtlMs === undefined ? null : new Date(clock().getTime() - deps.idempotencyTtlMs);
       const earlier = await selectAppendRequest(tx, input.tenantId, input.userId, input.sessionId, input.idempotencyKey, since);
       if (earlier) {
         if (earlier.request_hash !== requestHash) {
@@ -159,6 +160,7 @@ export async function appendMessages(
         requestHash,
         firstIndex: head.message_count,
         messageCount: rows.length,
+        createdAt: clock(),
       });
     }
     return {
