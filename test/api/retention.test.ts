@@ -6,7 +6,7 @@ import { z } from "zod";
 import { ListDirection, ListMessagesRequest, Role, type Message, type NewMessage } from "../../gen/ts/ltst/memory/v1/message.js";
 import { ChunkKind } from "../../gen/ts/ltst/memory/v1/rehydrate.js";
 import { SearchMode } from "../../gen/ts/ltst/memory/v1/search.js";
-import { CreateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
+import { CreateSessionRequest, UpdateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
 import type { Database } from "../../src/db/Database.js";
 import { openDatabase } from "../../src/db/openDatabase.js";
 import { verifyHashChain } from "../../src/domain/messages/hashChain.js";
@@ -221,12 +221,19 @@ describeEachBackend(
       await notFound(extra.summaries.statistics({ userId: "bob", sessionId: "old" }));
       await notFound(extra.summaries.get({ userId: "bob", sessionId: "old" }));
       await notFound(rehydrate.run({ userId: "bob", sessionId: "old", tokenBudget: 1000 }));
-      // An append does not bring it back.
+      // An append or an update does not bring it back.
       await notFound(append("bob", "old", ["zebra again"]));
+      await notFound(api().sessions.update(UpdateSessionRequest.fromPartial({ userId: "bob", session: { id: "old", name: "back?" }, updateMask: ["name"] })));
       expect(await searchAll("bob", "zebra")).toEqual(everyMode(TEXTS.slice(2)));
       expect(await searchAll("bob", "zebra")).toEqual(everyMode(TEXTS.slice(2)));
 
-      expect(await sweepOnce()).toEqual({ completed: true, sessions: 1, messages: 2, summaries: 0, idempotencyRecords: 0 });
+      // The service's own sweeper (on its timer in production), with its metrics.
+      expect(await service().service.retentionSweeper.runOnce()).toEqual({ completed: true, sessions: 1, messages: 2, summaries: 0, idempotencyRecords: 0 });
+      const metrics = await service().service.metrics.registry.metrics();
+      expect(metrics).toMatch(/ltst_retention_deleted_total\{kind="sessions"\} 1\n/);
+      expect(metrics).toMatch(/ltst_retention_deleted_total\{kind="messages"\} 2\n/);
+      expect(metrics).toMatch(/ltst_retention_runs_total\{outcome="completed"\} 1\n/);
+      expect(metrics).toMatch(/ltst_retention_run_seconds_count 1\n/);
       expect(await count(sql.unsafe`SELECT count(*) FROM sessions WHERE id = 'old'`)).toBe(0);
       expect(await count(sql.unsafe`SELECT count(*) FROM messages WHERE session_id = 'old'`)).toBe(0);
       expect(contents((await list("bob", "fresh")).messages)).toEqual(TEXTS.slice(2));
