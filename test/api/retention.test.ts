@@ -165,7 +165,8 @@ describeEachBackend(
       // The summary covers a hidden message, and this policy does not keep summaries.
       expect(rehydration.chunks.some((c) => c.kind === ChunkKind.CHUNK_KIND_SUMMARY)).toBe(false);
       expect((await callError(extra.summaries.get({ userId: "alice", sessionId: "m1" }))).code).toBe(status.NOT_FOUND);
-      expect((await api().sessions.get({ userId: "alice", sessionId: "m1" })).session!.summary).toBe("");
+      expect((await api().sessions.get({ userId: "alice", sessionId: "m1" })).session).toMatchObject({ summary: "", messageCount: 2 });
+      expect((await api().sessions.list({ userId: "alice", pageSize: 10, pageToken: "", status: 0 })).sessions[0]).toMatchObject({ summary: "", messageCount: 2 });
       const hidden = (await extra.summaries.statistics({ userId: "alice", sessionId: "m1" })).statistics!;
       expect(hidden).toMatchObject({ messageCount: 2, userMessageCount: 1, assistantMessageCount: 1 });
       expect(hidden.totalTokens).toBe(appended.messages[2]!.tokenCount + appended.messages[3]!.tokenCount);

@@ -27,15 +27,26 @@ export const messageAndSessionRetained = (cutoffs: RetentionCutoffs): FragmentSq
         WHERE s.tenant_id = m.tenant_id AND s.user_id = m.user_id AND s.id = m.session_id AND ${sessionRetained(cutoffs)})`;
 
 /**
- * Whether the summary `ss` of session `s` is still shown: always when
- * summaries outlive their messages; otherwise only while the oldest message
- * it covers (the session's first remaining one) is within the age limit.
+ * Whether the summary `ss` is still shown: always when summaries outlive
+ * their messages; otherwise only while no message it covers is past the age
+ * limit (the sweeper deletes it with the first such message). Reads the
+ * user's messages past the limit, by time: only those not swept yet.
  */
 export const summaryRetained = (cutoffs: RetentionCutoffs): FragmentSqlToken =>
   cutoffs.messagesSince === null || cutoffs.keepSummaries
     ? sql.fragment`TRUE`
     : sql.fragment`NOT EXISTS (
         SELECT FROM messages m
-        WHERE m.tenant_id = ss.tenant_id AND m.user_id = ss.user_id AND m.session_id = ss.session_id
-          AND m.message_index = s.removed_message_count AND m.message_index <= ss.covers_through_index
-          AND NOT (${messageRetained(cutoffs)}))`;
+        WHERE m.tenant_id = ss.tenant_id AND m.user_id = ss.user_id AND m.created_at < ${timestamptz(cutoffs.messagesSince)}
+          AND m.session_id = ss.session_id AND m.message_index <= ss.covers_through_index)`;
+
+/**
+ * removed_message_count of the session `s` as reads report it: the messages
+ * retention deleted, plus those past the age limit not swept yet.
+ */
+export const removedOrHidden = (cutoffs: RetentionCutoffs): FragmentSqlToken =>
+  cutoffs.messagesSince === null
+    ? sql.fragment`s.removed_message_count`
+    : sql.fragment`s.removed_message_count + (
+        SELECT count(*) FROM messages m
+        WHERE m.tenant_id = s.tenant_id AND m.user_id = s.user_id AND m.created_at < ${timestamptz(cutoffs.messagesSince)} AND m.session_id = s.id)`;

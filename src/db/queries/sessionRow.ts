@@ -1,7 +1,7 @@
 import { sql } from "slonik";
 import { z } from "zod";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
-import { summaryRetained } from "./retentionFilters.js";
+import { removedOrHidden, summaryRetained } from "./retentionFilters.js";
 
 /** A row of `sessions` as the data layer returns it. */
 export const sessionRow = z.object({
@@ -19,7 +19,7 @@ export const sessionRow = z.object({
   activity_cursor: z.string(),
   /** The next message index (messages ever appended); the session has message_count - removed_message_count. */
   message_count: z.number(),
-  /** Messages retention deleted from the start of the session. */
+  /** Messages retention deleted from the start of the session, or hides until it does. */
   removed_message_count: z.number(),
   summary: z.string(),
 });
@@ -35,7 +35,7 @@ export const sessionColumnsFor = (cutoffs: RetentionCutoffs) => sql.fragment`
   s.user_id, s.id, s.name, s.type, s.status, s.metadata, s.relevance_score,
   s.created_at, s.updated_at, s.last_activity_at,
   to_char(s.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS activity_cursor,
-  s.message_count, s.removed_message_count,
+  s.message_count, ${removedOrHidden(cutoffs)} AS removed_message_count,
   coalesce(
     (SELECT ss.content FROM session_summaries ss
      WHERE ss.tenant_id = s.tenant_id AND ss.user_id = s.user_id AND ss.session_id = s.id AND ${summaryRetained(cutoffs)}),
