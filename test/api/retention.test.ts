@@ -240,6 +240,17 @@ describeEachBackend(
       expect(contents((await list("bob", "fresh")).messages)).toEqual(TEXTS.slice(2));
     });
 
+    it("creates a new, empty session over one past the inactivity limit that is not swept yet", async () => {
+      await create("bob", "reused");
+      await append("bob", "reused", TEXTS);
+      await ageSession("bob", "reused", 31);
+      const again = await create("bob", "reused");
+      expect(again.created).toBe(true);
+      expect(again.session!.messageCount).toBe(0);
+      expect((await list("bob", "reused")).messages).toEqual([]);
+      expect(await count(sql.unsafe`SELECT count(*) FROM messages WHERE session_id = 'reused'`)).toBe(0);
+    });
+
     it("remembers an idempotency key for LTST_IDEMPOTENCY_TTL: a retry before it is deduplicated, after it appends again", async () => {
       await create("carol", "k1");
       const first = await append("carol", "k1", ["zebra once"], "key-1");

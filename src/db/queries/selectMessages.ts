@@ -1,10 +1,11 @@
 import { sql, type CommonQueryMethods } from "slonik";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { messageColumns, messageRow, type MessageRow } from "./messageRow.js";
-import { messageRetained } from "./retentionFilters.js";
+import { messageAndSessionRetained } from "./retentionFilters.js";
 
-// Each query leaves out the messages past their tenant's age limit
-// (`retention`, none by default); the callers check the session itself.
+// Each query leaves out the messages past their tenant's age limit, and all
+// of a session past its inactivity limit (`retention`, none by default), in
+// the same statement: a second round trip costs more than the condition.
 
 /** Messages with first <= message_index < end, in index order. */
 export async function selectMessagesByIndexRange(
@@ -19,7 +20,7 @@ export async function selectMessagesByIndexRange(
   return db.any(sql.type(messageRow)`
     SELECT ${messageColumns} FROM messages m
     WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.session_id = ${sessionId}
-      AND m.message_index >= ${first} AND m.message_index < ${end} AND ${messageRetained(retention)}
+      AND m.message_index >= ${first} AND m.message_index < ${end} AND ${messageAndSessionRetained(retention)}
     ORDER BY m.message_index
   `);
 }
@@ -36,7 +37,7 @@ export async function selectMessageById(
   return db.maybeOne(sql.type(messageRow)`
     SELECT ${messageColumns} FROM messages m
     WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.id = ${messageId} AND m.session_id = ${sessionId}
-      AND ${messageRetained(retention)}
+      AND ${messageAndSessionRetained(retention)}
   `);
 }
 
@@ -56,7 +57,7 @@ export async function selectMessagesPage(
     retention?: RetentionCutoffs;
   },
 ): Promise<readonly MessageRow[]> {
-  const retained = messageRetained(query.retention ?? noCutoffs);
+  const retained = messageAndSessionRetained(query.retention ?? noCutoffs);
   if (query.backward) {
     const bound = query.afterIndex === null ? sql.fragment`TRUE` : sql.fragment`m.message_index < ${query.afterIndex}`;
     return db.any(sql.type(messageRow)`
@@ -96,7 +97,7 @@ export async function selectLastMessages(
         AND m.message_index >= (
           SELECT s.message_count - ${count} FROM sessions s WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId}
         )
-        AND ${messageRetained(retention)}
+        AND ${messageAndSessionRetained(retention)}
       ORDER BY m.message_index DESC
       LIMIT ${count}
     ) last ORDER BY message_index ASC

@@ -39,11 +39,21 @@ export async function selectSessionStatistics(
   retention: RetentionCutoffs = noCutoffs,
 ): Promise<SessionStatisticsRow | null> {
   const cutoff = retention.messagesSince;
-  const hidden =
-    cutoff === null
-      ? sql.fragment`(SELECT 0::int8 AS n, 0::int8 AS users, 0::int8 AS assistants, 0::int8 AS systems, 0::int8 AS tools,
-                             0::int8 AS tokens, 0::int8 AS characters) h`
-      : sql.fragment`LATERAL (
+  if (cutoff === null) {
+    // The statement of a service without retention (the sweeper keeps the
+    // counters of what it deleted), planned as fast.
+    return db.maybeOne(sql.type(sessionStatisticsRow)`
+      SELECT s.message_count - s.removed_message_count AS message_count, s.user_message_count, s.assistant_message_count,
+             s.system_message_count, s.tool_message_count, s.total_tokens, s.total_characters, s.first_message_at, s.last_message_at,
+             CASE WHEN s.message_count - s.removed_message_count >= 2
+                  THEN greatest(0, round(extract(epoch FROM s.last_message_at - s.first_message_at) * 1000000))::int8
+                  ELSE 0::int8 END AS duration_micros,
+             s.summary_message_count, s.summary_updated_at
+      FROM sessions s
+      WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId} AND ${sessionRetained(retention)}
+    `);
+  }
+  const hidden = sql.fragment`LATERAL (
           SELECT count(*)::int8 AS n, count(*) FILTER (WHERE m.role = 'user')::int8 AS users,
                  count(*) FILTER (WHERE m.role = 'assistant')::int8 AS assistants,
                  count(*) FILTER (WHERE m.role = 'system')::int8 AS systems,
@@ -52,13 +62,13 @@ export async function selectSessionStatistics(
           FROM messages m
           WHERE m.tenant_id = s.tenant_id AND m.user_id = s.user_id AND m.created_at < ${timestamptz(cutoff)} AND m.session_id = s.id
         ) h`;
-  // The first message a read returns, when older ones are hidden.
-  const firstShown =
-    cutoff === null
-      ? sql.fragment`s.first_message_at`
-      : sql.fragment`CASE WHEN h.n = 0 THEN s.first_message_at ELSE (
-          SELECT min(m.created_at) FROM messages m
-          WHERE m.tenant_id = s.tenant_id AND m.user_id = s.user_id AND m.created_at >= ${timestamptz(cutoff)} AND m.session_id = s.id
+  // The first message a read returns, when older ones are hidden: the first
+  // by index past the hidden ones (they come first).
+  const firstShown = sql.fragment`CASE WHEN h.n = 0 THEN s.first_message_at ELSE (
+          SELECT m.created_at FROM messages m
+          WHERE m.tenant_id = s.tenant_id AND m.user_id = s.user_id AND m.session_id = s.id AND m.created_at >= ${timestamptz(cutoff)}
+          ORDER BY m.message_index
+          LIMIT 1
         ) END`;
   return db.maybeOne(sql.type(sessionStatisticsRow)`
     SELECT c.message_count, c.user_message_count, c.assistant_message_count, c.system_message_count,

@@ -1,7 +1,6 @@
 import type { Database } from "../../db/Database.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
 import { selectMessageById } from "../../db/queries/selectMessages.js";
-import { selectSession } from "../../db/queries/selectSession.js";
 import { NotFoundError } from "../errors.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";
 import type { RetentionOf } from "../retention/RetentionPolicies.js";
@@ -13,14 +12,9 @@ export async function getMessage(
   signal?: AbortSignal,
 ): Promise<MessageRow> {
   const cutoffs = cutoffsFor(deps, input.tenantId);
-  const message = await deps.db.withConnection(signal, async (connection) => {
-    const found = await selectMessageById(connection, input.tenantId, input.userId, input.sessionId, input.messageId, cutoffs);
-    // Only with an inactivity limit can the message be there and its session gone.
-    if (found && cutoffs.sessionsActiveSince !== null && !(await selectSession(connection, input.tenantId, input.userId, input.sessionId, cutoffs))) {
-      return null;
-    }
-    return found;
-  });
+  const message = await deps.db.withConnection(signal, (connection) =>
+    selectMessageById(connection, input.tenantId, input.userId, input.sessionId, input.messageId, cutoffs),
+  );
   if (!message) throw new NotFoundError("message", input.messageId);
   return message;
 }

@@ -1,7 +1,7 @@
 import type { Database } from "../../db/Database.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
 import { selectLastMessages, selectMessagesByIndexRange } from "../../db/queries/selectMessages.js";
-import { selectSession } from "../../db/queries/selectSession.js";
+import { sessionIsRetained } from "../../db/queries/sessionIsRetained.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";
@@ -51,7 +51,7 @@ export async function listLastMessages(
     const rows = window
       ? await selectMessagesByIndexRange(connection, input.tenantId, input.userId, input.sessionId, window.first, window.end, cutoffs)
       : await selectLastMessages(connection, input.tenantId, input.userId, input.sessionId, input.lastN, cutoffs);
-    if ((rows.length === 0 || cutoffs.sessionsActiveSince !== null) && !(await selectSession(connection, input.tenantId, input.userId, input.sessionId, cutoffs))) {
+    if (rows.length === 0 && !(await sessionIsRetained(connection, input.tenantId, input.userId, input.sessionId, cutoffs))) {
       throw new NotFoundError("session", input.sessionId);
     }
     const { page, more } = takePage(rows, rows.length, input.pageBytes, { newest: true });

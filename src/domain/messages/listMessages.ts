@@ -1,6 +1,6 @@
 import type { Database } from "../../db/Database.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
-import { selectSession } from "../../db/queries/selectSession.js";
+import { sessionIsRetained } from "../../db/queries/sessionIsRetained.js";
 import { selectMessagesPage } from "../../db/queries/selectMessages.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";
@@ -27,7 +27,7 @@ export type ListMessagesInput = {
  * NOT_FOUND rather than an empty list. The existence check and the read run
  * in one round trip each on the same connection. Messages past their
  * tenant's age limit are left out, and a session past its inactivity limit
- * is NOT_FOUND (checked on every page, only when such a limit is set).
+ * is NOT_FOUND.
  */
 export async function listMessages(
   deps: { db: Database; retention?: RetentionOf | undefined },
@@ -55,7 +55,7 @@ export async function listMessages(
       afterIndex,
       limit: input.pageSize + 1,
     });
-    if ((rows.length === 0 || cutoffs.sessionsActiveSince !== null) && !(await selectSession(connection, input.tenantId, input.userId, input.sessionId, cutoffs))) {
+    if (rows.length === 0 && !(await sessionIsRetained(connection, input.tenantId, input.userId, input.sessionId, cutoffs))) {
       throw new NotFoundError("session", input.sessionId);
     }
     const { page, more } = takePage(rows, input.pageSize, input.pageBytes);
