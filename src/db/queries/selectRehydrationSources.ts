@@ -5,7 +5,7 @@ import { messageColumns, messageRow, type MessageRow } from "./messageRow.js";
 import { preferenceRow, type PreferenceRow } from "./preferenceRow.js";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { messageRetained, sessionRetained, summaryRetained } from "./retentionFilters.js";
-import { sessionColumnsFor, sessionRow, type SessionRow } from "./sessionRow.js";
+import { sessionColumnsFor, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
 import { summaryColumns, summaryRow, type SummaryRow } from "./summaryRow.js";
 
 /** What Rehydrate reads about a session, from one snapshot. */
@@ -86,7 +86,7 @@ export async function selectRehydrationSources(
   const retention = query.retention ?? noCutoffs;
   const row = await db.one(sql.type(sourcesRow)`
     WITH s AS (
-      SELECT ${sessionColumnsFor(retention)} FROM sessions s
+      SELECT ${sessionColumnsFor(retention)} FROM sessions s ${sessionSummaryJoin(userId, retention)}
       WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId} AND ${sessionRetained(retention)}
     )
     SELECT

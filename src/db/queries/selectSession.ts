@@ -1,7 +1,7 @@
 import { sql, type CommonQueryMethods } from "slonik";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { sessionRetained } from "./retentionFilters.js";
-import { sessionColumnsFor, sessionRow, type SessionRow } from "./sessionRow.js";
+import { sessionColumnsFor, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
 
 /**
  * The user's session with this id, or null (also when another user owns it,
@@ -16,7 +16,7 @@ export async function selectSession(
 ): Promise<SessionRow | null> {
   return db.maybeOne(sql.type(sessionRow)`
     SELECT ${sessionColumnsFor(retention)}
-    FROM sessions s
+    FROM sessions s ${sessionSummaryJoin(userId, retention)}
     WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId} AND ${sessionRetained(retention)}
   `);
 }

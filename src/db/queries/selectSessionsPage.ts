@@ -1,7 +1,7 @@
 import { sql, type CommonQueryMethods } from "slonik";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { sessionRetained } from "./retentionFilters.js";
-import { sessionColumnsFor, sessionRow, type SessionRow } from "./sessionRow.js";
+import { sessionColumnsFor, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
 
 /**
  * One page of a user's sessions, newest activity first (ties by id,
@@ -27,7 +27,7 @@ export async function selectSessionsPage(
   const retention = query.retention ?? noCutoffs;
   return db.any(sql.type(sessionRow)`
     SELECT ${sessionColumnsFor(retention)}
-    FROM sessions s
+    FROM sessions s ${sessionSummaryJoin(query.userId, retention)}
     WHERE s.tenant_id = ${query.tenantId} AND s.user_id = ${query.userId} AND ${statusFilter} AND ${afterFilter}
       AND ${sessionRetained(retention)}
     ORDER BY s.last_activity_at DESC, s.id DESC
