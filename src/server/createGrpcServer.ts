@@ -15,6 +15,8 @@ import { SummaryServiceService } from "../../gen/ts/ltst/memory/v1/summary.js";
 import { UserDataServiceService } from "../../gen/ts/ltst/memory/v1/user_data.js";
 import type { Keyring } from "../crypto/createKeyring.js";
 import type { Database } from "../db/Database.js";
+import type { Clock } from "../domain/clock.js";
+import type { RetentionOf } from "../domain/retention/RetentionPolicies.js";
 import { access } from "../grpc/access.js";
 import type { HandlerContext } from "../grpc/handlers.js";
 import { registerService, type AccessTable } from "../grpc/registerService.js";
@@ -53,6 +55,12 @@ export type GrpcServerDeps = {
   serverOptions?: grpc.ServerOptions;
   /** Registers server reflection (default true; LTST_REFLECTION=false turns it off). */
   reflection?: boolean;
+  /** The tenant's retention cutoffs now (LTST_RETENTION_POLICIES): reads leave out what is past them. */
+  retention?: RetentionOf;
+  /** LTST_IDEMPOTENCY_TTL in milliseconds: an older idempotency record is ignored. */
+  idempotencyTtlMs?: number;
+  /** The time retention, idempotency expiry and statistics go by (tests move it). */
+  clock?: Clock;
 };
 
 export type GrpcServer = {

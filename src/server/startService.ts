@@ -7,6 +7,10 @@ import type { Database } from "../db/Database.js";
 import { openDatabase } from "../db/openDatabase.js";
 import { startEmbeddings, type RunningEmbeddings } from "../indexing/startEmbeddings.js";
 import { startContextSweeper, type ContextSweeper } from "../maintenance/startContextSweeper.js";
+import { startRetentionSweeper, type RetentionSweeper } from "../maintenance/startRetentionSweeper.js";
+import { systemClock, type Clock } from "../domain/clock.js";
+import { retentionCutoffs } from "../domain/retention/retentionCutoffs.js";
+import { noCutoffs, type RetentionOf } from "../domain/retention/RetentionPolicies.js";
 import { createMetrics, serveMetrics, type Metrics } from "../observability/createMetrics.js";
 import { createAuthenticator, type Authenticator } from "../auth/createAuthenticator.js";
 import { createJwtVerifier } from "../auth/createJwtVerifier.js";
@@ -38,6 +42,8 @@ export type RunningService = {
   readonly authenticator: Authenticator;
   /** Deletes expired context entries every LTST_CONTEXT_SWEEP_INTERVAL_MS. */
   readonly contextSweeper: ContextSweeper;
+  /** Applies LTST_RETENTION_POLICIES and LTST_IDEMPOTENCY_TTL every LTST_RETENTION_SWEEP_INTERVAL_MS. */
+  readonly retentionSweeper: RetentionSweeper;
   /** The bound metrics port, when LTST_METRICS_ADDRESS is set. */
   readonly metricsPort: number | null;
   /** Number of calls currently being handled. */
@@ -74,6 +80,11 @@ export async function startService(
      * pipeline costs; never set by the CLI.
      */
     pipeline?: "full" | "bare";
+    /**
+     * The time retention, idempotency expiry and statistics go by. Tests
+     * pass a clock they move; default: the system clock.
+     */
+    clock?: Clock;
   } = {},
 ): Promise<RunningService> {
   // Start-up timing, logged once SERVING ("start-up phases", ms): where a slow start goes.
@@ -116,6 +127,12 @@ export async function startService(
   logger.info({ database: db.kind }, "database ready and migrated");
 
   const metrics = createMetrics();
+  const clock = options.clock ?? systemClock;
+  const policies = config.LTST_RETENTION_POLICIES;
+  // Without any policy every read gets the shared noCutoffs: its queries are
+  // exactly those of a service without retention.
+  const retention: RetentionOf =
+    policies.defaultPolicy === null && policies.tenants.size === 0 ? () => noCutoffs : (tenantId) => retentionCutoffs(policies, tenantId, clock());
   // Counting tokens of large texts runs on worker threads, never on the event loop.
   const tokenCounter = createTokenCounter();
   const jwt =
@@ -216,6 +233,9 @@ export async function startService(
       storageQuota: quota,
       serverOptions: http2ServerOptions(config),
       reflection: config.LTST_REFLECTION,
+      retention,
+      idempotencyTtlMs: config.LTST_IDEMPOTENCY_TTL,
+      clock,
     });
     port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS, credentials);
     phase("grpc server and bind");
@@ -241,6 +261,18 @@ export async function startService(
       fields.err === undefined
         ? logger.debug({ component: "context-sweeper", ...fields }, message)
         : logger.warn({ component: "context-sweeper", ...fields }, message),
+  });
+  const retentionSweeper = startRetentionSweeper({
+    db,
+    policies,
+    idempotencyTtlMs: config.LTST_IDEMPOTENCY_TTL,
+    intervalMs: config.LTST_RETENTION_SWEEP_INTERVAL_MS,
+    now: clock,
+    metrics,
+    log: (message, fields) =>
+      fields.err === undefined
+        ? logger.debug({ component: "retention-sweeper", ...fields }, message)
+        : logger.warn({ component: "retention-sweeper", ...fields }, message),
   });
   const setServing = (serving: boolean) => {
     const value = serving ? "SERVING" : "NOT_SERVING";
@@ -283,6 +315,7 @@ export async function startService(
     metrics,
     authenticator,
     contextSweeper,
+    retentionSweeper,
     metricsPort: metricsServer?.port ?? null,
     callsInFlight: () => inFlight.count,
     stop(graceMs = config.LTST_SHUTDOWN_GRACE_MS) {
@@ -304,6 +337,7 @@ export async function startService(
         });
         await runningEmbeddings.stop();
         await contextSweeper.stop();
+        await retentionSweeper.stop();
         await tokenCounter.close();
         await new Promise<void>((resolve) => (metricsServer ? metricsServer.server.close(() => resolve()) : resolve()));
         await db.close();

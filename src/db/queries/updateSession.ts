@@ -1,5 +1,7 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { sessionColumns, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
+import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
+import { sessionRetained } from "./retentionFilters.js";
+import { sessionColumnsFor, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
 
 /** Fields an update may change; undefined means "leave as is". */
 export type SessionChanges = {
@@ -10,13 +12,18 @@ export type SessionChanges = {
   relevanceScore?: number;
 };
 
-/** Applies the changes to the user's session; null when it does not exist for this user. */
+/**
+ * Applies the changes to the user's session; null when it does not exist for
+ * this user, or is past its tenant's inactivity limit (an update does not
+ * bring back a session retention has already hidden).
+ */
 export async function updateSession(
   db: CommonQueryMethods,
   tenantId: string,
   userId: string,
   sessionId: string,
   changes: SessionChanges,
+  retention: RetentionCutoffs = noCutoffs,
 ): Promise<SessionRow | null> {
   const has = (key: keyof SessionChanges) => changes[key] !== undefined;
   // The update in a CTE, its row joined with the summary: a subquery in
@@ -31,9 +38,9 @@ export async function updateSession(
         relevance_score = CASE WHEN ${has("relevanceScore")} THEN ${changes.relevanceScore ?? 0}::double precision ELSE s.relevance_score END,
         updated_at = now(),
         last_activity_at = now()
-      WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId}
+      WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId} AND ${sessionRetained(retention)}
       RETURNING s.*
     )
-    SELECT ${sessionColumns} FROM s ${sessionSummaryJoin(userId)}
+    SELECT ${sessionColumnsFor(retention)} FROM s ${sessionSummaryJoin(userId, retention)}
   `);
 }

@@ -1,3 +1,4 @@
+import type { RetentionOf } from "../../domain/retention/RetentionPolicies.js";
 import type { Database } from "../../db/Database.js";
 import type { RoleName } from "../../db/queries/messageRow.js";
 import { searchMessages, type SearchModeName } from "../../domain/search/searchMessages.js";
@@ -11,6 +12,8 @@ import { serverStreaming, type HandlerContext } from "../handlers.js";
 export type SearchServiceDeps = {
   db: Database;
   embeddings: Embeddings;
+  /** The tenant's retention cutoffs now: reads leave out what is past them. */
+  retention?: RetentionOf | undefined;
 };
 
 const modeNames: Record<SearchMode, SearchModeName | null> = {

@@ -1,3 +1,4 @@
+import type { RetentionOf } from "../../domain/retention/RetentionPolicies.js";
 import type { Database } from "../../db/Database.js";
 import type { SessionChanges } from "../../db/queries/updateSession.js";
 import { createSession } from "../../domain/sessions/createSession.js";
@@ -31,6 +32,8 @@ const updatablePaths = ["name", "type", "status", "metadata", "relevance_score"]
 /** SessionService: thin handlers that validate, call the domain, and encode. */
 export function createSessionService(context: HandlerContext, deps: {
   db: Database;
+  /** The tenant's retention cutoffs now: reads leave out what is past them. */
+  retention?: RetentionOf | undefined;
   /** The server's maximum response size (LTST_MAX_MESSAGE_BYTES): list pages stop before it. */
   maxMessageBytes?: number;
 }): SessionServiceServer {

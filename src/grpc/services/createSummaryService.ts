@@ -1,5 +1,6 @@
 import type { Database } from "../../db/Database.js";
 import type { TokenCounter } from "../../tokens/createTokenCounter.js";
+import type { RetentionOf } from "../../domain/retention/RetentionPolicies.js";
 import type { Clock } from "../../domain/clock.js";
 import { getSessionStatistics } from "../../domain/summaries/getSessionStatistics.js";
 import { getSummary } from "../../domain/summaries/getSummary.js";
@@ -26,6 +27,8 @@ export type SummaryServiceDeps = {
   /** LTST_SUMMARY_EVERY: a summary is due after this many messages since the last one. */
   summaryEvery: number;
   clock?: Clock;
+  /** The tenant's retention cutoffs now: reads leave out what is past them. */
+  retention?: RetentionOf | undefined;
 };
 
 /** SummaryService: the one rolling summary of a session, and its statistics. */
