@@ -14,6 +14,8 @@ Usage:
   ltst model fetch      download the all-MiniLM-L6-v2 model into LTST_MODEL_DIR
   ltst keys create|list|revoke
                         manage API keys (see ltst keys --help)
+  ltst import --from POSTGRES_URL [--tenant T] [--dry-run] [--rejects FILE]
+                        migrate a database of the earlier designs in (see ltst import --help)
   ltst preferences reencrypt [--batch-size N]
                         rewrite preferences under old keys (or unencrypted) with LTST_ENCRYPTION_KEY
 
@@ -54,6 +56,15 @@ async function main(argv: string[]): Promise<number> {
   if (command === "keys") {
     const { runKeysCli } = await import("./keysCli.js");
     return runKeysCli(rest, config, logger);
+  }
+
+  if (command === "import") {
+    const { importUsage, runImportCli } = await import("./importCli.js");
+    if (rest.includes("--help") || rest.includes("-h")) {
+      console.log(importUsage);
+      return 0;
+    }
+    return runImportCli(rest, config, logger);
   }
 
   if (command === "preferences") {
