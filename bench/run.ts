@@ -1,5 +1,6 @@
 /**
- * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing ...] [options]`.
+ * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing|import ...] [options]`.
+ * (import: BENCH_IMPORT_MESSAGES messages, default 200000.)
  *
  * Each benchmark compares the service with a baseline measured in the same
  * run (raw SQL through the same pool, bare onnxruntime, ...), because these
@@ -97,6 +98,19 @@ if (wants("event-loop")) {
     sections.push(await runAdversarialAppendBench({ databaseUrl: process.env.DATABASE_URL, messages: 20, log }));
   } else {
     console.error("[skip] event-loop on PostgreSQL: DATABASE_URL is not set");
+  }
+}
+if (wants("import")) {
+  const { runImportBench } = await import("./import/importBench.js");
+  const messages = positiveInt("BENCH_IMPORT_MESSAGES", process.env.BENCH_IMPORT_MESSAGES ?? "200000");
+  const log = (message: string) => console.error(`[import] ${message}`);
+  const databaseUrl = process.env.DATABASE_URL;
+  // The source is a scratch database on the PostgreSQL server when there is one (as in a real migration), else embedded.
+  sections.push(await runImportBench({ messages, log, ...(databaseUrl ? { sourceUrl: databaseUrl } : {}) }));
+  if (databaseUrl) {
+    sections.push(await runImportBench({ messages, log, databaseUrl, sourceUrl: databaseUrl }));
+  } else {
+    console.error("[skip] import into PostgreSQL: DATABASE_URL is not set");
   }
 }
 if (wants("embedding")) {

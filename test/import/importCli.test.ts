@@ -39,6 +39,13 @@ async function newTarget(kind: "embedded" | "postgres"): Promise<Target> {
   return { env: { LTST_DATA_DIR: dataDir, DATABASE_URL: db.url }, dataDir, databaseUrl: db.url };
 }
 
+/** The environment of an `ltst import` child process for `target`: never this process's DATABASE_URL (the admin database) for an embedded target. */
+function childEnv(target: Target, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...target.env, ...extra };
+  if (target.databaseUrl === undefined) delete env.DATABASE_URL;
+  return env;
+}
+
 async function newSource(kind: "pglite" | "postgres", script: string): Promise<ScratchDatabase> {
   const db = kind === "pglite" ? await scratchPglite() : await scratchPostgres(adminUrl!);
   cleanups.push(db.cleanup);
@@ -203,7 +210,7 @@ describe("ltst import", () => {
         ["--experimental-transform-types", "--disable-warning=ExperimentalWarning",
           "--import", pathToFileURL(path.join(root, "test", "indexing", "fixtures", "tsHooks.mjs")).href,
           path.join(root, "src", "cli", "main.ts"), "import", "--from", source.url, "--page-size", "100"],
-        { cwd: root, env: { ...process.env, ...killed.env, LTST_LOG_LEVEL: "silent", LTST_IMPORT_TEST_HANG_IN_BATCH: "4" }, stdio: ["ignore", "ignore", "pipe"] },
+        { cwd: root, env: childEnv(killed, { LTST_LOG_LEVEL: "silent", LTST_IMPORT_TEST_HANG_IN_BATCH: "4" }), stdio: ["ignore", "ignore", "pipe"] },
       );
       const exited = new Promise((resolve) => child.on("exit", resolve));
       await new Promise<void>((resolve, reject) => {
