@@ -175,6 +175,7 @@ export async function runImportBench(options: ImportBenchOptions): Promise<strin
     const source = await createDatabasePool(sourceUrl, { maxPoolSize: 1, statementTimeoutMs: 3_600_000 });
     const tokenCounter = createTokenCounter();
     let importMs: number;
+    let timings = { readMs: 0, prepareMs: 0, writeMs: 0 };
     try {
       options.log("importing");
       const started = performance.now();
@@ -183,6 +184,7 @@ export async function runImportBench(options: ImportBenchOptions): Promise<strin
         { tenantId: "default", dryRun: false, defaultUser: null },
       );
       importMs = performance.now() - started;
+      timings = report.messageTimings;
       if (report.messages.imported !== options.messages) throw new Error(`imported ${report.messages.imported} of ${options.messages} messages`);
     } finally {
       await tokenCounter.close();
@@ -234,6 +236,9 @@ export async function runImportBench(options: ImportBenchOptions): Promise<strin
       "| messages | import s | import msg/s | COPY s | COPY msg/s | ratio (import time / COPY time) |",
       "|---:|---:|---:|---:|---:|---:|",
       `| ${options.messages} | ${(importMs / 1000).toFixed(2)} | ${rate(importMs)} | ${(copyMs / 1000).toFixed(2)} | ${rate(copyMs)} | ${(importMs / copyMs).toFixed(2)} |`,
+      "",
+      `Import's message phase: reading the source ${(timings.readMs / 1000).toFixed(2)} s (mostly waiting for the source), ` +
+        `token counts and hashes ${(timings.prepareMs / 1000).toFixed(2)} s, writing ${(timings.writeMs / 1000).toFixed(2)} s.`,
     ].join("\n");
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);

@@ -70,6 +70,12 @@ export type ImportReport = {
   summaries: Counts;
   rejectsByReason: Record<string, number>;
   elapsedMs: number;
+  /**
+   * Where the message phase waited: for the source (reads run ahead of the
+   * rest), preparing rows (heads, token counts, hashes), and for the target
+   * (writes overlap the next page's preparation).
+   */
+  messageTimings: { readMs: number; prepareMs: number; writeMs: number };
 };
 
 /** Rows of a source page: above this many bytes of content a page ends early, so memory stays bounded whatever the rows hold. */
@@ -135,7 +141,9 @@ export async function importFromSource(deps: ImportDeps, options: ImportOptions)
       kind: plan.kind, found: detected.found, tables: plan.tables, notes: plan.notes, dryRun: options.dryRun, embeddingsQueued,
       sessions: counts(), messages: { ...counts(), total }, contextEntries: counts(), preferences: counts(),
       relationships: counts(), summaries: counts(), rejectsByReason, elapsedMs: 0,
+      messageTimings: { readMs: 0, prepareMs: 0, writeMs: 0 },
     };
+    const timings = report.messageTimings;
     const owner = (userId: string | null) => userId ?? options.defaultUser;
     // Why a session cannot hold imported rows, or null when it can.
     const sessionProblem = (sessionId: string | null, userId: string | null, found: boolean): string | null => {
@@ -187,118 +195,150 @@ export async function importFromSource(deps: ImportDeps, options: ImportOptions)
     let limit = pageSize;
     let batchNumber = 0;
     options.onProgress?.({ phase: "messages", done: 0, total });
-    for (let after: readonly string[] | null = null; ; ) {
-      const rows: readonly SourceMessage[] = await readPage(sourceMessage, plan.messages(after, limit));
-      if (rows.length === 0) break;
-      after = rows.at(-1)!.k;
-      report.messages.read += rows.length;
-      let pageBytes = 0;
-      for (const row of rows) pageBytes += row.content === null ? 0 : row.content.length;
-      limit = Math.max(1, Math.min(pageSize, Math.floor(PAGE_BYTES / Math.max(1, pageBytes / rows.length))));
+    // A three-stage pipeline: while page N is written (one transaction), page
+    // N+1 is prepared (heads, token counts on a worker thread, hashes) and
+    // page N+2 is read from the source. The in-memory session states carry
+    // the chain from one page to the next, so preparing does not wait for the
+    // write; a session's rows are contiguous in the stream, so a session met
+    // for the first time cannot be in a write still in flight.
+    const swallow = (promise: Promise<unknown>) => promise.catch(() => undefined);
+    let pendingWrite: Promise<void> = Promise.resolve();
+    let nextPage: Promise<readonly SourceMessage[]> = readPage(sourceMessage, plan.messages(null, limit));
+    swallow(nextPage);
+    try {
+      for (;;) {
+        let mark = performance.now();
+        const rows: readonly SourceMessage[] = await nextPage;
+        timings.readMs += performance.now() - mark;
+        mark = performance.now();
+        if (rows.length === 0) break;
+        const after = rows.at(-1)!.k;
+        report.messages.read += rows.length;
+        let pageBytes = 0;
+        for (const row of rows) pageBytes += row.content === null ? 0 : row.content.length;
+        limit = Math.max(1, Math.min(pageSize, Math.floor(PAGE_BYTES / Math.max(1, pageBytes / rows.length))));
+        nextPage = readPage(sourceMessage, plan.messages(after, limit));
+        swallow(nextPage);
 
-      // Sessions of this page not met yet: their heads, in one query.
-      const fresh = new Map<string, { userId: string; id: string }>();
-      for (const row of rows) {
-        const key = row.session_id ?? "";
-        if (states.has(key) || fresh.has(key)) continue;
-        const userId = owner(row.user_id);
-        const problem = sessionProblem(row.session_id, userId, row.session_found);
-        if (problem) states.set(key, { ok: false, reason: problem });
-        else fresh.set(key, { userId: userId!, id: row.session_id! });
-      }
-      const heads = new Map<string, ImportHead>();
-      for (const head of await deps.target.withConnection(undefined, (c) => selectImportHeads(c, tenantId, [...fresh.values()]))) {
-        heads.set(head.id, head);
-      }
-      for (const [key, session] of fresh) {
-        const head = heads.get(session.id);
-        if (head && head.user_id === session.userId && head.imported_from === plan.kind) {
-          states.set(key, {
-            ok: true, userId: session.userId, sessionId: session.id, count: head.message_count, lastHash: head.last_context_hash,
-            checkExisting: head.message_count > 0, lastCreatedAt: head.last_message_at ?? head.created_at,
+        // Sessions of this page not met yet: their heads, in one query.
+        const fresh = new Map<string, { userId: string; id: string }>();
+        for (const row of rows) {
+          const key = row.session_id ?? "";
+          if (states.has(key) || fresh.has(key)) continue;
+          const userId = owner(row.user_id);
+          const problem = sessionProblem(row.session_id, userId, row.session_found);
+          if (problem) states.set(key, { ok: false, reason: problem });
+          else fresh.set(key, { userId: userId!, id: row.session_id! });
+        }
+        const heads = new Map<string, ImportHead>();
+        for (const head of await deps.target.withConnection(undefined, (c) => selectImportHeads(c, tenantId, [...fresh.values()]))) {
+          heads.set(head.id, head);
+        }
+        for (const [key, session] of fresh) {
+          const head = heads.get(session.id);
+          if (head && head.user_id === session.userId && head.imported_from === plan.kind) {
+            states.set(key, {
+              ok: true, userId: session.userId, sessionId: session.id, count: head.message_count, lastHash: head.last_context_hash,
+              checkExisting: head.message_count > 0, lastCreatedAt: head.last_message_at ?? head.created_at,
+            });
+          } else if (!head && options.dryRun) {
+            states.set(key, { ok: true, userId: session.userId, sessionId: session.id, count: 0, lastHash: null, checkExisting: false, lastCreatedAt: now().toISOString() });
+          } else {
+            states.set(key, { ok: false, reason: head ? foreign(session.id) : `session "${session.id}" was not imported (see its own rejection)` });
+          }
+        }
+
+        // Rows of sessions that already had messages: which are stored already.
+        const toCheck = rows.flatMap((row) => {
+          const state = states.get(row.session_id ?? "")!;
+          return state.ok && state.checkExisting ? [{ userId: state.userId, id: sourceUuid(messageTable, row.source_id) }] : [];
+        });
+        const present = new Set(
+          (await deps.target.withConnection(undefined, (c) => selectImportedMessageIds(c, tenantId, toCheck))).map((m) => `${m.user_id}\u0000${m.id}`),
+        );
+
+        const accepted: { row: SourceMessage; state: Extract<SessionState, { ok: true }>; role: ImportedMessage["role"]; content: string }[] = [];
+        for (const row of rows) {
+          const state = states.get(row.session_id ?? "")!;
+          const rejectRow = (reason: string) =>
+            reject({ table: messageTable, id: row.source_id, sessionId: row.session_id, reason }, report.messages);
+          if (!state.ok) {
+            rejectRow(state.reason);
+            continue;
+          }
+          if (state.checkExisting && present.has(`${state.userId}\u0000${sourceUuid(messageTable, row.source_id)}`)) {
+            report.messages.existing += 1;
+            if (row.created_at !== null) state.lastCreatedAt = row.created_at;
+            continue;
+          }
+          const role = mapRole(row.role);
+          if (role === null) rejectRow(row.role === null ? "role is NULL" : `unknown role "${row.role}"`);
+          else if (row.content === null) rejectRow("content is NULL");
+          else if (row.content.trim() === "") rejectRow("content is empty");
+          else accepted.push({ row, state, role, content: row.content });
+        }
+
+        const tokenCounts = accepted.length === 0 ? [] : await deps.tokenCounter.count(accepted.map((a) => a.content), "cl100k_base");
+        const messages: ImportedMessage[] = [];
+        const totals = new Map<string, ImportedTotals>();
+        accepted.forEach(({ row, state, role, content }, i) => {
+          const hash = contentHash(content);
+          const contextHash = nextContextHash(state.lastHash, role, hash);
+          const createdAt = row.created_at ?? state.lastCreatedAt;
+          const tokens = tokenCounts[i]!;
+          messages.push({
+            userId: state.userId, sessionId: state.sessionId, id: sourceUuid(messageTable, row.source_id), messageIndex: state.count,
+            role, type: row.type?.trim() || "text", content, metadata: JSON.stringify(messageMetadata(plan.kind, messageTable, row, role)),
+            parentMessageId: row.parent_source_id !== null && row.parent_same_session ? sourceUuid(messageTable, row.parent_source_id) : null,
+            contentHash: hash, contextHash, tokenCount: tokens, createdAt,
           });
-        } else if (!head && options.dryRun) {
-          states.set(key, { ok: true, userId: session.userId, sessionId: session.id, count: 0, lastHash: null, checkExisting: false, lastCreatedAt: now().toISOString() });
+          state.count += 1;
+          state.lastHash = contextHash;
+          state.lastCreatedAt = createdAt;
+          let t = totals.get(state.sessionId);
+          if (!t) {
+            t = { userId: state.userId, sessionId: state.sessionId, count: 0, user: 0, assistant: 0, system: 0, tool: 0, tokens: 0, characters: 0, bytes: 0, lastContextHash: "", firstAt: createdAt, lastAt: createdAt };
+            totals.set(state.sessionId, t);
+          }
+          t.count += 1;
+          t[role] += 1;
+          t.tokens += tokens;
+          t.characters += codePointLength(content);
+          t.bytes += Buffer.byteLength(content, "utf8");
+          t.lastContextHash = contextHash;
+          if (createdAt < t.firstAt) t.firstAt = createdAt;
+          if (createdAt > t.lastAt) t.lastAt = createdAt;
+        });
+        timings.prepareMs += performance.now() - mark;
+        mark = performance.now();
+        await pendingWrite;
+        timings.writeMs += performance.now() - mark;
+        if (!options.dryRun && messages.length > 0) {
+          batchNumber += 1;
+          const number = batchNumber;
+          const done = report.messages.read;
+          pendingWrite = deps.target
+            .withTransaction(undefined, async (tx) => {
+              await insertImportedMessages(tx, tenantId, messages, { enqueueEmbeddings: embeddingsQueued });
+              await addImportedStatistics(tx, tenantId, [...totals.values()]);
+              await options.beforeCommit?.(number);
+            })
+            .then(() => options.onProgress?.({ phase: "messages", done, total }));
+          swallow(pendingWrite);
         } else {
-          states.set(key, { ok: false, reason: head ? foreign(session.id) : `session "${session.id}" was not imported (see its own rejection)` });
+          options.onProgress?.({ phase: "messages", done: report.messages.read, total });
         }
+        report.messages.imported += messages.length;
+        // Only the session the next page may continue is kept.
+        const last = rows.at(-1)!.session_id ?? "";
+        for (const key of states.keys()) if (key !== last) states.delete(key);
       }
-
-      // Rows of sessions that already had messages: which are stored already.
-      const toCheck = rows.flatMap((row) => {
-        const state = states.get(row.session_id ?? "")!;
-        return state.ok && state.checkExisting ? [{ userId: state.userId, id: sourceUuid(messageTable, row.source_id) }] : [];
-      });
-      const present = new Set(
-        (await deps.target.withConnection(undefined, (c) => selectImportedMessageIds(c, tenantId, toCheck))).map((m) => `${m.user_id}\u0000${m.id}`),
-      );
-
-      const accepted: { row: SourceMessage; state: Extract<SessionState, { ok: true }>; role: ImportedMessage["role"]; content: string }[] = [];
-      for (const row of rows) {
-        const state = states.get(row.session_id ?? "")!;
-        const rejectRow = (reason: string) =>
-          reject({ table: messageTable, id: row.source_id, sessionId: row.session_id, reason }, report.messages);
-        if (!state.ok) {
-          rejectRow(state.reason);
-          continue;
-        }
-        if (state.checkExisting && present.has(`${state.userId}\u0000${sourceUuid(messageTable, row.source_id)}`)) {
-          report.messages.existing += 1;
-          if (row.created_at !== null) state.lastCreatedAt = row.created_at;
-          continue;
-        }
-        const role = mapRole(row.role);
-        if (role === null) rejectRow(row.role === null ? "role is NULL" : `unknown role "${row.role}"`);
-        else if (row.content === null) rejectRow("content is NULL");
-        else if (row.content.trim() === "") rejectRow("content is empty");
-        else accepted.push({ row, state, role, content: row.content });
-      }
-
-      const tokenCounts = accepted.length === 0 ? [] : await deps.tokenCounter.count(accepted.map((a) => a.content), "cl100k_base");
-      const messages: ImportedMessage[] = [];
-      const totals = new Map<string, ImportedTotals>();
-      accepted.forEach(({ row, state, role, content }, i) => {
-        const hash = contentHash(content);
-        const contextHash = nextContextHash(state.lastHash, role, hash);
-        const createdAt = row.created_at ?? state.lastCreatedAt;
-        const tokens = tokenCounts[i]!;
-        messages.push({
-          userId: state.userId, sessionId: state.sessionId, id: sourceUuid(messageTable, row.source_id), messageIndex: state.count,
-          role, type: row.type?.trim() || "text", content, metadata: JSON.stringify(messageMetadata(plan.kind, messageTable, row, role)),
-          parentMessageId: row.parent_source_id !== null && row.parent_same_session ? sourceUuid(messageTable, row.parent_source_id) : null,
-          contentHash: hash, contextHash, tokenCount: tokens, createdAt,
-        });
-        state.count += 1;
-        state.lastHash = contextHash;
-        state.lastCreatedAt = createdAt;
-        let t = totals.get(state.sessionId);
-        if (!t) {
-          t = { userId: state.userId, sessionId: state.sessionId, count: 0, user: 0, assistant: 0, system: 0, tool: 0, tokens: 0, characters: 0, bytes: 0, lastContextHash: "", firstAt: createdAt, lastAt: createdAt };
-          totals.set(state.sessionId, t);
-        }
-        t.count += 1;
-        t[role] += 1;
-        t.tokens += tokens;
-        t.characters += codePointLength(content);
-        t.bytes += Buffer.byteLength(content, "utf8");
-        t.lastContextHash = contextHash;
-        if (createdAt < t.firstAt) t.firstAt = createdAt;
-        if (createdAt > t.lastAt) t.lastAt = createdAt;
-      });
-      if (!options.dryRun && messages.length > 0) {
-        batchNumber += 1;
-        const number = batchNumber;
-        await deps.target.withTransaction(undefined, async (tx) => {
-          await insertImportedMessages(tx, tenantId, messages, { enqueueEmbeddings: embeddingsQueued });
-          await addImportedStatistics(tx, tenantId, [...totals.values()]);
-          await options.beforeCommit?.(number);
-        });
-      }
-      report.messages.imported += messages.length;
-      // Only the session the next page may continue is kept.
-      const last = rows.at(-1)!.session_id ?? "";
-      for (const key of states.keys()) if (key !== last) states.delete(key);
-      options.onProgress?.({ phase: "messages", done: report.messages.read, total });
+      const mark = performance.now();
+      await pendingWrite;
+      timings.writeMs += performance.now() - mark;
+    } finally {
+      // Neither an unfinished write nor a read in flight may outlive the import (their errors are the loop's).
+      await Promise.allSettled([pendingWrite, nextPage]);
     }
 
     // --- Preferences (before context entries: the preferences table wins over preference-typed entries) ---
