@@ -94,7 +94,8 @@ export async function runImportCli(
     await source.end();
     throw error;
   }
-  const tokenCounter = createTokenCounter();
+  // Not niced: counting is on the import's critical path, not background work as in the service.
+  const tokenCounter = createTokenCounter({ niceIncrement: 0 });
   let rejectsFile: WriteStream | undefined;
   const listed: RejectedRow[] = [];
   const progress = importProgress(stderr);

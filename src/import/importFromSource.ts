@@ -195,143 +195,165 @@ export async function importFromSource(deps: ImportDeps, options: ImportOptions)
     let limit = pageSize;
     let batchNumber = 0;
     options.onProgress?.({ phase: "messages", done: 0, total });
-    // A three-stage pipeline: while page N is written (one transaction), page
-    // N+1 is prepared (heads, token counts on a worker thread, hashes) and
-    // page N+2 is read from the source. The in-memory session states carry
-    // the chain from one page to the next, so preparing does not wait for the
-    // write; a session's rows are contiguous in the stream, so a session met
-    // for the first time cannot be in a write still in flight.
+    // A pipeline: while page N is written (one transaction), page N+1 is
+    // prepared (token counts on a worker thread, hashes) and page N+2 is read
+    // from the source. The in-memory session states carry the chain from one
+    // page to the next, so preparing does not wait for the write. What a page
+    // needs from the target (the heads of sessions met for the first time,
+    // which rows are there already) is asked before the previous page's write
+    // starts: a session's rows are contiguous in the stream, so a session met
+    // for the first time is in no write in flight, and on the embedded
+    // database (one connection) the lookups do not queue behind a write.
     const swallow = (promise: Promise<unknown>) => promise.catch(() => undefined);
     let pendingWrite: Promise<void> = Promise.resolve();
     let nextPage: Promise<readonly SourceMessage[]> = readPage(sourceMessage, plan.messages(null, limit));
     swallow(nextPage);
-    try {
-      for (;;) {
-        let mark = performance.now();
-        const rows: readonly SourceMessage[] = await nextPage;
-        timings.readMs += performance.now() - mark;
-        mark = performance.now();
-        if (rows.length === 0) break;
-        const after = rows.at(-1)!.k;
-        report.messages.read += rows.length;
-        let pageBytes = 0;
-        for (const row of rows) pageBytes += row.content === null ? 0 : row.content.length;
-        limit = Math.max(1, Math.min(pageSize, Math.floor(PAGE_BYTES / Math.max(1, pageBytes / rows.length))));
-        nextPage = readPage(sourceMessage, plan.messages(after, limit));
-        swallow(nextPage);
+    type Accepted = { row: SourceMessage; state: Extract<SessionState, { ok: true }>; role: ImportedMessage["role"]; content: string };
 
-        // Sessions of this page not met yet: their heads, in one query.
-        const fresh = new Map<string, { userId: string; id: string }>();
-        for (const row of rows) {
-          const key = row.session_id ?? "";
-          if (states.has(key) || fresh.has(key)) continue;
-          const userId = owner(row.user_id);
-          const problem = sessionProblem(row.session_id, userId, row.session_found);
-          if (problem) states.set(key, { ok: false, reason: problem });
-          else fresh.set(key, { userId: userId!, id: row.session_id! });
-        }
-        const heads = new Map<string, ImportHead>();
-        for (const head of await deps.target.withConnection(undefined, (c) => selectImportHeads(c, tenantId, [...fresh.values()]))) {
-          heads.set(head.id, head);
-        }
-        for (const [key, session] of fresh) {
-          const head = heads.get(session.id);
-          if (head && head.user_id === session.userId && head.imported_from === plan.kind) {
-            states.set(key, {
-              ok: true, userId: session.userId, sessionId: session.id, count: head.message_count, lastHash: head.last_context_hash,
-              checkExisting: head.message_count > 0, lastCreatedAt: head.last_message_at ?? head.created_at,
-            });
-          } else if (!head && options.dryRun) {
-            states.set(key, { ok: true, userId: session.userId, sessionId: session.id, count: 0, lastHash: null, checkExisting: false, lastCreatedAt: now().toISOString() });
-          } else {
-            states.set(key, { ok: false, reason: head ? foreign(session.id) : `session "${session.id}" was not imported (see its own rejection)` });
-          }
-        }
+    // The next page from the source, starting the read of the one after it.
+    const fetchPage = async (): Promise<readonly SourceMessage[] | null> => {
+      const mark = performance.now();
+      const rows = await nextPage;
+      timings.readMs += performance.now() - mark;
+      if (rows.length === 0) return null;
+      report.messages.read += rows.length;
+      let pageBytes = 0;
+      for (const row of rows) pageBytes += row.content === null ? 0 : row.content.length;
+      limit = Math.max(1, Math.min(pageSize, Math.floor(PAGE_BYTES / Math.max(1, pageBytes / rows.length))));
+      nextPage = readPage(sourceMessage, plan.messages(rows.at(-1)!.k, limit));
+      swallow(nextPage);
+      return rows;
+    };
 
-        // Rows of sessions that already had messages: which are stored already.
-        const toCheck = rows.flatMap((row) => {
-          const state = states.get(row.session_id ?? "")!;
-          return state.ok && state.checkExisting ? [{ userId: state.userId, id: sourceUuid(messageTable, row.source_id) }] : [];
-        });
-        const present = new Set(
-          (await deps.target.withConnection(undefined, (c) => selectImportedMessageIds(c, tenantId, toCheck))).map((m) => `${m.user_id}\u0000${m.id}`),
-        );
-
-        const accepted: { row: SourceMessage; state: Extract<SessionState, { ok: true }>; role: ImportedMessage["role"]; content: string }[] = [];
-        for (const row of rows) {
-          const state = states.get(row.session_id ?? "")!;
-          const rejectRow = (reason: string) =>
-            reject({ table: messageTable, id: row.source_id, sessionId: row.session_id, reason }, report.messages);
-          if (!state.ok) {
-            rejectRow(state.reason);
-            continue;
-          }
-          if (state.checkExisting && present.has(`${state.userId}\u0000${sourceUuid(messageTable, row.source_id)}`)) {
-            report.messages.existing += 1;
-            if (row.created_at !== null) state.lastCreatedAt = row.created_at;
-            continue;
-          }
-          const role = mapRole(row.role);
-          if (role === null) rejectRow(row.role === null ? "role is NULL" : `unknown role "${row.role}"`);
-          else if (row.content === null) rejectRow("content is NULL");
-          else if (row.content.trim() === "") rejectRow("content is empty");
-          else accepted.push({ row, state, role, content: row.content });
-        }
-
-        const tokenCounts = accepted.length === 0 ? [] : await deps.tokenCounter.count(accepted.map((a) => a.content), "cl100k_base");
-        const messages: ImportedMessage[] = [];
-        const totals = new Map<string, ImportedTotals>();
-        accepted.forEach(({ row, state, role, content }, i) => {
-          const hash = contentHash(content);
-          const contextHash = nextContextHash(state.lastHash, role, hash);
-          const createdAt = row.created_at ?? state.lastCreatedAt;
-          const tokens = tokenCounts[i]!;
-          messages.push({
-            userId: state.userId, sessionId: state.sessionId, id: sourceUuid(messageTable, row.source_id), messageIndex: state.count,
-            role, type: row.type?.trim() || "text", content, metadata: JSON.stringify(messageMetadata(plan.kind, messageTable, row, role)),
-            parentMessageId: row.parent_source_id !== null && row.parent_same_session ? sourceUuid(messageTable, row.parent_source_id) : null,
-            contentHash: hash, contextHash, tokenCount: tokens, createdAt,
+    // Sorts a page's rows into accepted and rejected ones, with the target's
+    // heads of the sessions met for the first time and, for sessions that
+    // had messages already, the rows stored already.
+    const resolvePage = async (rows: readonly SourceMessage[]): Promise<Accepted[]> => {
+      const mark = performance.now();
+      const fresh = new Map<string, { userId: string; id: string }>();
+      for (const row of rows) {
+        const key = row.session_id ?? "";
+        if (states.has(key) || fresh.has(key)) continue;
+        const userId = owner(row.user_id);
+        const problem = sessionProblem(row.session_id, userId, row.session_found);
+        if (problem) states.set(key, { ok: false, reason: problem });
+        else fresh.set(key, { userId: userId!, id: row.session_id! });
+      }
+      const heads = new Map<string, ImportHead>();
+      for (const head of await deps.target.withConnection(undefined, (c) => selectImportHeads(c, tenantId, [...fresh.values()]))) {
+        heads.set(head.id, head);
+      }
+      for (const [key, session] of fresh) {
+        const head = heads.get(session.id);
+        if (head && head.user_id === session.userId && head.imported_from === plan.kind) {
+          states.set(key, {
+            ok: true, userId: session.userId, sessionId: session.id, count: head.message_count, lastHash: head.last_context_hash,
+            checkExisting: head.message_count > 0, lastCreatedAt: head.last_message_at ?? head.created_at,
           });
-          state.count += 1;
-          state.lastHash = contextHash;
-          state.lastCreatedAt = createdAt;
-          let t = totals.get(state.sessionId);
-          if (!t) {
-            t = { userId: state.userId, sessionId: state.sessionId, count: 0, user: 0, assistant: 0, system: 0, tool: 0, tokens: 0, characters: 0, bytes: 0, lastContextHash: "", firstAt: createdAt, lastAt: createdAt };
-            totals.set(state.sessionId, t);
-          }
-          t.count += 1;
-          t[role] += 1;
-          t.tokens += tokens;
-          t.characters += codePointLength(content);
-          t.bytes += Buffer.byteLength(content, "utf8");
-          t.lastContextHash = contextHash;
-          if (createdAt < t.firstAt) t.firstAt = createdAt;
-          if (createdAt > t.lastAt) t.lastAt = createdAt;
+        } else if (!head && options.dryRun) {
+          states.set(key, { ok: true, userId: session.userId, sessionId: session.id, count: 0, lastHash: null, checkExisting: false, lastCreatedAt: now().toISOString() });
+        } else {
+          states.set(key, { ok: false, reason: head ? foreign(session.id) : `session "${session.id}" was not imported (see its own rejection)` });
+        }
+      }
+      const toCheck = rows.flatMap((row) => {
+        const state = states.get(row.session_id ?? "")!;
+        return state.ok && state.checkExisting ? [{ userId: state.userId, id: sourceUuid(messageTable, row.source_id) }] : [];
+      });
+      const present = new Set(
+        (await deps.target.withConnection(undefined, (c) => selectImportedMessageIds(c, tenantId, toCheck))).map((m) => `${m.user_id}\u0000${m.id}`),
+      );
+      const accepted: Accepted[] = [];
+      for (const row of rows) {
+        const state = states.get(row.session_id ?? "")!;
+        const rejectRow = (reason: string) => reject({ table: messageTable, id: row.source_id, sessionId: row.session_id, reason }, report.messages);
+        if (!state.ok) {
+          rejectRow(state.reason);
+          continue;
+        }
+        if (state.checkExisting && present.has(`${state.userId}\u0000${sourceUuid(messageTable, row.source_id)}`)) {
+          report.messages.existing += 1;
+          // A stored row's time, for a later row without one (as a single run would have used it).
+          if (row.created_at !== null) state.lastCreatedAt = row.created_at;
+          continue;
+        }
+        const role = mapRole(row.role);
+        if (role === null) rejectRow(row.role === null ? "role is NULL" : `unknown role "${row.role}"`);
+        else if (row.content === null) rejectRow("content is NULL");
+        else if (row.content.trim() === "") rejectRow("content is empty");
+        else accepted.push({ row, state, role, content: row.content });
+      }
+      timings.prepareMs += performance.now() - mark;
+      return accepted;
+    };
+
+    // Token counts, hashes and statistics of the accepted rows, continuing each session's chain.
+    const preparePage = async (accepted: readonly Accepted[]) => {
+      const mark = performance.now();
+      const tokenCounts = accepted.length === 0 ? [] : await deps.tokenCounter.count(accepted.map((a) => a.content), "cl100k_base");
+      const messages: ImportedMessage[] = [];
+      const totals = new Map<string, ImportedTotals>();
+      accepted.forEach(({ row, state, role, content }, i) => {
+        const hash = contentHash(content);
+        const contextHash = nextContextHash(state.lastHash, role, hash);
+        const createdAt = row.created_at ?? state.lastCreatedAt;
+        const tokens = tokenCounts[i]!;
+        messages.push({
+          userId: state.userId, sessionId: state.sessionId, id: sourceUuid(messageTable, row.source_id), messageIndex: state.count,
+          role, type: row.type?.trim() || "text", content, metadata: JSON.stringify(messageMetadata(plan.kind, messageTable, row, role)),
+          parentMessageId: row.parent_source_id !== null && row.parent_same_session ? sourceUuid(messageTable, row.parent_source_id) : null,
+          contentHash: hash, contextHash, tokenCount: tokens, createdAt,
         });
-        timings.prepareMs += performance.now() - mark;
-        mark = performance.now();
+        state.count += 1;
+        state.lastHash = contextHash;
+        state.lastCreatedAt = createdAt;
+        let t = totals.get(state.sessionId);
+        if (!t) {
+          t = { userId: state.userId, sessionId: state.sessionId, count: 0, user: 0, assistant: 0, system: 0, tool: 0, tokens: 0, characters: 0, bytes: 0, lastContextHash: "", firstAt: createdAt, lastAt: createdAt };
+          totals.set(state.sessionId, t);
+        }
+        t.count += 1;
+        t[role] += 1;
+        t.tokens += tokens;
+        t.characters += codePointLength(content);
+        t.bytes += Buffer.byteLength(content, "utf8");
+        t.lastContextHash = contextHash;
+        if (createdAt < t.firstAt) t.firstAt = createdAt;
+        if (createdAt > t.lastAt) t.lastAt = createdAt;
+      });
+      timings.prepareMs += performance.now() - mark;
+      return { messages, totals: [...totals.values()] };
+    };
+
+    try {
+      let rows = await fetchPage();
+      let accepted = rows ? await resolvePage(rows) : [];
+      while (rows) {
+        const { messages, totals } = await preparePage(accepted);
+        // Only the session the next page may continue is kept.
+        const last = rows.at(-1)!.session_id ?? "";
+        for (const key of states.keys()) if (key !== last) states.delete(key);
+        const mark = performance.now();
         await pendingWrite;
         timings.writeMs += performance.now() - mark;
+        const done = report.messages.read;
+        rows = await fetchPage();
+        accepted = rows ? await resolvePage(rows) : [];
+        report.messages.imported += messages.length;
         if (!options.dryRun && messages.length > 0) {
           batchNumber += 1;
           const number = batchNumber;
-          const done = report.messages.read;
           pendingWrite = deps.target
             .withTransaction(undefined, async (tx) => {
               await insertImportedMessages(tx, tenantId, messages, { enqueueEmbeddings: embeddingsQueued });
-              await addImportedStatistics(tx, tenantId, [...totals.values()]);
+              await addImportedStatistics(tx, tenantId, totals);
               await options.beforeCommit?.(number);
             })
             .then(() => options.onProgress?.({ phase: "messages", done, total }));
           swallow(pendingWrite);
         } else {
-          options.onProgress?.({ phase: "messages", done: report.messages.read, total });
+          options.onProgress?.({ phase: "messages", done, total });
         }
-        report.messages.imported += messages.length;
-        // Only the session the next page may continue is kept.
-        const last = rows.at(-1)!.session_id ?? "";
-        for (const key of states.keys()) if (key !== last) states.delete(key);
       }
       const mark = performance.now();
       await pendingWrite;
