@@ -14,7 +14,7 @@ import { verifyHashChain } from "../../src/domain/messages/hashChain.js";
 import { startService } from "../../src/server/startService.js";
 import { createClients } from "../support/clients.js";
 import { createRelationshipAndSummaryClients } from "../support/relationshipAndSummaryClients.js";
-import { ltstSourceScript, minimalSourceScript, scratchPglite, scratchPostgres, type ScratchDatabase } from "./sourceDatabases.js";
+import { ltstSourceScript, memorySourceScript, minimalSourceScript, scratchPglite, scratchPostgres, type ScratchDatabase } from "./sourceDatabases.js";
 
 const adminUrl = process.env.DATABASE_URL;
 if (!adminUrl) console.warn("[skip] ltst import with PostgreSQL sources and targets: DATABASE_URL is not set (the embedded database still runs)");
@@ -199,6 +199,32 @@ describe("ltst import", () => {
     } finally {
       await db.close();
     }
+  });
+
+  it("imports a conversation_memory table, asking for --map when it cannot place a column", async () => {
+    const source = await newSource("pglite", memorySourceScript());
+    const target = await newTarget("embedded");
+    const unmapped = await runImport(target, "--from", source.url);
+    expect(unmapped.code).toBe(65);
+    expect(unmapped.err).toContain("--map content=COLUMN");
+    const rejects = path.join(target.dataDir, "rejects.jsonl");
+    const result = await runImport(target, "--from", source.url, "--map", "content=utterance", "--rejects", rejects);
+    expect(result.code, result.err).toBe(0);
+    expect(result.out).toContain("source holds the conversation_memory design");
+    expect(result.out).toContain("content=utterance");
+    const snap = await snapshot(target);
+    expect(snap.messages.map((m) => [m.session_id, m.role, m.content, m.created_at])).toEqual([
+      ["m1", "user", "What is RAG?", "2023-05-01 08:00:00+00"],
+      ["m1", "assistant", "Retrieval-augmented generation.", "2023-05-01 08:00:05+00"],
+      ["m1", "user", "Thanks", "2023-05-01 08:00:09+00"],
+    ]);
+    expect(snap.messages[1]!.metadata).toMatchObject({ model: "gpt-3.5", ltst_import: { source: "conversation_memory", role: "ai" } });
+    const reasons = (await readFile(rejects, "utf8")).trim().split("\n").map((line) => (JSON.parse(line) as { reason: string }).reason);
+    expect(reasons).toEqual(expect.arrayContaining(["no session id", expect.stringMatching(/"m2" has no owner/)]));
+    // With an owner for ownerless sessions, a second run adds m2 and nothing else.
+    const again = await runImport(target, "--from", source.url, "--map", "content=utterance", "--default-user", "carol");
+    expect(again.code, again.err).toBe(0);
+    expect((await snapshot(target)).messages).toHaveLength(4);
   });
 
   for (const targetKind of targetKinds) {

@@ -160,3 +160,23 @@ export function ltstSourceScript(): string {
       ('s-a', 's-d', 'similar', 0.2, '2024-02-02 09:00:00');
   `;
 }
+
+/**
+ * The DSPy RAG system's conversation_memory as copies have it: the original
+ * columns (here with the content in `utterance`, a name no importer can
+ * guess) plus the columns the LTST design added.
+ */
+export function memorySourceScript(): string {
+  return `
+    CREATE TABLE conversation_memory (
+      id SERIAL PRIMARY KEY, session_id TEXT, user_id TEXT, role TEXT, utterance TEXT, created_at TIMESTAMPTZ,
+      message_type VARCHAR(50), content_hash VARCHAR(64), context_hash VARCHAR(64), message_index INTEGER, metadata JSONB,
+      relevance_score FLOAT, is_context_message BOOLEAN, parent_message_id INTEGER);
+    INSERT INTO conversation_memory (session_id, user_id, role, utterance, created_at, message_index, metadata) VALUES
+      ('m1', 'carol', 'human', 'What is RAG?', '2023-05-01 10:00:00+02', NULL, NULL),
+      ('m1', 'carol', 'ai', 'Retrieval-augmented generation.', '2023-05-01 10:00:05+02', NULL, '{"model": "gpt-3.5"}'),
+      ('m1', 'carol', 'human', 'Thanks', '2023-05-01 10:00:09+02', NULL, NULL),
+      ('m2', NULL, 'human', 'ownerless', '2023-05-02 10:00:00+00', NULL, NULL),
+      (NULL, 'carol', 'human', 'no session', '2023-05-02 10:00:00+00', NULL, NULL);
+  `;
+}
