@@ -454,9 +454,10 @@ export async function importFromSource(deps: ImportDeps, options: ImportOptions)
           const sourceUser = owner(row.source_user_id);
           const targetUser = owner(row.target_user_id);
           const problem =
-            (row.source_session_id === null || row.source_user_id === null && row.source_session_id !== null && sourceUser === null ? "source session has no owner" : null) ??
             (!["continuation", "reference", "similar"].includes(relation) ? `unknown relationship type "${row.relation}"` : null) ??
-            (sourceUser === null || targetUser === null ? "a linked session is missing or has no owner" : null) ??
+            (row.source_session_id === null || row.target_session_id === null || sourceUser === null || targetUser === null
+              ? "a linked session is missing in the source or has no owner"
+              : null) ??
             (sourceUser !== targetUser ? "links sessions of two different users" : null) ??
             (row.source_session_id === row.target_session_id ? "links a session to itself" : null);
           if (problem) {
