@@ -87,7 +87,8 @@ async function snapshot(target: Target) {
 const sourceKinds = ["pglite", ...(adminUrl ? ["postgres" as const] : [])] as const;
 const targetKinds = ["embedded", ...(adminUrl ? ["postgres" as const] : [])] as const;
 
-describe("ltst import", () => {
+// Each test builds databases and runs several imports (one in a child process): minutes on a loaded 2-core machine.
+describe("ltst import", { timeout: 300_000 }, () => {
   it("refuses a source that holds neither design, naming what it looked for", async () => {
     const source = await newSource("pglite", "CREATE TABLE unrelated (id int)");
     const target = await newTarget("embedded");
@@ -239,6 +240,10 @@ describe("ltst import", () => {
         { cwd: root, env: childEnv(killed, { LTST_LOG_LEVEL: "silent", LTST_IMPORT_TEST_HANG_IN_BATCH: "4" }), stdio: ["ignore", "ignore", "pipe"] },
       );
       const exited = new Promise((resolve) => child.on("exit", resolve));
+      cleanups.push(async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+        await exited;
+      });
       await new Promise<void>((resolve, reject) => {
         let stderr = "";
         const timer = setTimeout(() => reject(new Error(`the import never reached batch 4:\n${stderr}`)), 120_000);
