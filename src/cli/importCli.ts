@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { parseArgs } from "node:util";
+import pg from "pg";
 import type { Logger } from "pino";
 import { isTenantId } from "../auth/issueApiKey.js";
 import type { Config } from "../config/loadConfig.js";
@@ -94,6 +95,19 @@ export async function runImportCli(
     await source.end();
     throw error;
   }
+  // On PostgreSQL, messages are written with COPY on a client of their own (see copyImportedMessages).
+  let copyClient: pg.Client | undefined;
+  if (config.DATABASE_URL) {
+    copyClient = new pg.Client({ connectionString: config.DATABASE_URL });
+    copyClient.on("error", () => undefined); // a lost connection fails the statement in flight, which is enough
+    try {
+      await copyClient.connect();
+    } catch (error) {
+      await source.end();
+      await target.close();
+      throw error;
+    }
+  }
   // Not niced: counting is on the import's critical path, not background work as in the service.
   const tokenCounter = createTokenCounter({ niceIncrement: 0 });
   let rejectsFile: WriteStream | undefined;
@@ -105,7 +119,7 @@ export async function runImportCli(
       await new Promise<void>((resolve, reject) => rejectsFile!.once("open", () => resolve()).once("error", reject));
     }
     const report = await importFromSource(
-      { source, target, keyring, tokenCounter },
+      { source, target, keyring, tokenCounter, copyClient },
       {
         tenantId: values.tenant,
         dryRun: values["dry-run"],
@@ -142,6 +156,7 @@ export async function runImportCli(
   } finally {
     if (rejectsFile) await new Promise<void>((resolve) => rejectsFile!.end(resolve));
     await tokenCounter.close();
+    await copyClient?.end().catch(() => undefined);
     await source.end();
     await target.close();
   }

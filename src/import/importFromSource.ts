@@ -1,8 +1,10 @@
+import type pg from "pg";
 import { sql, type DatabasePool } from "slonik";
 import { z } from "zod";
 import type { Keyring } from "../crypto/createKeyring.js";
 import type { Database } from "../db/Database.js";
 import { addImportedStatistics, type ImportedTotals } from "../db/queries/addImportedStatistics.js";
+import { copyImportedMessages } from "../db/queries/copyImportedMessages.js";
 import { enableVectorStorage } from "../db/queries/enableVectorStorage.js";
 import { insertImportedContextEntries, type ImportedContextEntry } from "../db/queries/insertImportedContextEntries.js";
 import { insertImportedMessages, type ImportedMessage } from "../db/queries/insertImportedMessages.js";
@@ -50,7 +52,18 @@ export type ImportOptions = {
   now?: () => Date;
 };
 
-export type ImportDeps = { source: DatabasePool; target: Database; keyring: Keyring; tokenCounter: TokenCounter };
+export type ImportDeps = {
+  source: DatabasePool;
+  target: Database;
+  keyring: Keyring;
+  tokenCounter: TokenCounter;
+  /**
+   * A node-postgres client on the target (PostgreSQL only): messages are then
+   * written with COPY on it, in its own transactions, instead of a multi-row
+   * INSERT through the pool.
+   */
+  copyClient?: pg.Client | undefined;
+};
 
 type Counts = { read: number; imported: number; existing: number; rejected: number };
 const counts = (): Counts => ({ read: 0, imported: 0, existing: 0, rejected: 0 });
@@ -325,6 +338,29 @@ export async function importFromSource(deps: ImportDeps, options: ImportOptions)
       return { messages, totals: [...totals.values()] };
     };
 
+    // One transaction per page: the messages, their queue entries, and the sessions' heads and statistics.
+    const copyClient = deps.copyClient;
+    const writeBatch = async (messages: readonly ImportedMessage[], totals: readonly ImportedTotals[], number: number): Promise<void> => {
+      if (!copyClient) {
+        await deps.target.withTransaction(undefined, async (tx) => {
+          await insertImportedMessages(tx, tenantId, messages, { enqueueEmbeddings: embeddingsQueued });
+          await addImportedStatistics(tx, tenantId, totals);
+          await options.beforeCommit?.(number);
+        });
+        return;
+      }
+      await copyClient.query("BEGIN");
+      try {
+        await copyImportedMessages(copyClient, tenantId, messages, { enqueueEmbeddings: embeddingsQueued });
+        await addImportedStatistics(copyClient, tenantId, totals);
+        await options.beforeCommit?.(number);
+        await copyClient.query("COMMIT");
+      } catch (error) {
+        await copyClient.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+    };
+
     try {
       let rows = await fetchPage();
       let accepted = rows ? await resolvePage(rows) : [];
@@ -343,13 +379,7 @@ export async function importFromSource(deps: ImportDeps, options: ImportOptions)
         if (!options.dryRun && messages.length > 0) {
           batchNumber += 1;
           const number = batchNumber;
-          pendingWrite = deps.target
-            .withTransaction(undefined, async (tx) => {
-              await insertImportedMessages(tx, tenantId, messages, { enqueueEmbeddings: embeddingsQueued });
-              await addImportedStatistics(tx, tenantId, totals);
-              await options.beforeCommit?.(number);
-            })
-            .then(() => options.onProgress?.({ phase: "messages", done, total }));
+          pendingWrite = writeBatch(messages, totals, number).then(() => options.onProgress?.({ phase: "messages", done, total }));
           swallow(pendingWrite);
         } else {
           options.onProgress?.({ phase: "messages", done, total });

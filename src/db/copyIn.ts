@@ -4,7 +4,8 @@ import type pg from "pg";
  * `COPY ... FROM STDIN` with node-postgres and no extra package: a
  * submittable query that answers the server's CopyInResponse with the given
  * chunks (COPY text format), then CopyDone. What pg-copy-streams does,
- * without the stream plumbing a benchmark does not need.
+ * without the stream plumbing that whole in-memory batches do not need.
+ * PostgreSQL only: pglite-socket does not relay COPY FROM STDIN.
  */
 export function copyIn(client: pg.Client, statement: string, chunks: Iterable<Buffer>): Promise<void> {
   return new Promise((resolve, reject) => {
