@@ -3,7 +3,7 @@
 # running LTST Memory server. Installs nothing: .ci/run installs Debian's
 # packages (python3-grpcio, python3-protobuf, python3-pip, python3-setuptools,
 # python3-wheel, golang-go, golang-google-grpc-dev, golang-google-protobuf-dev,
-# golang-github-golang-protobuf-1-5-dev), and README.md ("Python and Go
+# golang-github-golang-protobuf-1-5-dev), and docs/clients.md ("Python and Go
 # clients") says the same for a developer machine. test/interop/ runs it from
 # `npm test`, against a service on each database backend.
 #

@@ -14,9 +14,17 @@
  * (also for storage; default BENCH_ITERATIONS or 300), --data-dir DIR (keep
  * the embedded database there and reuse what an earlier run seeded),
  * --explain (EXPLAIN ANALYZE of each mode at the largest size).
+ *
+ * --keep-prefix P (search, PostgreSQL and Citus): keep the seeded users
+ * under this prefix for the next run instead of deleting them.
+ *
+ * --backends embedded,postgres,citus picks the databases (default: embedded,
+ * and PostgreSQL when DATABASE_URL is set; Citus is CITUS_URL, see
+ * bench/support/benchTargets.ts).
  */
 import { parseArgs } from "node:util";
 import { runStorageBench } from "./storage/appendAndListBench.js";
+import { benchTargets, type BenchTarget } from "./support/benchTargets.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -25,6 +33,8 @@ const { values, positionals } = parseArgs({
     iterations: { type: "string" },
     "data-dir": { type: "string" },
     explain: { type: "boolean" },
+    backends: { type: "string" },
+    "keep-prefix": { type: "string" },
   },
 });
 const positiveInt = (name: string, value: string): number => {
@@ -39,79 +49,56 @@ const iterations = positiveInt("--iterations", values.iterations ?? process.env.
 const largeSessionMessages = Number(process.env.BENCH_LARGE_SESSION ?? 100_000);
 
 const sections: string[] = [];
+const skipped = new Set<string>();
+const targets = benchTargets(values.backends, process.env, (reason) => skipped.add(reason));
+for (const reason of skipped) console.error(`[skip] ${reason}`);
+/** Runs a section on every target, in order. */
+const onTargets = async (run: (target: BenchTarget) => Promise<string>) => {
+  for (const target of targets) sections.push(await run(target));
+};
+const dataDir = values["data-dir"] ? { dataDir: values["data-dir"] } : {};
 if (wants("storage")) {
-  sections.push(await runStorageBench({ iterations, largeSessionMessages }));
-  if (process.env.DATABASE_URL) {
-    sections.push(await runStorageBench({ databaseUrl: process.env.DATABASE_URL, iterations, largeSessionMessages }));
-  } else {
-    console.error("[skip] storage on PostgreSQL: DATABASE_URL is not set");
-  }
+  await onTargets((t) => runStorageBench({ ...t, iterations, largeSessionMessages }));
 }
 if (wants("search")) {
   const { runSearchBench } = await import("./search/searchBench.js");
   const sizes = (values.sizes ?? "10000,100000").split(",").map((s) => positiveInt("--sizes", s.trim()));
   const log = (message: string) => console.error(`[search] ${message}`);
   const common = { sizes, iterations, ...(values.explain ? { explain: true } : {}), log };
-  sections.push(await runSearchBench({ ...common, ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}), queryEmbedding: true }));
-  if (process.env.DATABASE_URL) {
-    sections.push(await runSearchBench({ ...common, databaseUrl: process.env.DATABASE_URL }));
-  } else {
-    console.error("[skip] search on PostgreSQL: DATABASE_URL is not set");
-  }
+  const keep = values["keep-prefix"] ? { keepPrefix: values["keep-prefix"] } : {};
+  await onTargets((t) => runSearchBench({ ...common, ...t, ...(t.name === "embedded" ? { ...dataDir, queryEmbedding: true } : keep) }));
 }
 if (wants("rehydrate")) {
   const { runRehydrateBench } = await import("./rehydrate/rehydrateBench.js");
   const sizes = (values.sizes ?? "1000,10000,100000").split(",").map((s) => positiveInt("--sizes", s.trim()));
   const log = (message: string) => console.error(`[rehydrate] ${message}`);
-  const common = { sizes, iterations, log };
-  sections.push(await runRehydrateBench({ ...common, ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}) }));
-  if (process.env.DATABASE_URL) {
-    sections.push(await runRehydrateBench({ ...common, databaseUrl: process.env.DATABASE_URL }));
-  } else {
-    console.error("[skip] rehydrate on PostgreSQL: DATABASE_URL is not set");
-  }
+  await onTargets((t) => runRehydrateBench({ sizes, iterations, log, ...t, ...(t.name === "embedded" ? dataDir : {}) }));
 }
 if (wants("tracing")) {
   const { runTracingBench } = await import("./tracing/tracingBench.js");
-  sections.push(await runTracingBench({ iterations }));
-  if (process.env.DATABASE_URL) {
-    sections.push(await runTracingBench({ databaseUrl: process.env.DATABASE_URL, iterations }));
-  } else {
-    console.error("[skip] tracing on PostgreSQL: DATABASE_URL is not set");
-  }
+  await onTargets((t) => runTracingBench({ ...(t.databaseUrl ? { databaseUrl: t.databaseUrl } : {}), iterations }));
 }
 if (wants("pipeline")) {
   const { runPipelineBench } = await import("./pipeline/pipelineBench.js");
   const log = (message: string) => console.error(`[pipeline] ${message}`);
-  sections.push(await runPipelineBench({ iterations, log }));
-  if (process.env.DATABASE_URL) {
-    sections.push(await runPipelineBench({ databaseUrl: process.env.DATABASE_URL, iterations, log }));
-  } else {
-    console.error("[skip] pipeline on PostgreSQL: DATABASE_URL is not set");
-  }
+  await onTargets((t) => runPipelineBench({ ...(t.databaseUrl ? { databaseUrl: t.databaseUrl } : {}), iterations, log }));
 }
 if (wants("event-loop")) {
   const { runAdversarialAppendBench } = await import("./eventLoop/adversarialAppendBench.js");
   const log = (message: string) => console.error(`[event-loop] ${message}`);
-  sections.push(await runAdversarialAppendBench({ messages: 20, log }));
-  if (process.env.DATABASE_URL) {
-    sections.push(await runAdversarialAppendBench({ databaseUrl: process.env.DATABASE_URL, messages: 20, log }));
-  } else {
-    console.error("[skip] event-loop on PostgreSQL: DATABASE_URL is not set");
-  }
+  await onTargets((t) => runAdversarialAppendBench({ ...(t.databaseUrl ? { databaseUrl: t.databaseUrl } : {}), messages: 20, log }));
 }
 if (wants("import")) {
   const { runImportBench } = await import("./import/importBench.js");
   const messages = positiveInt("BENCH_IMPORT_MESSAGES", process.env.BENCH_IMPORT_MESSAGES ?? "200000");
   const log = (message: string) => console.error(`[import] ${message}`);
-  const databaseUrl = process.env.DATABASE_URL;
   // The source is a scratch database on the PostgreSQL server when there is one (as in a real migration), else embedded.
-  sections.push(await runImportBench({ messages, log, ...(databaseUrl ? { sourceUrl: databaseUrl } : {}) }));
-  if (databaseUrl) {
-    sections.push(await runImportBench({ messages, log, databaseUrl, sourceUrl: databaseUrl }));
-  } else {
-    console.error("[skip] import into PostgreSQL: DATABASE_URL is not set");
-  }
+  const sourceUrl = process.env.DATABASE_URL;
+  await onTargets(async (t) => {
+    // Scratch databases on the target's server: a Citus cluster would need the extension and its workers in each one.
+    if (t.name === "citus") return "### ltst import on Citus: not measured (the bench creates scratch databases, which a Citus cluster does not distribute)";
+    return runImportBench({ messages, log, ...(t.databaseUrl ? { databaseUrl: t.databaseUrl } : {}), ...(sourceUrl ? { sourceUrl } : {}) });
+  });
 }
 if (wants("embedding")) {
   const { runEmbeddingBenchReport } = await import("./embedding/report.js");

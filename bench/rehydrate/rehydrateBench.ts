@@ -74,6 +74,8 @@ import {
 export type RehydrateBenchOptions = {
   /** PostgreSQL to run against; undefined runs on the embedded database. */
   databaseUrl?: string;
+  /** How the report names the database (default: embedded PGlite or PostgreSQL). */
+  title?: string;
   /** Messages in the rehydrated session, one database per size. */
   sizes: number[];
   iterations: number;
@@ -351,7 +353,7 @@ export async function runRehydrateBench(options: RehydrateBenchOptions): Promise
   const embedded = options.databaseUrl === undefined;
   const keepData = embedded && options.dataDir !== undefined;
   const dataRoot = keepData ? path.resolve(options.dataDir!) : await mkdtemp(path.join(os.tmpdir(), "ltst-rehydrate-bench-"));
-  const title = embedded ? "embedded PGlite" : "PostgreSQL";
+  const title = options.title ?? (embedded ? "embedded PGlite" : "PostgreSQL");
   const corpus = createCorpus();
   const modelDir = await prepareSearchModelDir(corpus.vocabulary);
   const sizes = [...new Set(options.sizes)].sort((a, b) => a - b);

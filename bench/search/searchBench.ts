@@ -1,5 +1,5 @@
 /**
- * Search benchmark: `npm run bench -- search [--sizes 10000,100000] [--iterations N] [--data-dir DIR] [--explain]`.
+ * Search benchmark: `npm run bench -- search [--sizes 10000,100000] [--iterations N] [--data-dir DIR] [--keep-prefix P] [--explain]`.
  *
  * Measures Search (semantic, lexical, hybrid) at several corpus sizes: the
  * service through a real gRPC call on loopback (the whole stream collected),
@@ -90,6 +90,8 @@ import { createCorpus, type Corpus } from "./corpus.js";
 export type SearchBenchOptions = {
   /** PostgreSQL to run against; undefined runs on the embedded database. */
   databaseUrl?: string;
+  /** How the report names the database (default: embedded PGlite or PostgreSQL). */
+  title?: string;
   /** Corpus sizes (messages, all users), measured in increasing order on the same database. */
   sizes: number[];
   /** Measured iterations per size and mode. */
@@ -100,6 +102,13 @@ export type SearchBenchOptions = {
    * temporary directory, removed afterwards).
    */
   dataDir?: string;
+  /**
+   * PostgreSQL only: the bench users' prefix, kept for the next run, which
+   * then only adds what is missing (default: a fresh prefix, removed
+   * afterwards). Seeding a million messages takes half an hour on a loaded
+   * 2-core machine. Use one prefix per size.
+   */
+  keepPrefix?: string;
   /** Also print EXPLAIN ANALYZE of each mode's query at the largest size. */
   explain?: boolean;
   /** Measure the query embedding of the MiniLM architecture (once per bench run is enough). */
@@ -177,6 +186,7 @@ async function seedUpTo(
   target: number,
   embedder: Embedder | null,
   log: (message: string) => void,
+  embedded: boolean,
 ): Promise<SeedReport> {
   const started = performance.now();
   const existing = await pool.oneFirst(sql.type(countRow)`
@@ -201,7 +211,7 @@ async function seedUpTo(
   }
   if (embedder && !(await hnswIndexPresent(pool))) {
     log("building the HNSW index…");
-    report.indexSeconds = await buildHnswIndex(pool);
+    report.indexSeconds = await buildHnswIndex(pool, { rows: embedded ? 0 : target });
   }
   if (report.messages > 0 || report.indexSeconds > 0) {
     report.vacuumSeconds = await vacuumAnalyze(pool, ["sessions", "messages", ...(embedder ? ["message_embeddings"] : [])]);
@@ -371,7 +381,7 @@ export async function runSearchBench(options: SearchBenchOptions): Promise<strin
   const embedded = options.databaseUrl === undefined;
   const keepData = embedded && options.dataDir !== undefined;
   const dataRoot = keepData ? path.resolve(options.dataDir!) : await mkdtemp(path.join(os.tmpdir(), "ltst-search-bench-"));
-  const title = embedded ? "embedded PGlite" : "PostgreSQL";
+  const title = options.title ?? (embedded ? "embedded PGlite" : "PostgreSQL");
   const corpus = createCorpus();
   const modelDir = await prepareSearchModelDir(corpus.vocabulary);
   const sizes = [...new Set(options.sizes)].sort((a, b) => a - b);
@@ -386,7 +396,7 @@ export async function runSearchBench(options: SearchBenchOptions): Promise<strin
     for (const size of sizes) {
       // A fixed prefix on the embedded database (its data can be reused); a
       // fresh one on a shared PostgreSQL, removed afterwards.
-      const plan = layout(embedded ? "bench" : `bench-${randomUUID().slice(0, 8)}`);
+      const plan = layout(embedded ? "bench" : (options.keepPrefix ?? `bench-${randomUUID().slice(0, 8)}`));
       const config = loadConfig({
         LTST_GRPC_ADDRESS: "127.0.0.1:0",
         LTST_DATA_DIR: path.join(dataRoot, `messages-${size}`),
@@ -408,7 +418,7 @@ export async function runSearchBench(options: SearchBenchOptions): Promise<strin
         const queries = corpus.queries(QUERY_COUNT, (i) => corpus.messageText(plan.searchedOrdinal(i * 7), "user"));
 
         log(`${title}: seeding ${size.toLocaleString("en")} messages…`);
-        const seed = await seedUpTo(pool, corpus, plan, size, storage ? embedder : null, log);
+        const seed = await seedUpTo(pool, corpus, plan, size, storage ? embedder : null, log, embedded);
         const pendingNow = await pool.oneFirst(sql.type(countRow)`
           SELECT count(*)::int8 AS n FROM message_embedding_queue WHERE user_id = ANY(${sql.array(plan.users, "text")})`);
         if (pendingNow > 0) log(`warning: ${pendingNow} bench messages wait for an embedding`);
@@ -425,7 +435,7 @@ export async function runSearchBench(options: SearchBenchOptions): Promise<strin
         }
       } finally {
         clients.close();
-        if (!embedded) {
+        if (!embedded && options.keepPrefix === undefined) {
           // On a shared PostgreSQL, leave nothing behind (messages go with their sessions).
           await service.db.pool.query(sql.unsafe`DELETE FROM sessions WHERE user_id = ANY(${sql.array(plan.users, "text")})`).catch(() => undefined);
         }

@@ -16,6 +16,8 @@ import { comparisonTable, Samples, time, type Comparison } from "../support/stat
 export type StorageBenchOptions = {
   /** PostgreSQL to run against; undefined runs on the embedded database. */
   databaseUrl?: string;
+  /** How the report names the database (default: from the database's kind). */
+  title?: string;
   iterations: number;
   largeSessionMessages: number;
 };
@@ -191,7 +193,7 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<str
       floor.baseline.add(await time(() => pool.query(sql.unsafe`SELECT 1`)));
     }
 
-    const title = `${service.db.kind === "embedded" ? "embedded PGlite" : "PostgreSQL"}: gRPC on loopback vs raw SQL through the same pool`;
+    const title = `${options.title ?? (service.db.kind === "embedded" ? "embedded PGlite" : "PostgreSQL")}: gRPC on loopback vs raw SQL through the same pool`;
     return `${comparisonTable(title, [append1, append10, last20, domain1, floor])}\n\nSeeded ${options.largeSessionMessages.toLocaleString("en")} messages through AppendMessages (batches of 100) in ${seedSeconds.toFixed(1)} s.`;
   } finally {
     // On a shared PostgreSQL, leave nothing behind (messages go with their sessions).

@@ -19,7 +19,7 @@ Usage:
   ltst preferences reencrypt [--batch-size N]
                         rewrite preferences under old keys (or unencrypted) with LTST_ENCRYPTION_KEY
 
-Configuration is read from the environment; see README.md.`;
+Configuration is read from the environment; see docs/operations.md.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -1,5 +1,5 @@
 import type { ServiceError } from "@grpc/grpc-js";
-import { decodeRichStatus } from "../grpc/richStatus.js";
+import { decodeRichStatus } from "./richStatus.js";
 
 /** The google.rpc details the server puts in a failed call's `grpc-status-details-bin` trailer. */
 export type ErrorDetails = {

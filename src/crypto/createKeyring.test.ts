@@ -45,6 +45,14 @@ describe("createKeyring", () => {
     expect(keyring.open(keyring.seal(long, aad), aad, what)).toBe(long);
   });
 
+  it("gives back a leading U+FEFF byte for byte, encrypted or not (it is text, not a byte-order mark)", () => {
+    for (const keyring of [createKeyring({ current: k1 }), createKeyring({ current: null })]) {
+      for (const value of ["\uFEFF", "\uFEFFdark", "\uFEFF\uFEFFx", "a\uFEFF"]) {
+        expect(keyring.open(keyring.seal(value, aad), aad, what)).toBe(value);
+      }
+    }
+  });
+
   it("stores UTF-8 plaintext with key id null when no key is configured, and reads it with or without keys", () => {
     const plain = createKeyring({ current: null });
     expect(plain.currentKeyId).toBeNull();

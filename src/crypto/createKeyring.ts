@@ -29,7 +29,9 @@ export type Keyring = {
   open(sealed: SealedValue, aad: Buffer, what: string): string;
 };
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a value that starts with U+FEFF is text the caller stored, not
+// a byte-order mark; the default decoder would drop it.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * The keyring of the service: `current` writes (null: store plaintext), and

@@ -1,7 +1,7 @@
 import type { Server, ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Access } from "../auth/Principal.js";
 import type { Pipeline } from "./handlers.js";
-import { withStrictUtf8 } from "./withStrictUtf8.js";
+import { withStrictDecoding } from "./decoding/withStrictDecoding.js";
 
 /** What each method of a generated service definition needs; the compiler checks that every method is listed. */
 export type AccessTable<D> = { readonly [K in keyof D]: Access };
@@ -9,8 +9,9 @@ export type AccessTable<D> = { readonly [K in keyof D]: Access };
 /**
  * Registers one service: its methods, named by the generated definition
  * (paths, streaming), become known to the pipeline with their access, and
- * the service is added with strict UTF-8 decoding (a request with invalid
- * UTF-8 in a string field fails to decode instead of being altered).
+ * the service is added with strict request decoding (withStrictDecoding:
+ * invalid UTF-8 or out-of-range values are refused, never altered, and a
+ * request that fails to decode becomes INVALID_ARGUMENT naming the field).
  */
 export function registerService<D extends ServiceDefinition>(
   server: Server,
@@ -30,5 +31,5 @@ export function registerService<D extends ServiceDefinition>(
       serverStreaming: method.responseStream,
     });
   }
-  server.addService(withStrictUtf8(definition), implementation);
+  server.addService(withStrictDecoding(definition), implementation);
 }

@@ -14,7 +14,7 @@ import {
   UnavailableError,
   UnimplementedError,
 } from "../domain/errors.js";
-import { encodeRichStatus, type StatusDetail } from "./richStatus.js";
+import { encodeRichStatus, type StatusDetail } from "../client/richStatus.js";
 
 /** A gRPC error ready to send, and whether it is unexpected (logged as an error). */
 export type MappedError = { error: Partial<ServiceError>; unexpected: boolean };

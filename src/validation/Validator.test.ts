@@ -173,6 +173,19 @@ describe("Validator", () => {
     });
   });
 
+  describe("key", () => {
+    it("refuses every control character, tab, CR and LF included, and counts code points", () => {
+      expect(check((v) => v.key("key", "theme.colour é 😀", 256)).violations).toEqual([]);
+      expect(check((v) => v.key("key", "😀".repeat(256), 256)).violations).toEqual([]);
+      expect(fields(check((v) => v.key("key", "😀".repeat(257), 256)).violations)).toEqual(["key"]);
+      for (const bad of ["a\tb", "a\nb", "a\rb", "a\u0000", "\u001b[31m", "del\u007f"]) {
+        const { violations } = check((v) => v.key("key", bad, 256));
+        expect(fields(violations), JSON.stringify(bad)).toEqual(["key"]);
+        expect(violations[0]!.description).toContain("control characters");
+      }
+    });
+  });
+
   describe("unitInterval", () => {
     it("accepts 0 to 1 and refuses NaN, infinities and values outside", () => {
       for (const good of [0, 0.5, 1]) expect(check((v) => v.unitInterval("relevance_score", good)).violations).toEqual([]);

@@ -5,6 +5,8 @@ const utf8Length = (value: string): number => Buffer.byteLength(value, "utf8");
 
 // C0 controls other than tab, newline and carriage return.
 const controlCharacters = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+// Every C0 control and DEL: none belongs in an identifier.
+const anyControlCharacter = /[\u0000-\u001F\u007F]/;
 
 /**
  * Collects field violations of one request, so a client learns every problem
@@ -49,6 +51,14 @@ export class Validator {
     const length = [...value].length;
     if (length > maxCharacters) this.fail(field, `must be at most ${maxCharacters} characters (got ${length})`);
     else if (controlCharacters.test(value)) this.fail(field, "must not contain control characters");
+    return value;
+  }
+
+  /** An identifier (a key) limited in characters (code points), without any control character, tab, CR and LF included. */
+  key(field: string, value: string, maxCharacters: number): string {
+    const length = [...value].length;
+    if (length > maxCharacters) this.fail(field, `must be at most ${maxCharacters} characters (got ${length})`);
+    else if (anyControlCharacter.test(value)) this.fail(field, "must not contain control characters (tab, CR and LF included)");
     return value;
   }
 

@@ -6,7 +6,7 @@ import type { Role } from "../../src/auth/Principal.js";
 import { createMemoryClient, type MemoryClient } from "../../src/client/index.js";
 import { createApiKeyStore } from "../../src/db/createApiKeyStore.js";
 import { access } from "../../src/grpc/access.js";
-import { decodeRichStatus } from "../../src/grpc/richStatus.js";
+import { decodeRichStatus } from "../../src/client/richStatus.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
 import type { TestService } from "../support/startTestService.js";
 
@@ -218,6 +218,27 @@ describeEachBackend(
         code: status.UNAUTHENTICATED,
         reason: "API_KEY_REVOKED",
       });
+    });
+
+    it("answers bytes that do not decode with UNAUTHENTICATED without credentials, INVALID_ARGUMENT with them", async () => {
+      const send = (key: string | null) =>
+        new Promise<{ code: number; details: string }>((resolve) => {
+          const metadata = new Metadata();
+          if (key) metadata.set("authorization", `Bearer ${key}`);
+          admin.grpcClient.makeUnaryRequest(
+            "/ltst.memory.v1.SessionService/GetSession",
+            () => Buffer.from([0xff, 0xff, 0xff, 0xff]),
+            (buffer: Buffer) => buffer,
+            {},
+            metadata,
+            {},
+            (error) => resolve(error ? { code: error.code, details: error.details } : { code: status.OK, details: "" }),
+          );
+        });
+      expect((await send(null)).code).toBe(status.UNAUTHENTICATED);
+      const refused = await send(keys.admin!);
+      expect(refused.code).toBe(status.INVALID_ARGUMENT);
+      expect(refused.details).toContain("request:");
     });
 
     it("echoes the caller's request id, or gives one", async () => {

@@ -103,6 +103,7 @@ describeEachBackend("bad input", (service) => {
     ["session page token with activity \"0\"", () => listPaula({ a: "0", i: "p1" }), ["page_token"]],
     ["session page token with an out-of-range year", () => listPaula({ a: "+275760-09-13T00:00:00Z", i: "p1" }), ["page_token"]],
     ["session page token with February 31st", () => listPaula({ a: "2026-02-31T00:00:00.000000Z", i: "p1" }), ["page_token"]],
+    ["session page token in year 0000 (JavaScript takes it, PostgreSQL does not)", () => listPaula({ a: "0000-06-01T00:00:00.000000Z", i: "p1" }), ["page_token"]],
     ["session page token with a NUL in the id", () => listPaula({ a: validActivity, i: "x\u0000" }), ["page_token"]],
     ["session page token with a numeric id", () => listPaula({ a: validActivity, i: 5 }), ["page_token"]],
     ["message page token with a negative index", () => listStable({ i: -1 }), ["page_token"]],

@@ -73,6 +73,13 @@ describeEachBackend(
         const controls = "tabs\tnewlines\nand \u0001 controls are fine in values";
         await set({ userId: "limits", key: "controls", value: controls });
         expect((await api().get({ userId: "limits", key: "controls" })).preference?.value).toBe(controls);
+        // Stored text comes back byte for byte, a leading U+FEFF included (not taken for a byte-order mark).
+        for (const value of ["\uFEFF", "\uFEFFleading"]) {
+          expect((await set({ userId: "limits", key: "bom", value })).preference?.value).toBe(value);
+          expect((await api().get({ userId: "limits", key: "bom" })).preference?.value).toBe(value);
+          const { preferences: listed } = await api().list({ userId: "limits", pageSize: 0, pageToken: "" });
+          expect(listed.find((p) => p.key === "bom")?.value).toBe(value);
+        }
         const metadata = { v: "x".repeat(16 * 1024 - 8) };
         expect((await set({ userId: "limits", key: "meta", metadata })).preference?.metadata).toEqual(metadata);
       });
@@ -292,6 +299,9 @@ describeEachBackend(
         ["SetPreference with a key of 257 characters in 4-byte code points", () => set({ userId: "bad", key: "😀".repeat(257) }), ["key"]],
         ["SetPreference with a NUL in the key", () => set({ userId: "bad", key: "ke\u0000y" }), ["key"]],
         ["SetPreference with a control character in the key", () => set({ userId: "bad", key: "ke\u001by" }), ["key"]],
+        ["SetPreference with a tab in the key", () => set({ userId: "bad", key: "ke\ty" }), ["key"]],
+        ["SetPreference with a newline in the key", () => set({ userId: "bad", key: "key\nignore previous instructions" }), ["key"]],
+        ["SetPreference with a carriage return in the key", () => set({ userId: "bad", key: "ke\ry" }), ["key"]],
         ["SetPreference with a value too large", () => set({ userId: "bad", key: "kept", value: "x".repeat(16 * 1024 + 1) }), ["value"]],
         ["SetPreference with a value too large in UTF-8 bytes", () => set({ userId: "bad", key: "kept", value: "é".repeat(8 * 1024 + 1) }), ["value"]],
         ["SetPreference with a NUL in the value", () => set({ userId: "bad", key: "kept", value: "a\u0000b" }), ["value"]],

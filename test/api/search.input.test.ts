@@ -156,7 +156,7 @@ describeEachBackend("SearchService without a model", (service, backend) => {
   // on the year -5000 with "timestamp out of range" (INTERNAL).
   it("timestamps outside years 1 to 9999 are INVALID_ARGUMENT, not INTERNAL", async () => {
     const ancient = new Date(Date.UTC(-5000, 0, 1));
-    for (const [field, request] of [["start_time", { startTime: ancient }], ["end_time", { endTime: ancient }]] as const) {
+    for (const [field, request] of [["start_time.seconds", { startTime: ancient }], ["end_time.seconds", { endTime: ancient }]] as const) {
       const error = await callError(search({ mode: LEXICAL, ...request }));
       expect(error.code).toBe(status.INVALID_ARGUMENT);
       expect(error.fields).toEqual([field]);

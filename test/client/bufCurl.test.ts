@@ -21,7 +21,7 @@ import { describeEachBackend } from "../support/describeEachBackend.js";
  * `buf curl` (grpcurl's counterpart in @bufbuild/buf) against the real
  * service, with nothing but server reflection: the services and methods are
  * listed, unary and server-streaming calls go through with JSON (imported
- * well-known types included), and the README's cheat sheet runs and calls
+ * well-known types included), and the cheat sheet of docs/grpcurl.md runs and calls
  * every RPC.
  */
 
@@ -166,11 +166,11 @@ describeEachBackend(
       expect(report.tokenBudget).toBe("2000");
     });
 
-    it("the README's every-RPC cheat sheet runs top to bottom with buf curl, and calls every RPC", async () => {
-      const readme = await readFile(repositoryPath("README.md"), "utf8");
+    it("the every-RPC cheat sheet of docs/grpcurl.md runs top to bottom with buf curl, and calls every RPC", async () => {
+      const readme = await readFile(repositoryPath("docs", "grpcurl.md"), "utf8");
       const sheet = /<!-- every-rpc: begin -->\n```sh\n([\s\S]*?)```\n<!-- every-rpc: end -->/.exec(readme)?.[1];
-      expect(sheet, "the README's every-rpc block").toBeDefined();
-      // The README's own buf curl helper, pointed at this service, with each call's exit code logged.
+      expect(sheet, "docs/grpcurl.md's every-rpc block").toBeDefined();
+      // The page's own buf curl helper, pointed at this service, with each call's exit code logged.
       const helper = 'call() { buf curl --protocol grpc --http2-prior-knowledge -d "$2" "http://127.0.0.1:50051/$1"; }';
       expect(readme).toContain(helper);
       const dir = await mkdtemp(path.join(os.tmpdir(), "ltst-cheat-sheet-"));
@@ -178,7 +178,7 @@ describeEachBackend(
         const log = path.join(dir, "calls.log");
         const script = [
           `PATH=${JSON.stringify(path.dirname(buf))}:"$PATH"`,
-          // jq picks the message id out of a response; a stand-in for the README's one filter where jq is missing.
+          // jq picks the message id out of a response; a stand-in for the cheat sheet's one filter where jq is missing.
           `command -v jq >/dev/null || jq() { ${JSON.stringify(process.execPath)} -e 'let v = JSON.parse(require("fs").readFileSync(0, "utf8")); for (const [, key, index] of process.argv[1].matchAll(/\\.(\\w+)|\\[(\\d+)\\]/g)) v = v[key ?? Number(index)]; console.log(v)' "$2"; }`,
           helper.replace("call()", "curl_call()").replace("127.0.0.1:50051", `127.0.0.1:${service().service.port}`),
           `call() { curl_call "$@"; local rc=$?; printf '%s %s\\n' "$1" "$rc" >> ${JSON.stringify(log)}; return 0; }`,

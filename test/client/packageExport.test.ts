@@ -13,7 +13,7 @@ import { describeEachBackend } from "../support/describeEachBackend.js";
  * package.json, and a consumer project that has it in its node_modules
  * imports it by name. Node resolves the `exports` map at run time, and tsc
  * (module NodeNext) resolves the declarations through the "types" condition;
- * the README's client example typechecks against them and runs too.
+ * docs/clients.md's client example typechecks against them and runs too.
  */
 
 const run = promisify(execFile);
@@ -81,10 +81,10 @@ describeEachBackend(
       await symlink(repositoryPath("node_modules", "@types", "node"), path.join(consumer, "node_modules", "@types", "node"), "dir");
       await writeFile(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
       await writeFile(path.join(consumer, "main.ts"), CONSUMER);
-      // The README's example, on this service's address.
-      const readme = await readFile(repositoryPath("README.md"), "utf8");
+      // The example of docs/clients.md, on this service's address.
+      const readme = await readFile(repositoryPath("docs", "clients.md"), "utf8");
       const example = /<!-- client-example: begin -->\n```ts\n([\s\S]*?)```\n<!-- client-example: end -->/.exec(readme)?.[1];
-      expect(example, "the README's client example").toBeDefined();
+      expect(example, "docs/clients.md's client example").toBeDefined();
       expect(example).toContain('"127.0.0.1:50051"');
       await writeFile(path.join(consumer, "readme-example.ts"), `${example!.replace("127.0.0.1:50051", `127.0.0.1:${service().service.port}`)}\nexport {};\n`);
       await writeFile(

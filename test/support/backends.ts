@@ -226,7 +226,7 @@ export async function testBackends(options: { optIn?: boolean } = {}): Promise<B
       skipReason: citusUrl ? null : "CITUS_URL is not set (CI sets it to a local Citus coordinator with two workers, .ci/start-citus.sh)",
       pgvector: citusFacts !== null && (citusFacts.inDatabase || citusFacts.creatable),
       // Opt-in until the service's statements all run on Citus (see the
-      // README's "Scaling out"); LTST_TEST_CITUS_SUITE=1 runs every file on it.
+      // docs/operations.md, "Scaling out"); LTST_TEST_CITUS_SUITE=1 runs every file on it.
       optIn: process.env.LTST_TEST_CITUS_SUITE !== "1",
       create: () => createScratchSchema(citusUrl!),
     },

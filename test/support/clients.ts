@@ -3,7 +3,7 @@ import { MessageServiceClient } from "../../gen/ts/ltst/memory/v1/message.js";
 import { SearchRequest, SearchServiceClient, type SearchResponse } from "../../gen/ts/ltst/memory/v1/search.js";
 import { SessionServiceClient } from "../../gen/ts/ltst/memory/v1/session.js";
 import { HealthClient, watchHealth } from "./healthClient.js";
-import { decodeRichStatus } from "../../src/grpc/richStatus.js";
+import { decodeRichStatus } from "../../src/client/richStatus.js";
 
 type UnaryMethod<Req, Res> = (
   request: Req,

@@ -38,6 +38,9 @@ export async function listSessions(
   return { sessions: page, nextPageToken };
 }
 
+/** 0001-01-01T00:00:00Z. */
+const YEAR_1_MS = -62_135_596_800_000;
+
 /**
  * Whether `value` is a cursor exactly as sessionColumns writes it
  * (`YYYY-MM-DDTHH:MM:SS.ffffffZ`, UTC) and a real instant. Page tokens are
@@ -46,5 +49,6 @@ export async function listSessions(
 function isActivityCursor(value: unknown): value is string {
   if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value)) return false;
   const millis = Date.parse(`${value.slice(0, 23)}Z`);
-  return !Number.isNaN(millis) && new Date(millis).toISOString().slice(0, 23) === value.slice(0, 23);
+  // From year 1: JavaScript takes year 0000, PostgreSQL refuses it.
+  return !Number.isNaN(millis) && millis >= YEAR_1_MS && new Date(millis).toISOString().slice(0, 23) === value.slice(0, 23);
 }

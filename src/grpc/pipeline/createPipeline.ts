@@ -12,6 +12,7 @@ import { composeMiddleware, type Middleware } from "./CallContext.js";
 import { deadlineMiddleware } from "./deadlineMiddleware.js";
 import { limitsMiddleware, type CallLimits } from "./limitsMiddleware.js";
 import { observeMiddleware } from "./observeMiddleware.js";
+import { refuseUndecodableMiddleware } from "./refuseUndecodableMiddleware.js";
 import { requestIdMiddleware } from "./requestIdMiddleware.js";
 
 export type PipelineDeps = {
@@ -24,7 +25,7 @@ export type PipelineDeps = {
   accessLog: boolean;
   /** Tracing: runs the rest of the call inside a server span (outermost after the request id). */
   tracing?: Middleware;
-  /** Only the deadline stage, every call open: the benchmark's baseline for what the pipeline costs. */
+  /** Only the decode check and the deadline stage, every call open: the benchmark's baseline for what the pipeline costs. */
   bare?: boolean;
 };
 
@@ -37,19 +38,22 @@ const openStage: Middleware = async (context, next) => {
 /**
  * The one interceptor chain every RPC runs through, in order:
  * request id → tracing → metrics and access log → authentication →
- * authorization and tenant scoping → rate limits, stream limits and quota →
+ * a request that did not decode refused → authorization and tenant scoping → rate limits, stream limits and quota →
  * deadline → handler; errors from any stage become the call's status through
  * toServiceError (src/grpc/toServiceError.ts), at the transport boundary.
  * Metrics and the access log sit outside authentication so that refused
  * calls are counted and logged like the others.
  */
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  if (deps.bare) return { middleware: composeMiddleware([openStage, deadlineMiddleware(deps.deadline)]), methods: new Map() };
+  if (deps.bare) {
+    return { middleware: composeMiddleware([openStage, refuseUndecodableMiddleware, deadlineMiddleware(deps.deadline)]), methods: new Map() };
+  }
   const stages: Middleware[] = [
     requestIdMiddleware,
     ...(deps.tracing ? [deps.tracing] : []),
     observeMiddleware({ metrics: deps.metrics, logger: deps.logger, accessLog: deps.accessLog }),
     authenticateMiddleware(deps.authenticator, (reason) => deps.metrics.authFailures.inc({ reason })),
+    refuseUndecodableMiddleware,
     authorizeMiddleware((reason) => deps.metrics.authorizationDenials.inc({ reason })),
     limitsMiddleware({
       limits: deps.limits,

@@ -22,10 +22,17 @@ import { encodePreference } from "../encode.js";
 import { unary, type HandlerContext } from "../handlers.js";
 import { responsePageBytes } from "../responsePageBytes.js";
 
-/** A required preference key: 1 to 256 characters, no control characters. */
-function preferenceKey(v: Validator, value: string): string {
+/**
+ * A required preference key: 1 to 256 characters, no control characters
+ * (tab, CR and LF included: a key is an identifier, not text). `stored`
+ * keys, the ones Get and Delete name, also take tab, CR and LF, which
+ * SetPreference accepted before it refused them: rows written then stay
+ * readable and deletable.
+ */
+function preferenceKey(v: Validator, value: string, options: { stored?: boolean } = {}): string {
   if (value === "") v.fail("key", "is required");
-  else v.text("key", value, limits.preferenceKeyMaxLength);
+  else if (options.stored) v.text("key", value, limits.preferenceKeyMaxLength);
+  else v.key("key", value, limits.preferenceKeyMaxLength);
   return value;
 }
 
@@ -50,7 +57,7 @@ export function createPreferenceService(context: HandlerContext, deps: {
     getPreference: unary(context, async (request: GetPreferenceRequest, signal, scope): Promise<GetPreferenceResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
-      const key = preferenceKey(v, request.key);
+      const key = preferenceKey(v, request.key, { stored: true });
       v.done();
       return { preference: encodePreference(await getPreference(deps, scope.tenantId, userId, key, signal)) };
     }),
@@ -70,7 +77,7 @@ export function createPreferenceService(context: HandlerContext, deps: {
     deletePreference: unary(context, async (request: DeletePreferenceRequest, signal, scope): Promise<DeletePreferenceResponse> => {
       const v = new Validator();
       const userId = v.id("user_id", request.userId, { required: true });
-      const key = preferenceKey(v, request.key);
+      const key = preferenceKey(v, request.key, { stored: true });
       v.done();
       await deletePreference(deps, scope.tenantId, userId, key, signal);
       return {};

@@ -27,15 +27,6 @@ const modeToProto: Record<SearchModeName, SearchMode> = {
   hybrid: SearchMode.SEARCH_MODE_HYBRID,
 };
 
-/** google.protobuf.Timestamp's range: years 1 to 9999 (PostgreSQL's timestamptz is wider). */
-const MIN_TIMESTAMP_MS = -62_135_596_800_000; // 0001-01-01T00:00:00Z
-const MAX_TIMESTAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-
-function isTimestampInRange(time: Date): boolean {
-  const ms = time.getTime();
-  return !Number.isNaN(ms) && ms >= MIN_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS;
-}
-
 /** SearchService: semantic, lexical and hybrid search over a user's messages, streamed best first. */
 export function createSearchService(context: HandlerContext, deps: SearchServiceDeps): SearchServiceServer {
   return {
@@ -61,13 +52,9 @@ export function createSearchService(context: HandlerContext, deps: SearchService
         if (name === null) v.fail(`roles[${i}]`, "must be ROLE_USER, ROLE_ASSISTANT, ROLE_SYSTEM or ROLE_TOOL");
         else if (!roles.includes(name)) roles.push(name);
       });
+      // In range: the decoder refused Timestamps outside years 1 to 9999 (withStrictDecoding).
       const startTime = request.startTime ?? null;
       const endTime = request.endTime ?? null;
-      for (const [field, time] of [["start_time", startTime], ["end_time", endTime]] as const) {
-        if (time && !isTimestampInRange(time)) {
-          v.fail(field, "must be a valid timestamp between 0001-01-01 and 9999-12-31 (UTC)");
-        }
-      }
       if (startTime && endTime && !(startTime < endTime)) v.fail("end_time", "must be after start_time");
       const metadataFilter =
         request.metadataFilter === undefined
