@@ -201,7 +201,7 @@ export async function runImportBench(options: ImportBenchOptions): Promise<strin
         await target.close();
       }
     };
-    const imports = options.databaseUrl ? [await runImport("copy"), await runImport("insert")] : [await runImport("insert")];
+    const imports = options.databaseUrl ? [await runImport("insert"), await runImport("copy")] : [await runImport("insert")];
 
     // --- COPY baseline ------------------------------------------------------------------
     options.log("COPY baseline");
