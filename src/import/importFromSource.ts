@@ -167,6 +167,9 @@ export async function importFromSource(deps: ImportDeps, options: ImportOptions)
       if (!isId(userId)) return `user id "${userId}" is not a valid id (letters, digits, . _ : @ + -, at most ${limits.idMaxLength})`;
       return null;
     };
+    // The source tables rejects name.
+    const sessionTable = { minimal: "conversations", ltst: "conversation_sessions", conversation_memory: "conversation_memory" }[plan.kind];
+    const summaryTable = plan.kind === "minimal" ? "conversation_summaries" : "conversation_sessions";
     const foreign = (sessionId: string) => `session "${sessionId}" already exists in the target and was not imported from the ${plan.kind} design`;
     const readPage = <T extends z.ZodType>(schema: T, query: SqlFragment) => source.any(sql.type(schema)`${query}`) as Promise<readonly z.infer<T>[]>;
 
@@ -182,7 +185,7 @@ export async function importFromSource(deps: ImportDeps, options: ImportOptions)
         const userId = owner(row.user_id);
         const problem = sessionProblem(row.id, userId, true);
         if (problem) {
-          reject({ table: "sessions", id: row.id, sessionId: row.id, reason: problem }, report.sessions);
+          reject({ table: sessionTable, id: row.id, sessionId: row.id, reason: problem }, report.sessions);
           continue;
         }
         batch.push(toSession(plan.kind, row, userId!, now()));
@@ -197,7 +200,7 @@ export async function importFromSource(deps: ImportDeps, options: ImportOptions)
         const head = byKey.get(`${session.userId}\u0000${session.id}`);
         if (!head) report.sessions.imported += 1; // dry run: would be created
         else if (head.imported_from === plan.kind) report.sessions.existing += 1;
-        else reject({ table: "sessions", id: session.id, sessionId: session.id, reason: foreign(session.id) }, report.sessions);
+        else reject({ table: sessionTable, id: session.id, sessionId: session.id, reason: foreign(session.id) }, report.sessions);
       }
       options.onProgress?.({ phase: "sessions", done: report.sessions.read, total: null });
     }
@@ -518,7 +521,7 @@ export async function importFromSource(deps: ImportDeps, options: ImportOptions)
         const accepted = rows.flatMap((row) => {
           const problem = sessionProblem(row.session_id, owner(row.user_id), row.session_found) ?? (row.summary === null || row.summary.trim() === "" ? "summary is empty" : null);
           if (problem) {
-            reject({ table: "summaries", id: row.session_id, sessionId: row.session_id, reason: problem }, report.summaries);
+            reject({ table: summaryTable, id: row.session_id, sessionId: row.session_id, reason: problem }, report.summaries);
             return [];
           }
           return [{ row, userId: owner(row.user_id)! }];
