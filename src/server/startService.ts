@@ -76,6 +76,13 @@ export async function startService(
     pipeline?: "full" | "bare";
   } = {},
 ): Promise<RunningService> {
+  // Start-up timing, logged once SERVING ("start-up phases", ms): where a slow start goes.
+  const phases: Record<string, number> = { modules: Math.round(performance.now()) };
+  let phaseStarted = performance.now();
+  const phase = (name: string, ms = performance.now() - phaseStarted) => {
+    phases[name] = Math.round(ms);
+    phaseStarted = performance.now();
+  };
   const tracing = options.tracing ?? createTracing({ serviceName: "ltst-memory", onError: (err, context) => logger.warn({ err }, context) });
   const stopTracing = options.tracing ? async () => {} : () => tracing.shutdown();
   logger.info(tracing.description);
@@ -88,7 +95,9 @@ export async function startService(
     logger.info({ keyId: keyring.currentKeyId, readOnlyKeyIds: keyring.keyIds.slice(1) }, "preference values are encrypted (AES-256-GCM)");
   }
 
+  phase("tracing and keys");
   const db = await openDatabase({
+    onPhase: (name, ms) => (phases[name] = Math.round(ms)),
     tracer,
     databaseUrl: config.DATABASE_URL,
     dataDir: config.LTST_DATA_DIR,
@@ -103,6 +112,7 @@ export async function startService(
     await stopTracing();
     throw error;
   });
+  phaseStarted = performance.now();
   logger.info({ database: db.kind }, "database ready and migrated");
 
   const metrics = createMetrics();
@@ -172,10 +182,13 @@ export async function startService(
     // that a loopback server runs open; reads the certificates.
     const authConfigured = jwt !== null || identities !== undefined || (await apiKeys.countActive()) > 0;
     const credentials = prepareTransport(config, logger, authConfigured);
+    phase("pipeline and auth");
     embeddings = await startEmbeddings({
       db,
       logger,
       modelDir: config.LTST_MODEL_DIR,
+      // The model loads at the first embedding, not at start-up (about 150 MB and a second or more).
+      loadOnFirstUse: true,
       intraOpThreads: config.LTST_EMBEDDING_THREADS,
       worker: {
         enabled: config.LTST_EMBEDDING_WORKER,
@@ -188,6 +201,7 @@ export async function startService(
       metrics,
       tracer,
     });
+    phase("embeddings");
     grpcServer = createGrpcServer({
       db,
       context: { logger, pipeline, inFlight },
@@ -202,6 +216,7 @@ export async function startService(
       reflection: config.LTST_REFLECTION,
     });
     port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS, credentials);
+    phase("grpc server and bind");
     if (config.LTST_METRICS_ADDRESS) {
       metricsServer = await serveMetrics(metrics, config.LTST_METRICS_ADDRESS);
       logger.info({ port: metricsServer.port }, "metrics at /metrics");
@@ -231,6 +246,8 @@ export async function startService(
     for (const name of serviceNames) grpc.health.setStatus(name, value);
   };
   setServing(true);
+  phases["total"] = Math.round(performance.now());
+  logger.info({ phases }, "start-up phases");
 
   let stopping = false;
   let healthy = true;

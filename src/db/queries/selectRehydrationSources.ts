@@ -3,7 +3,7 @@ import { z } from "zod";
 import { contextEntryColumns, contextEntryRow, isLive, type ContextEntryRow } from "./contextEntryRow.js";
 import { messageColumns, messageRow, type MessageRow } from "./messageRow.js";
 import { preferenceRow, type PreferenceRow } from "./preferenceRow.js";
-import { sessionColumns, sessionRow, type SessionRow } from "./sessionRow.js";
+import { sessionColumns, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
 import { summaryColumns, summaryRow, type SummaryRow } from "./summaryRow.js";
 
 /** What Rehydrate reads about a session, from one snapshot. */
@@ -70,7 +70,7 @@ export async function selectRehydrationSources(
   const { tenantId, userId, sessionId } = query;
   const row = await db.one(sql.type(sourcesRow)`
     WITH s AS (
-      SELECT ${sessionColumns} FROM sessions s WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId}
+      SELECT ${sessionColumns} FROM sessions s ${sessionSummaryJoin(userId)} WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId}
     )
     SELECT
       (SELECT to_jsonb(s) FROM s) AS session,

@@ -1,5 +1,5 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { sessionColumns, sessionRow, type SessionRow } from "./sessionRow.js";
+import { sessionColumns, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
 
 /** The user's session with this id, or null (also when another user owns it). */
 export async function selectSession(
@@ -10,7 +10,7 @@ export async function selectSession(
 ): Promise<SessionRow | null> {
   return db.maybeOne(sql.type(sessionRow)`
     SELECT ${sessionColumns}
-    FROM sessions s
+    FROM sessions s ${sessionSummaryJoin(userId)}
     WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId}
   `);
 }

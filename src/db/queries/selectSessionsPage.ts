@@ -1,5 +1,5 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { sessionColumns, sessionRow, type SessionRow } from "./sessionRow.js";
+import { sessionColumns, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
 
 /**
  * One page of a user's sessions, newest activity first (ties by id,
@@ -22,7 +22,7 @@ export async function selectSessionsPage(
       : sql.fragment`(s.last_activity_at, s.id) < (${query.after.activityCursor}::timestamptz, ${query.after.id})`;
   return db.any(sql.type(sessionRow)`
     SELECT ${sessionColumns}
-    FROM sessions s
+    FROM sessions s ${sessionSummaryJoin(query.userId)}
     WHERE s.tenant_id = ${query.tenantId} AND s.user_id = ${query.userId} AND ${statusFilter} AND ${afterFilter}
     ORDER BY s.last_activity_at DESC, s.id DESC
     LIMIT ${query.limit}

@@ -21,18 +21,53 @@ export const sessionRow = z.object({
 
 export type SessionRow = z.infer<typeof sessionRow>;
 
+/** sessionRow's columns of the `sessions` row itself, but the cursor, for a table (or CTE) aliased `s`. */
+const ownColumns = sql.fragment`
+  s.user_id, s.id, s.name, s.type, s.status, s.metadata, s.relevance_score,
+  s.created_at, s.updated_at, s.last_activity_at, s.message_count
+`;
+
 /**
- * The select list matching sessionRow, for a `sessions` table aliased `s`.
- * `summary` is the content of the session's summary (session_summaries, by
- * primary key), '' until one is written.
+ * The select list matching sessionRow, for a `sessions` table (or a CTE of
+ * its rows) aliased `s`, joined with sessionSummaryJoin. `summary` is the
+ * content of the session's summary, '' until one is written.
  */
 export const sessionColumns = sql.fragment`
-  s.user_id, s.id, s.name, s.type, s.status, s.metadata, s.relevance_score,
-  s.created_at, s.updated_at, s.last_activity_at,
+  ${ownColumns},
   to_char(s.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS activity_cursor,
-  s.message_count,
-  coalesce(
-    (SELECT ss.content FROM session_summaries ss WHERE ss.tenant_id = s.tenant_id AND ss.user_id = s.user_id AND ss.session_id = s.id),
-    ''
-  ) AS summary
+  coalesce(ss.content, '') AS summary
+`;
+
+/**
+ * The RETURNING list matching newSessionRow, for a session just inserted,
+ * which has no summary yet (the summary's foreign key needs the session
+ * first). The cursor comes as seconds since the epoch with microseconds:
+ * Citus allows only immutable functions in RETURNING, and to_char is not.
+ */
+export const newSessionColumns = sql.fragment`
+  ${ownColumns},
+  extract(epoch FROM s.last_activity_at AT TIME ZONE 'UTC')::text AS activity_cursor,
+  '' AS summary
+`;
+
+/** sessionRow, read from newSessionColumns: the cursor written from the epoch as sessionColumns writes it. */
+export const newSessionRow = sessionRow.extend({
+  activity_cursor: z.string().transform((epoch) => {
+    const [seconds = "0", fraction = ""] = epoch.split(".");
+    return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${fraction.padEnd(6, "0").slice(0, 6)}Z`;
+  }),
+});
+
+/**
+ * The join that gives sessionColumns its `ss` (the session's summary, by
+ * primary key), for the rows `s` of one user. A join rather than a
+ * correlated subquery in the select list: on Citus, a correlated subquery is
+ * pushed down to every shard (and refused in INSERT ... RETURNING), while the
+ * join on user_id with the user named is routed whole to that user's worker.
+ * The user is named here, not only through s.user_id, so that the join
+ * routes also when `s` is a CTE (UPDATE ... RETURNING). On one node it is
+ * the same index lookup the subquery was.
+ */
+export const sessionSummaryJoin = (userId: string) => sql.fragment`
+  LEFT JOIN session_summaries ss ON ss.tenant_id = s.tenant_id AND ss.user_id = ${userId} AND ss.session_id = s.id
 `;

@@ -1,5 +1,5 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { sessionColumns, sessionRow, type SessionRow } from "./sessionRow.js";
+import { sessionColumns, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
 
 /** Fields an update may change; undefined means "leave as is". */
 export type SessionChanges = {
@@ -19,16 +19,21 @@ export async function updateSession(
   changes: SessionChanges,
 ): Promise<SessionRow | null> {
   const has = (key: keyof SessionChanges) => changes[key] !== undefined;
+  // The update in a CTE, its row joined with the summary: a subquery in
+  // RETURNING is refused by Citus (see sessionSummaryJoin).
   return db.maybeOne(sql.type(sessionRow)`
-    UPDATE sessions AS s SET
-      name = CASE WHEN ${has("name")} THEN ${changes.name ?? ""} ELSE s.name END,
-      type = CASE WHEN ${has("type")} THEN ${changes.type ?? ""} ELSE s.type END,
-      status = CASE WHEN ${has("status")} THEN ${changes.status ?? "active"} ELSE s.status END,
-      metadata = CASE WHEN ${has("metadata")} THEN ${sql.jsonb((changes.metadata ?? {}) as never)} ELSE s.metadata END,
-      relevance_score = CASE WHEN ${has("relevanceScore")} THEN ${changes.relevanceScore ?? 0}::double precision ELSE s.relevance_score END,
-      updated_at = now(),
-      last_activity_at = now()
-    WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId}
-    RETURNING ${sessionColumns}
+    WITH s AS (
+      UPDATE sessions AS s SET
+        name = CASE WHEN ${has("name")} THEN ${changes.name ?? ""} ELSE s.name END,
+        type = CASE WHEN ${has("type")} THEN ${changes.type ?? ""} ELSE s.type END,
+        status = CASE WHEN ${has("status")} THEN ${changes.status ?? "active"} ELSE s.status END,
+        metadata = CASE WHEN ${has("metadata")} THEN ${sql.jsonb((changes.metadata ?? {}) as never)} ELSE s.metadata END,
+        relevance_score = CASE WHEN ${has("relevanceScore")} THEN ${changes.relevanceScore ?? 0}::double precision ELSE s.relevance_score END,
+        updated_at = now(),
+        last_activity_at = now()
+      WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId}
+      RETURNING s.*
+    )
+    SELECT ${sessionColumns} FROM s ${sessionSummaryJoin(userId)}
   `);
 }
