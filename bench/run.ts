@@ -1,6 +1,7 @@
 /**
- * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing|pipeline|event-loop|startup|peers|concurrency|export ...] [options]`.
+ * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing|pipeline|event-loop|startup|peers|concurrency|export|import ...] [options]`.
  * (export: BENCH_EXPORT_MESSAGES, default 1000000 on PostgreSQL, a tenth on the embedded database.)
+ * (import: BENCH_IMPORT_MESSAGES messages, default 200000.)
  *
  * Each benchmark compares the service with a baseline measured in the same
  * run (raw SQL through the same pool, bare onnxruntime, ...), because these
@@ -153,6 +154,18 @@ if (wants("export")) {
   } else {
     console.error("[skip] export on PostgreSQL: DATABASE_URL is not set");
   }
+}
+if (wants("import")) {
+  const { runImportBench } = await import("./import/importBench.js");
+  const messages = positiveInt("BENCH_IMPORT_MESSAGES", process.env.BENCH_IMPORT_MESSAGES ?? "200000");
+  const log = (message: string) => console.error(`[import] ${message}`);
+  // The source is a scratch database on the PostgreSQL server when there is one (as in a real migration), else embedded.
+  const sourceUrl = process.env.DATABASE_URL;
+  await onTargets(async (t) => {
+    // Scratch databases on the target's server: a Citus cluster would need the extension and its workers in each one.
+    if (t.name === "citus") return "### ltst import on Citus: not measured (the bench creates scratch databases, which a Citus cluster does not distribute)";
+    return runImportBench({ messages, log, ...(t.databaseUrl ? { databaseUrl: t.databaseUrl } : {}), ...(sourceUrl ? { sourceUrl } : {}) });
+  });
 }
 if (wants("embedding")) {
   const { runEmbeddingBenchReport } = await import("./embedding/report.js");

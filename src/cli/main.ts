@@ -16,6 +16,8 @@ Usage:
                         manage API keys (see ltst keys --help)
   ltst export --user USER_ID [--address HOST:PORT] [--api-key KEY] [--cursor C] > user.jsonl
                         a user's whole data as JSON Lines, hash chains verified (see ltst export --help)
+  ltst import --from POSTGRES_URL [--tenant T] [--dry-run] [--rejects FILE]
+                        migrate a database of the earlier designs in (see ltst import --help)
   ltst preferences reencrypt [--batch-size N]
                         rewrite preferences under old keys (or unencrypted) with LTST_ENCRYPTION_KEY
 
@@ -65,6 +67,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     return runExportCli(rest, config, logger);
+  }
+  if (command === "import") {
+    const { importUsage, runImportCli } = await import("./importCli.js");
+    if (rest.includes("--help") || rest.includes("-h")) {
+      console.log(importUsage);
+      return 0;
+    }
+    return runImportCli(rest, config, logger);
   }
 
   if (command === "preferences") {

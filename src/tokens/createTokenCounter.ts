@@ -35,6 +35,12 @@ export type TokenCounterOptions = {
   maxThreads?: number;
   /** Idle worker threads end after this many milliseconds. Default 30000. */
   idleTimeoutMs?: number;
+  /**
+   * Scheduling niceness of the worker threads (Linux). Default 10: in the
+   * service, counting yields to the event loop and the database. A batch
+   * job whose critical path is the counting (ltst import) passes 0.
+   */
+  niceIncrement?: number;
 };
 
 /** An error that says the counter was closed. */
@@ -83,7 +89,7 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
     // Counting threads run at a lower scheduling priority (nice +10, on
     // Linux through piscina's @napi-rs/nice): on a busy machine the event
     // loop and the database come first, and counting takes the idle time.
-    niceIncrement: 10,
+    niceIncrement: options.niceIncrement ?? 10,
   });
   let closed = false;
 
