@@ -2,15 +2,11 @@ import { describe, expect, it } from "vitest";
 import type { GetContextEntryRequest } from "../../../gen/ts/ltst/memory/v1/context.js";
 import { fieldsOf } from "../../../test/support/violationsOf.js";
 import { parseContextEntryKeyRequest } from "./parseContextEntryKeyRequest.js";
-import { parseDeleteContextEntryRequest } from "./parseDeleteContextEntryRequest.js";
-import { parseGetContextEntryRequest } from "./parseGetContextEntryRequest.js";
 
 const key: GetContextEntryRequest = { userId: "alice", sessionId: "stable", type: "project", key: "k" };
 
 describe.each([
   ["parseContextEntryKeyRequest", parseContextEntryKeyRequest],
-  ["parseGetContextEntryRequest", parseGetContextEntryRequest],
-  ["parseDeleteContextEntryRequest", parseDeleteContextEntryRequest],
 ] as const)("%s", (_name, parse) => {
   it("takes the four parts of the key", () => {
     expect(parse(key)).toEqual(key);

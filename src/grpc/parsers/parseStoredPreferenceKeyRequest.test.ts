@@ -1,13 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { fieldsOf } from "../../../test/support/violationsOf.js";
-import { parseDeletePreferenceRequest } from "./parseDeletePreferenceRequest.js";
-import { parseGetPreferenceRequest } from "./parseGetPreferenceRequest.js";
 import { parseStoredPreferenceKeyRequest } from "./parseStoredPreferenceKeyRequest.js";
 
 describe.each([
   ["parseStoredPreferenceKeyRequest", parseStoredPreferenceKeyRequest],
-  ["parseGetPreferenceRequest", parseGetPreferenceRequest],
-  ["parseDeletePreferenceRequest", parseDeletePreferenceRequest],
 ] as const)("%s", (_name, parse) => {
   it("takes the user and key", () => {
     expect(parse({ userId: "bad", key: "kept" })).toEqual({ userId: "bad", key: "kept" });
