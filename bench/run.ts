@@ -1,5 +1,6 @@
 /**
- * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing ...] [options]`.
+ * Benchmarks: `npm run bench [-- storage|embedding|search|rehydrate|tokens|tracing|pipeline|event-loop|startup|peers|concurrency|export ...] [options]`.
+ * (export: BENCH_EXPORT_MESSAGES, default 1000000 on PostgreSQL, a tenth on the embedded database.)
  *
  * Each benchmark compares the service with a baseline measured in the same
  * run (raw SQL through the same pool, bare onnxruntime, ...), because these
@@ -13,6 +14,21 @@
  * (also for storage; default BENCH_ITERATIONS or 300), --data-dir DIR (keep
  * the embedded database there and reuse what an earlier run seeded),
  * --explain (EXPLAIN ANALYZE of each mode at the largest size).
+ *
+ * peers (PostgreSQL only: DATABASE_URL): --sizes (prior messages, default
+ * 10,100,1000,10000; add 100000 for the largest), --iterations (default 30
+ * here), --cell-seconds (an implementation stops at a size after 10 turns
+ * and this many seconds, default 60), --langgraph-max N (largest size
+ * LangGraph runs at, default 1000),
+ * --cpu-prof (a V8 profile of the service process in ./bench-profiles).
+ * concurrency: --clients (default 1,4,16,64), --seconds (per cell, default
+ * 5), --cpu-prof.
+ *
+ * startup (embedded start-up time and memory, bench/startup): --runs N
+ * (default 3), --idle-ms MS (default 10000).
+ *
+ * --keep-prefix P (search, PostgreSQL and Citus): keep the seeded users
+ * under this prefix for the next run instead of deleting them.
  *
  * --backends embedded,postgres,citus picks the databases (default: embedded,
  * and PostgreSQL when DATABASE_URL is set; Citus is CITUS_URL, see
@@ -30,6 +46,14 @@ const { values, positionals } = parseArgs({
     "data-dir": { type: "string" },
     explain: { type: "boolean" },
     backends: { type: "string" },
+    clients: { type: "string" },
+    seconds: { type: "string" },
+    "cpu-prof": { type: "boolean" },
+    "langgraph-max": { type: "string" },
+    "cell-seconds": { type: "string" },
+    runs: { type: "string" },
+    "idle-ms": { type: "string" },
+    "keep-prefix": { type: "string" },
   },
 });
 const positiveInt = (name: string, value: string): number => {
@@ -52,6 +76,41 @@ const onTargets = async (run: (target: BenchTarget) => Promise<string>) => {
   for (const target of targets) sections.push(await run(target));
 };
 const dataDir = values["data-dir"] ? { dataDir: values["data-dir"] } : {};
+// The peer and concurrency benchmarks run only when named: they need
+// PostgreSQL, and their default runs take several minutes.
+if (selected.has("peers")) {
+  if (!process.env.DATABASE_URL) console.error("[skip] peers: DATABASE_URL is not set (the peers run on PostgreSQL: the role needs CREATEDB)");
+  else {
+    const { runPeerBench } = await import("./peers/peerBench.js");
+    const sizes = (values.sizes ?? "10,100,1000,10000").split(",").map((s) => positiveInt("--sizes", s.trim()));
+    sections.push(
+      await runPeerBench({
+        databaseUrl: process.env.DATABASE_URL,
+        sizes,
+        iterations: positiveInt("--iterations", values.iterations ?? "30"),
+        ...(values["cell-seconds"] ? { cellSeconds: positiveInt("--cell-seconds", values["cell-seconds"]) } : {}),
+        ...(values["langgraph-max"] ? { langgraphMaxSize: positiveInt("--langgraph-max", values["langgraph-max"]) } : {}),
+        ...(values["cpu-prof"] ? { cpuProf: true } : {}),
+        log: (message) => console.error(`[peers] ${message}`),
+      }),
+    );
+  }
+}
+if (selected.has("concurrency") && targets.every((t) => t.name === "citus")) {
+  console.error("[skip] concurrency: no database to run on (--backends embedded,postgres; postgres needs DATABASE_URL)");
+} else if (selected.has("concurrency")) {
+  const { runConcurrencyBench } = await import("./concurrency/concurrencyBench.js");
+  const clients = (values.clients ?? "1,4,16,64").split(",").map((s) => positiveInt("--clients", s.trim()));
+  sections.push(
+    await runConcurrencyBench({
+      targets,
+      clients,
+      seconds: positiveInt("--seconds", values.seconds ?? "5"),
+      ...(values["cpu-prof"] ? { cpuProf: true } : {}),
+      log: (message) => console.error(`[concurrency] ${message}`),
+    }),
+  );
+}
 if (wants("storage")) {
   await onTargets((t) => runStorageBench({ ...t, iterations, largeSessionMessages }));
 }
@@ -60,7 +119,8 @@ if (wants("search")) {
   const sizes = (values.sizes ?? "10000,100000").split(",").map((s) => positiveInt("--sizes", s.trim()));
   const log = (message: string) => console.error(`[search] ${message}`);
   const common = { sizes, iterations, ...(values.explain ? { explain: true } : {}), log };
-  await onTargets((t) => runSearchBench({ ...common, ...t, ...(t.name === "embedded" ? { ...dataDir, queryEmbedding: true } : {}) }));
+  const keep = values["keep-prefix"] ? { keepPrefix: values["keep-prefix"] } : {};
+  await onTargets((t) => runSearchBench({ ...common, ...t, ...(t.name === "embedded" ? { ...dataDir, queryEmbedding: true } : keep) }));
 }
 if (wants("rehydrate")) {
   const { runRehydrateBench } = await import("./rehydrate/rehydrateBench.js");
@@ -82,6 +142,18 @@ if (wants("event-loop")) {
   const log = (message: string) => console.error(`[event-loop] ${message}`);
   await onTargets((t) => runAdversarialAppendBench({ ...(t.databaseUrl ? { databaseUrl: t.databaseUrl } : {}), messages: 20, log }));
 }
+if (wants("export")) {
+  const { runExportBench } = await import("./export/exportBench.js");
+  const log = (message: string) => console.error(`[export] ${message}`);
+  const messages = positiveInt("BENCH_EXPORT_MESSAGES", process.env.BENCH_EXPORT_MESSAGES ?? "1000000");
+  // The embedded database seeds several times slower: a tenth as many by default.
+  sections.push(await runExportBench({ messages: Math.max(1, Math.floor(messages / 10)), log }));
+  if (process.env.DATABASE_URL) {
+    sections.push(await runExportBench({ databaseUrl: process.env.DATABASE_URL, messages, log }));
+  } else {
+    console.error("[skip] export on PostgreSQL: DATABASE_URL is not set");
+  }
+}
 if (wants("embedding")) {
   const { runEmbeddingBenchReport } = await import("./embedding/report.js");
   sections.push(await runEmbeddingBenchReport());
@@ -89,5 +161,15 @@ if (wants("embedding")) {
 if (wants("tokens")) {
   const { runTokenBench } = await import("./tokens/tokenBench.js");
   sections.push(await runTokenBench({ iterations, log: (message) => console.error(`[tokens] ${message}`) }));
+}
+if (wants("startup")) {
+  const { runStartupBench } = await import("./startup/startupBench.js");
+  sections.push(
+    await runStartupBench({
+      runs: positiveInt("--runs", values.runs ?? "3"),
+      idleMs: positiveInt("--idle-ms", values["idle-ms"] ?? "10000"),
+      log: (message) => console.error(`[startup] ${message}`),
+    }),
+  );
 }
 console.log(sections.join("\n\n"));

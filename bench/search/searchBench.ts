@@ -1,5 +1,5 @@
 /**
- * Search benchmark: `npm run bench -- search [--sizes 10000,100000] [--iterations N] [--data-dir DIR] [--explain]`.
+ * Search benchmark: `npm run bench -- search [--sizes 10000,100000] [--iterations N] [--data-dir DIR] [--keep-prefix P] [--explain]`.
  *
  * Measures Search (semantic, lexical, hybrid) at several corpus sizes: the
  * service through a real gRPC call on loopback (the whole stream collected),
@@ -102,6 +102,13 @@ export type SearchBenchOptions = {
    * temporary directory, removed afterwards).
    */
   dataDir?: string;
+  /**
+   * PostgreSQL only: the bench users' prefix, kept for the next run, which
+   * then only adds what is missing (default: a fresh prefix, removed
+   * afterwards). Seeding a million messages takes half an hour on a loaded
+   * 2-core machine. Use one prefix per size.
+   */
+  keepPrefix?: string;
   /** Also print EXPLAIN ANALYZE of each mode's query at the largest size. */
   explain?: boolean;
   /** Measure the query embedding of the MiniLM architecture (once per bench run is enough). */
@@ -389,7 +396,7 @@ export async function runSearchBench(options: SearchBenchOptions): Promise<strin
     for (const size of sizes) {
       // A fixed prefix on the embedded database (its data can be reused); a
       // fresh one on a shared PostgreSQL, removed afterwards.
-      const plan = layout(embedded ? "bench" : `bench-${randomUUID().slice(0, 8)}`);
+      const plan = layout(embedded ? "bench" : (options.keepPrefix ?? `bench-${randomUUID().slice(0, 8)}`));
       const config = loadConfig({
         LTST_GRPC_ADDRESS: "127.0.0.1:0",
         LTST_DATA_DIR: path.join(dataRoot, `messages-${size}`),
@@ -428,7 +435,7 @@ export async function runSearchBench(options: SearchBenchOptions): Promise<strin
         }
       } finally {
         clients.close();
-        if (!embedded) {
+        if (!embedded && options.keepPrefix === undefined) {
           // On a shared PostgreSQL, leave nothing behind (messages go with their sessions).
           await service.db.pool.query(sql.unsafe`DELETE FROM sessions WHERE user_id = ANY(${sql.array(plan.users, "text")})`).catch(() => undefined);
         }

@@ -29,9 +29,10 @@ const newMessage = (content: string, role = Role.ROLE_USER): NewMessage => ({ ro
 
 /**
  * The same writes the service makes for an append, as raw SQL through the same
- * pool: lock the session row, insert the messages (and, in the same
- * statement, queue them for the embedding workers when the service stores
- * embeddings: insertMessages' CTE), update the statistics. Hashes and token
+ * pool: lock the session row, insert the messages (one multi-row INSERT ...
+ * VALUES, as insertMessages), queue them for the embedding workers in a
+ * statement of their own when the service stores embeddings
+ * (insertEmbeddingQueueEntries), update the statistics. Hashes and token
  * counts are precomputed constants: the baseline is the database work alone.
  */
 async function rawAppend(
@@ -45,27 +46,27 @@ async function rawAppend(
   await pool.transaction(async (tx) => {
     const next = await tx.oneFirst(sql.type(z.object({ message_count: z.number() }))`
       SELECT message_count FROM sessions WHERE tenant_id = 'default' AND user_id = ${userId} AND id = ${sessionId} FOR UPDATE`);
-    const tuples = Array.from({ length: count }, (_, i) => [randomUUID(), next + i, "user", "text", text(i), "{}", null, hash, hash, 30]);
+    const indexes = Array.from({ length: count }, (_, i) => next + i);
+    const rows = indexes.map(
+      (index, i) => sql.fragment`('default', ${userId}, ${sessionId}, ${randomUUID()}, ${index}, 'user', 'text', ${text(i)}, '{}'::jsonb,
+        NULL, decode(${hash}, 'hex'), decode(${hash}, 'hex'), 30)`,
+    );
     await tx.query(sql.unsafe`
-      WITH inserted AS (
-        INSERT INTO messages (tenant_id, user_id, session_id, id, message_index, role, type, content, metadata,
-                              parent_message_id, content_hash, context_hash, token_count)
-        SELECT 'default', ${userId}, ${sessionId}, t.id, t.message_index, t.role, t.type, t.content, t.metadata::jsonb,
-               t.parent_message_id, decode(t.content_hash, 'hex'), decode(t.context_hash, 'hex'), t.token_count
-        FROM ${sql.unnest(tuples, ["uuid", "int8", "text", "text", "text", "text", "uuid", "text", "text", "int4"])}
-          AS t(id, message_index, role, type, content, metadata, parent_message_id, content_hash, context_hash, token_count)
-        RETURNING message_index, created_at
-      ), queued AS (
+      INSERT INTO messages (tenant_id, user_id, session_id, id, message_index, role, type, content, metadata,
+                            parent_message_id, content_hash, context_hash, token_count)
+      VALUES ${sql.join(rows, sql.fragment`, `)}
+      RETURNING message_index, created_at`);
+    if (enqueueEmbeddings) {
+      await tx.query(sql.unsafe`
         INSERT INTO message_embedding_queue (tenant_id, user_id, session_id, message_index)
-        SELECT 'default', ${userId}, ${sessionId}, message_index FROM inserted WHERE ${enqueueEmbeddings}
-      )
-      SELECT message_index, created_at FROM inserted`);
+        VALUES ${sql.join(indexes.map((index) => sql.fragment`('default', ${userId}, ${sessionId}, ${index})`), sql.fragment`, `)}`);
+    }
     await tx.query(sql.unsafe`
       UPDATE sessions SET message_count = message_count + ${count}, user_message_count = user_message_count + ${count},
         total_tokens = total_tokens + ${30 * count}, total_characters = total_characters + ${100 * count},
         content_bytes = content_bytes + ${100 * count},
-        last_context_hash = decode(${hash}, 'hex'), first_message_at = coalesce(first_message_at, now()),
-        last_message_at = now(), last_activity_at = now()
+        last_context_hash = decode(${hash}, 'hex'), first_message_at = least(first_message_at, now()),
+        last_message_at = greatest(last_message_at, now()), last_activity_at = now()
       WHERE tenant_id = 'default' AND user_id = ${userId} AND id = ${sessionId}`);
   });
 }

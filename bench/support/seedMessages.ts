@@ -118,6 +118,8 @@ export async function buildHnswIndex(pool: DatabasePool, options: { rows?: numbe
   const megabytes = Math.min(4096, Math.max(512, Math.ceil(((options.rows ?? 0) * 2.5) / 1024)));
   await pool.transaction(async (tx) => {
     await tx.query(sql.unsafe`SELECT set_config('maintenance_work_mem', ${`${megabytes}MB`}, true)`);
+    // A million vectors take longer than the service's statement timeout.
+    await tx.query(sql.unsafe`SELECT set_config('statement_timeout', '0', true)`);
     await tx.query(sql.unsafe`CREATE INDEX message_embeddings_hnsw_idx ON message_embeddings USING hnsw (embedding vector_cosine_ops)`);
   });
   return (performance.now() - t0) / 1000;
@@ -126,6 +128,14 @@ export async function buildHnswIndex(pool: DatabasePool, options: { rows?: numbe
 /** VACUUM (ANALYZE) of the tables (what autovacuum, or the embedded database's maintenance, would have done by then); returns seconds. */
 export async function vacuumAnalyze(pool: DatabasePool, tables: readonly string[]): Promise<number> {
   const t0 = performance.now();
-  for (const table of tables) await pool.query(sql.unsafe`VACUUM (ANALYZE) ${sql.identifier([table])}`);
+  // VACUUM cannot run in a transaction, so the timeout is lifted for the session, then restored.
+  await pool.connect(async (connection) => {
+    await connection.query(sql.unsafe`SET statement_timeout = 0`);
+    try {
+      for (const table of tables) await connection.query(sql.unsafe`VACUUM (ANALYZE) ${sql.identifier([table])}`);
+    } finally {
+      await connection.query(sql.unsafe`RESET statement_timeout`);
+    }
+  });
   return (performance.now() - t0) / 1000;
 }

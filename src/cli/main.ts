@@ -14,6 +14,8 @@ Usage:
   ltst model fetch      download the all-MiniLM-L6-v2 model into LTST_MODEL_DIR
   ltst keys create|list|revoke
                         manage API keys (see ltst keys --help)
+  ltst export --user USER_ID [--address HOST:PORT] [--api-key KEY] [--cursor C] > user.jsonl
+                        a user's whole data as JSON Lines, hash chains verified (see ltst export --help)
   ltst preferences reencrypt [--batch-size N]
                         rewrite preferences under old keys (or unencrypted) with LTST_ENCRYPTION_KEY
 
@@ -54,6 +56,15 @@ async function main(argv: string[]): Promise<number> {
   if (command === "keys") {
     const { runKeysCli } = await import("./keysCli.js");
     return runKeysCli(rest, config, logger);
+  }
+
+  if (command === "export") {
+    const { exportUsage, runExportCli } = await import("./exportCli.js");
+    if (rest.includes("--help") || rest.includes("-h")) {
+      console.log(exportUsage);
+      return 0;
+    }
+    return runExportCli(rest, config, logger);
   }
 
   if (command === "preferences") {

@@ -18,6 +18,7 @@ export {
 } from "./createMemoryClient.js";
 export type { CallOptions, DeepPartial, ServerStreamingMethod, ServiceClient, UnaryMethod } from "./bindService.js";
 export { defaultDeadlineInterceptor } from "./defaultDeadlineInterceptor.js";
+export { exportUserDataResumably, type ResumableExportOptions } from "./exportUserDataResumably.js";
 export { errorDetails, isServiceError, type ErrorDetails } from "./errorDetails.js";
 export { credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { limits } from "../validation/limits.js";
 import { parseEncryptionKey, type EncryptionKey } from "../crypto/parseEncryptionKey.js";
 import { refineSecurityConfig, securityConfigShape } from "./securityConfig.js";
+import { parseRetentionPolicies } from "../domain/retention/parseRetentionPolicies.js";
+import { noRetentionPolicies, type RetentionPolicies } from "../domain/retention/RetentionPolicies.js";
 
 /** Validated service configuration, read once at start-up from the environment. */
 export type Config = z.infer<typeof configSchema>;
@@ -33,6 +35,32 @@ const encryptionKeyList = z.string().transform((text, context): EncryptionKey[] 
   return keys;
 });
 
+/** LTST_RETENTION_POLICIES: JSON from tenant id (or `*`) to a policy (parseRetentionPolicies). */
+const retentionPolicies = z.string().transform((text, context): RetentionPolicies => {
+  const parsed = parseRetentionPolicies(text);
+  if ("policies" in parsed) return parsed.policies;
+  for (const problem of parsed.problems) context.addIssue({ code: "custom", message: problem });
+  return z.NEVER;
+});
+
+const durationUnits: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as `30s`, `90m`, `24h` or `7d`, as milliseconds from `min` to `max`. */
+const duration = (min: number, max: number, range: string) =>
+  z.string().transform((text, context): number => {
+    const match = /^(\d{1,9})([smhd])$/.exec(text.trim());
+    if (!match) {
+      context.addIssue({ code: "custom", message: `must be a number with a unit s, m, h or d, for example 24h (got ${JSON.stringify(text)})` });
+      return z.NEVER;
+    }
+    const ms = Number(match[1]) * durationUnits[match[2]!]!;
+    if (ms < min || ms > max) {
+      context.addIssue({ code: "custom", message: `must be from ${range} (got ${text})` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 const configSchema = z.object({
   LTST_GRPC_ADDRESS: hostPort.default("127.0.0.1:50051"),
   LTST_DATA_DIR: z.string().min(1).default("./data"),
@@ -51,6 +79,12 @@ const configSchema = z.object({
   LTST_EMBEDDED_MAINTENANCE_INTERVAL_MS: positiveInt(1_000, 86_400_000).default(30_000),
   // How often expired context entries are deleted (reads skip them whenever this runs).
   LTST_CONTEXT_SWEEP_INTERVAL_MS: positiveInt(1_000, 86_400_000).default(60_000),
+  // Per-tenant retention (see parseRetentionPolicies); unset: everything is kept.
+  LTST_RETENTION_POLICIES: retentionPolicies.default(noRetentionPolicies),
+  // How often the retention sweeper runs (one replica at a time); reads hide what is past its policy whenever this runs.
+  LTST_RETENTION_SWEEP_INTERVAL_MS: positiveInt(1_000, 86_400_000).default(60_000),
+  // How long an AppendMessages idempotency key is remembered: a retry after this appends again.
+  LTST_IDEMPOTENCY_TTL: duration(1_000, 365 * 86_400_000, "1s to 365d").default(86_400_000),
   LTST_MODEL_DIR: z.string().min(1).default("./models/all-MiniLM-L6-v2"),
   // ONNX Runtime threads inside an operator; unset: min(2, CPUs).
   LTST_EMBEDDING_THREADS: positiveInt(1, 256).optional(),

@@ -4,7 +4,10 @@ import { DomainError } from "../domain/errors.js";
 import { z } from "zod";
 import { createDatabasePool } from "./createDatabasePool.js";
 import type { Database, DatabaseKind } from "./Database.js";
-import { runMigrations, type MigrationLog } from "./runMigrations.js";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { embeddedTemplateDir } from "./embeddedTemplateDir.js";
+import { defaultMigrationsDir, runMigrations, type MigrationLog } from "./runMigrations.js";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./startEmbeddedDatabase.js";
 import { startEmbeddedMaintenance, type EmbeddedMaintenance, type MaintenanceAction } from "./startEmbeddedMaintenance.js";
 
@@ -27,7 +30,15 @@ export async function openDatabase(options: {
   maintenanceLog?: (message: string, fields: Record<string, unknown>) => void;
   /** Gives the statements of the main pool child spans of the active span (see createTracing). */
   tracer?: Tracer | undefined;
+  /** Told how long each step of opening took (start-up timing: "embedded database", "migrations", "pool"). */
+  onPhase?: (phase: string, ms: number) => void;
 }): Promise<Database> {
+  let phaseStarted = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    options.onPhase?.(name, now - phaseStarted);
+    phaseStarted = now;
+  };
   let embedded: EmbeddedDatabase | undefined;
   let url = options.databaseUrl;
   let pool: DatabasePool | undefined;
@@ -48,11 +59,21 @@ export async function openDatabase(options: {
   };
   try {
     if (!url) {
-      embedded = await startEmbeddedDatabase({ dataDir: options.dataDir, maxConnections: options.poolSize + 4 });
+      // A new database that will be migrated starts as a copy of the build's
+      // migrated template, when it is there for these very migrations:
+      // running them is most of a first start. Otherwise: initdb's template.
+      const migrated = options.migrate === false ? null : embeddedTemplateDir("migrated", defaultMigrationsDir());
+      embedded = await startEmbeddedDatabase({
+        dataDir: options.dataDir,
+        maxConnections: options.poolSize + 4,
+        ...(migrated && existsSync(path.join(migrated, "PG_VERSION")) ? { template: migrated } : {}),
+      });
       url = embedded.url;
+      phase("embedded database");
     }
     if (options.migrate !== false) {
       await runMigrations({ databaseUrl: url, ...(options.log ? { log: options.log } : {}) });
+      phase("migrations");
     }
     // PGlite runs one statement at a time anyway, and pglite-socket (0.2.17)
     // interleaves the extended-protocol messages of concurrent connections
@@ -64,13 +85,17 @@ export async function openDatabase(options: {
     // the main pool is busy (the very case where cancelling matters), a cancel
     // queued behind them would wait until a statement timed out.
     control = embedded ? undefined : await createDatabasePool(url, { maxPoolSize: 2 });
+    phase("pool");
     if (embedded) {
       maintenance = startEmbeddedMaintenance(pool, {
         intervalMs: options.maintenanceIntervalMs ?? 30_000,
+        // Statistics of a database opened again after a restart may be
+        // stale: a first pass runs shortly after the start rather than
+        // during it (PGlite runs one statement at a time, so a pass would
+        // hold back the start's own queries).
+        firstPassAfterMs: 2_000,
         ...(options.maintenanceLog ? { log: options.maintenanceLog } : {}),
       });
-      // Statistics of a database opened again after a restart may be stale.
-      await maintenance.runOnce();
     }
     return createDatabase(pool, embedded ? "embedded" : "postgres", {
       ...(control ? { controlPool: control } : {}),

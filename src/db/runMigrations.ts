@@ -1,4 +1,5 @@
-import { runner } from "node-pg-migrate";
+import { readdir } from "node:fs/promises";
+import path from "node:path";
 import pg from "pg";
 import { repositoryPath } from "../paths.js";
 
@@ -35,10 +36,18 @@ export async function runMigrations(options: {
     // to a schema of its own, as the Citus tests do per test file, keeps it
     // beside its tables.
     const { rows } = await client.query<{ schema: string | null }>("SELECT current_schema() AS schema");
+    const schema = rows[0]?.schema ?? "public";
+    const dir = options.dir ?? defaultMigrationsDir();
+    if (await upToDate(client, schema, dir)) {
+      log("No migrations to run!");
+      return [];
+    }
+    // Only imported when there is work: loading node-pg-migrate is a noticeable part of a restart.
+    const { runner } = await import("node-pg-migrate");
     const applied = await runner({
       dbClient: client,
-      migrationsSchema: rows[0]?.schema ?? "public",
-      dir: options.dir ?? defaultMigrationsDir(),
+      migrationsSchema: schema,
+      dir,
       migrationsTable: "pgmigrations",
       direction: "up",
       count: Number.POSITIVE_INFINITY,
@@ -52,4 +61,24 @@ export async function runMigrations(options: {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Whether every migration in `dir` is applied already, in order, and
+ * nothing else is: the usual restart, answered with two small queries instead of a
+ * node-pg-migrate run (advisory lock, table checks, reading every migration
+ * file). Anything else, including no migrations table, goes to
+ * node-pg-migrate, which applies what is pending or reports what is wrong.
+ * Names are file names without their extension, among the files that are
+ * not hidden, as node-pg-migrate takes them.
+ */
+async function upToDate(client: pg.Client, schema: string, dir: string): Promise<boolean> {
+  const files = (await readdir(dir, { withFileTypes: true }))
+    .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && !entry.name.startsWith("."))
+    .map((entry) => path.basename(entry.name, path.extname(entry.name)))
+    .sort();
+  const table = await client.query<{ found: string | null }>("SELECT to_regclass(format('%I.pgmigrations', $1::text))::text AS found", [schema]);
+  if (!table.rows[0]?.found) return false;
+  const applied = await client.query<{ name: string }>(`SELECT name FROM ${client.escapeIdentifier(schema)}.pgmigrations ORDER BY run_on, id`);
+  return applied.rows.length === files.length && applied.rows.every((row, i) => row.name === files[i]);
 }

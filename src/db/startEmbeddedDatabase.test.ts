@@ -184,4 +184,34 @@ describe("startEmbeddedDatabase", () => {
       await rm(path.dirname(deep), { recursive: true, force: true });
     }
   });
+
+  it("starts a new database as a copy of a template, and leaves an existing one alone", async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), "ltst-embedded-template-"));
+    const marked = async (dir: string, template: string | null, mark?: string) => {
+      const started = await startEmbeddedDatabase({ dataDir: dir, template });
+      const pool = await createPool(started.url, { maxPoolSize: 1 });
+      try {
+        if (mark) await pool.query(sql.unsafe`CREATE TABLE ${sql.identifier([mark])} (id int)`);
+        return await pool.anyFirst(sql.type(z.object({ name: z.string() }))`SELECT relname::text AS name FROM pg_class WHERE relname LIKE 'mark_%' ORDER BY 1`);
+      } finally {
+        await pool.end();
+        await started.stop();
+      }
+    };
+    try {
+      // A template made the way the build makes one: a data directory, closed cleanly.
+      expect(await marked(path.join(root, "source"), null, "mark_template")).toEqual(["mark_template"]);
+      const template = path.join(root, "source", "pglite");
+      expect(await marked(path.join(root, "copy"), template)).toEqual(["mark_template"]);
+      expect((await stat(path.join(root, "copy", "pglite"))).mode & 0o777).toBe(0o700);
+      expect((await readdir(path.join(root, "copy"))).filter((entry) => entry.includes("partial"))).toEqual([]);
+      // A restart keeps its own data: the template is only for new databases.
+      expect(await marked(path.join(root, "copy"), template, "mark_own")).toEqual(["mark_own", "mark_template"]);
+      expect(await marked(path.join(root, "copy"), template)).toEqual(["mark_own", "mark_template"]);
+      // No template (or none there): initdb, as PGlite does by itself.
+      expect(await marked(path.join(root, "fresh"), path.join(root, "missing"))).toEqual([]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });

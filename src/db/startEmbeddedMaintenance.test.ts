@@ -57,4 +57,21 @@ describe("startEmbeddedMaintenance", () => {
     expect(await maintenance!.runOnce()).toEqual([{ table: "maintained", action: "analyze" }]);
     expect(await maintenance!.runOnce()).toEqual([]);
   });
+
+  it("runs a first pass soon after starting when asked (firstPassAfterMs), and none once stopped before it", async () => {
+    await maintenance!.stop();
+    // 600 more updated rows: past the analyze threshold again.
+    await pool!.query(sql.unsafe`UPDATE maintained SET body = body || '?' WHERE id > 4400`);
+    const logged: string[] = [];
+    const stoppedEarly = startEmbeddedMaintenance(pool!, { intervalMs: 3_600_000, firstPassAfterMs: 0, log: (message) => logged.push(message) });
+    await stoppedEarly.stop();
+    maintenance = startEmbeddedMaintenance(pool!, { intervalMs: 3_600_000, firstPassAfterMs: 0, log: (message) => logged.push(message) });
+    const deadline = Date.now() + 30_000;
+    while (logged.length === 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    // One pass, by the maintenance started last: the one stopped at once ran nothing.
+    expect(logged).toEqual(["embedded maintenance"]);
+    // Joins the first pass if it is still finishing; after it there is nothing left to do.
+    await maintenance.runOnce();
+    expect(await maintenance.runOnce()).toEqual([]);
+  });
 });

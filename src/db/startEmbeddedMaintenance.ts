@@ -38,7 +38,16 @@ export type EmbeddedMaintenance = {
  */
 export function startEmbeddedMaintenance(
   pool: DatabasePool,
-  options: { intervalMs: number; log?: (message: string, fields: Record<string, unknown>) => void },
+  options: {
+    intervalMs: number;
+    /**
+     * Run a first pass this long after starting, instead of waiting a whole
+     * interval (statistics of a database opened again may be stale), without
+     * holding up the start itself. Default: no early pass.
+     */
+    firstPassAfterMs?: number;
+    log?: (message: string, fields: Record<string, unknown>) => void;
+  },
 ): EmbeddedMaintenance {
   const pass = async (): Promise<MaintenanceAction[]> => {
     // Statistics are flushed lazily; make the counters current first.
@@ -60,9 +69,20 @@ export function startEmbeddedMaintenance(
     return actions;
   };
 
-  const task = startPeriodicTask(pass, {
-    intervalMs: options.intervalMs,
-    onError: (error) => options.log?.("embedded maintenance failed", { err: error }),
-  });
-  return { runOnce: task.runOnce, stop: task.stop };
+  const onError = (error: unknown) => options.log?.("embedded maintenance failed", { err: error });
+  const task = startPeriodicTask(pass, { intervalMs: options.intervalMs, onError });
+  const first =
+    options.firstPassAfterMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          if (!task.stopped) task.runOnce().catch(onError);
+        }, options.firstPassAfterMs);
+  first?.unref();
+  return {
+    runOnce: task.runOnce,
+    async stop() {
+      clearTimeout(first);
+      await task.stop();
+    },
+  };
 }

@@ -54,5 +54,6 @@ export const access = {
   userData: {
     exportUserData: "admin",
     eraseUserData: "admin",
+    listErasureRecords: "admin",
   } satisfies AccessTable<typeof UserDataServiceService>,
 } as const;

@@ -34,7 +34,7 @@ export function encodeSession(row: SessionRow): Session {
     relevanceScore: row.relevance_score,
     createTime: row.created_at,
     lastActivityTime: row.last_activity_at,
-    messageCount: row.message_count,
+    messageCount: row.message_count - row.removed_message_count,
   };
 }
 

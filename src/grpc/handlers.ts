@@ -19,6 +19,10 @@ import { toServiceError } from "./toServiceError.js";
 export type CallScope = {
   /** The tenant of the call's credential ("default" when the server runs open). */
   readonly tenantId: string;
+  /** Who asked: the principal's credential id (an API key's id, a subject; "open" when the server runs open). For audit records, never a secret. */
+  readonly credentialId: string;
+  /** The one user the credential may act for, or null for any user of the tenant (the authorize middleware checks request user_ids against it). */
+  readonly restrictedToUserId: string | null;
 };
 
 /** The pipeline every call goes through, and the methods it knows (filled by the service registry). */
@@ -95,7 +99,7 @@ function createCallContext(call: ServerCall, pipeline: Pipeline): { context: Cal
 
 function scopeOf(context: CallContext): CallScope {
   if (!context.principal) throw new Error("the pipeline reached a handler without a principal");
-  return { tenantId: context.principal.tenantId };
+  return { tenantId: context.principal.tenantId, credentialId: context.principal.credentialId, restrictedToUserId: context.principal.userId };
 }
 
 /**

@@ -22,6 +22,11 @@ export type Metrics = {
   readonly rehydrateCalls: Counter<"outcome">;
   readonly rehydrateFirstChunkSeconds: Histogram;
   readonly rehydrateSeconds: Histogram;
+  /** Rows the retention sweeper deleted, by kind: sessions, messages, summaries, idempotency_records. */
+  readonly retentionDeleted: Counter<"kind">;
+  /** Retention sweeps, by outcome: completed, skipped (another replica held the lock), failed. */
+  readonly retentionRuns: Counter<"outcome">;
+  readonly retentionRunSeconds: Histogram;
   /**
    * Sets where ltst_embeddings_pending is read from when Prometheus scrapes
    * (a count over the queue table).
@@ -119,6 +124,26 @@ export function createMetrics(): Metrics {
       name: "ltst_rehydrate_seconds",
       help: "Duration of a successful Rehydrate call, to its final report.",
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    retentionDeleted: new Counter({
+      name: "ltst_retention_deleted_total",
+      help:
+        'Rows deleted by this replica\'s retention sweeper, by kind: "sessions" (inactive), "messages" (too old, or in a deleted session), ' +
+        '"summaries" (covering deleted messages, keepSummaries false), "idempotency_records" (past LTST_IDEMPOTENCY_TTL).',
+      labelNames: ["kind"],
+      registers: [registry],
+    }),
+    retentionRuns: new Counter({
+      name: "ltst_retention_runs_total",
+      help: 'Retention sweeps on this replica, by outcome: "completed", "skipped" (another replica was sweeping) or "failed".',
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    retentionRunSeconds: new Histogram({
+      name: "ltst_retention_run_seconds",
+      help: "Duration of a retention sweep on this replica, every batch included.",
+      buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
       registers: [registry],
     }),
     setPendingSource(source) {

@@ -15,8 +15,10 @@ import { SummaryServiceService } from "../../gen/ts/ltst/memory/v1/summary.js";
 import { UserDataServiceService } from "../../gen/ts/ltst/memory/v1/user_data.js";
 import type { Keyring } from "../crypto/createKeyring.js";
 import type { Database } from "../db/Database.js";
+import type { Clock } from "../domain/clock.js";
+import type { RetentionOf } from "../domain/retention/RetentionPolicies.js";
 import { access } from "../grpc/access.js";
-import { notYetImplemented, type HandlerContext } from "../grpc/handlers.js";
+import type { HandlerContext } from "../grpc/handlers.js";
 import { registerService, type AccessTable } from "../grpc/registerService.js";
 import { createContextService } from "../grpc/services/createContextService.js";
 import { createMessageService } from "../grpc/services/createMessageService.js";
@@ -26,8 +28,11 @@ import { createRelationshipService } from "../grpc/services/createRelationshipSe
 import { createSearchService } from "../grpc/services/createSearchService.js";
 import { createSessionService } from "../grpc/services/createSessionService.js";
 import { createSummaryService } from "../grpc/services/createSummaryService.js";
+import { createUserDataService } from "../grpc/services/createUserDataService.js";
 import type { Embeddings } from "../indexing/startEmbeddings.js";
+import type { StorageQuota } from "../limits/createStorageQuota.js";
 import type { Metrics } from "../observability/createMetrics.js";
+import { forgetTokenCounts } from "../tokens/countTokens.js";
 import type { TokenCounter } from "../tokens/createTokenCounter.js";
 import { repositoryPath } from "../paths.js";
 
@@ -42,12 +47,20 @@ export type GrpcServerDeps = {
   keyring: Keyring;
   /** Counts large texts (appends, summaries, Rehydrate) on worker threads. */
   tokenCounter: TokenCounter;
+  /** The pipeline's per-tenant storage measurement, which an erasure makes stale; null without a quota. */
+  storageQuota?: StorageQuota | null;
   /** Prometheus metrics (Rehydrate's latency and outcomes). */
   metrics?: Metrics;
   /** More grpc-js server options: the HTTP/2 limits (http2ServerOptions). */
   serverOptions?: grpc.ServerOptions;
   /** Registers server reflection (default true; LTST_REFLECTION=false turns it off). */
   reflection?: boolean;
+  /** The tenant's retention cutoffs now (LTST_RETENTION_POLICIES): reads leave out what is past them. */
+  retention?: RetentionOf;
+  /** LTST_IDEMPOTENCY_TTL in milliseconds: an older idempotency record is ignored. */
+  idempotencyTtlMs?: number;
+  /** The time retention, idempotency expiry and statistics go by (tests move it). */
+  clock?: Clock;
 };
 
 export type GrpcServer = {
@@ -67,15 +80,6 @@ export const serviceNames = [
   "ltst.memory.v1.RehydrateService",
   "ltst.memory.v1.UserDataService",
 ] as const;
-
-function unimplementedService<T extends Record<string, unknown>>(context: HandlerContext, definition: T): grpc.UntypedServiceImplementation {
-  const implementation: grpc.UntypedServiceImplementation = {};
-  for (const [name, method] of Object.entries(definition)) {
-    const path = (method as { path: string }).path;
-    implementation[name] = notYetImplemented(context, path.slice(1).replace("/", "."));
-  }
-  return implementation;
-}
 
 /**
  * Builds the gRPC server: every ltst.memory.v1 service, the standard health
@@ -115,7 +119,19 @@ export function createGrpcServer(deps: GrpcServerDeps): GrpcServer {
   register(SummaryServiceService, createSummaryService(deps.context, deps), access.summary);
   register(SearchServiceService, createSearchService(deps.context, deps), access.search);
   register(RehydrateServiceService, createRehydrateService(deps.context, deps), access.rehydrate);
-  register(UserDataServiceService, unimplementedService(deps.context, UserDataServiceService), access.userData);
+  register(
+    UserDataServiceService,
+    createUserDataService(deps.context, {
+      ...deps,
+      // What this process keeps in memory from stored data: recently counted
+      // texts (keys of the token-count cache) and the tenant's storage total.
+      forgetCached: (tenantId) => {
+        forgetTokenCounts();
+        deps.storageQuota?.forget(tenantId);
+      },
+    }),
+    access.userData,
+  );
 
   const statuses: Record<string, "NOT_SERVING"> = { "": "NOT_SERVING" };
   for (const name of serviceNames) statuses[name] = "NOT_SERVING";

@@ -7,6 +7,10 @@ import type { Database } from "../db/Database.js";
 import { openDatabase } from "../db/openDatabase.js";
 import { startEmbeddings, type RunningEmbeddings } from "../indexing/startEmbeddings.js";
 import { startContextSweeper, type ContextSweeper } from "../maintenance/startContextSweeper.js";
+import { startRetentionSweeper, type RetentionSweeper } from "../maintenance/startRetentionSweeper.js";
+import { systemClock, type Clock } from "../domain/clock.js";
+import { retentionCutoffs } from "../domain/retention/retentionCutoffs.js";
+import { noCutoffs, type RetentionOf } from "../domain/retention/RetentionPolicies.js";
 import { createMetrics, serveMetrics, type Metrics } from "../observability/createMetrics.js";
 import { createAuthenticator, type Authenticator } from "../auth/createAuthenticator.js";
 import { createJwtVerifier } from "../auth/createJwtVerifier.js";
@@ -38,6 +42,8 @@ export type RunningService = {
   readonly authenticator: Authenticator;
   /** Deletes expired context entries every LTST_CONTEXT_SWEEP_INTERVAL_MS. */
   readonly contextSweeper: ContextSweeper;
+  /** Applies LTST_RETENTION_POLICIES and LTST_IDEMPOTENCY_TTL every LTST_RETENTION_SWEEP_INTERVAL_MS. */
+  readonly retentionSweeper: RetentionSweeper;
   /** The bound metrics port, when LTST_METRICS_ADDRESS is set. */
   readonly metricsPort: number | null;
   /** Number of calls currently being handled. */
@@ -74,8 +80,20 @@ export async function startService(
      * pipeline costs; never set by the CLI.
      */
     pipeline?: "full" | "bare";
+    /**
+     * The time retention, idempotency expiry and statistics go by. Tests
+     * pass a clock they move; default: the system clock.
+     */
+    clock?: Clock;
   } = {},
 ): Promise<RunningService> {
+  // Start-up timing, logged once SERVING ("start-up phases", ms): where a slow start goes.
+  const phases: Record<string, number> = { modules: Math.round(performance.now()) };
+  let phaseStarted = performance.now();
+  const phase = (name: string, ms = performance.now() - phaseStarted) => {
+    phases[name] = Math.round(ms);
+    phaseStarted = performance.now();
+  };
   const tracing = options.tracing ?? createTracing({ serviceName: "ltst-memory", onError: (err, context) => logger.warn({ err }, context) });
   const stopTracing = options.tracing ? async () => {} : () => tracing.shutdown();
   logger.info(tracing.description);
@@ -88,7 +106,9 @@ export async function startService(
     logger.info({ keyId: keyring.currentKeyId, readOnlyKeyIds: keyring.keyIds.slice(1) }, "preference values are encrypted (AES-256-GCM)");
   }
 
+  phase("tracing and keys");
   const db = await openDatabase({
+    onPhase: (name, ms) => (phases[name] = Math.round(ms)),
     tracer,
     databaseUrl: config.DATABASE_URL,
     dataDir: config.LTST_DATA_DIR,
@@ -103,9 +123,16 @@ export async function startService(
     await stopTracing();
     throw error;
   });
+  phaseStarted = performance.now();
   logger.info({ database: db.kind }, "database ready and migrated");
 
   const metrics = createMetrics();
+  const clock = options.clock ?? systemClock;
+  const policies = config.LTST_RETENTION_POLICIES;
+  // Without any policy every read gets the shared noCutoffs: its queries are
+  // exactly those of a service without retention.
+  const retention: RetentionOf =
+    policies.defaultPolicy === null && policies.tenants.size === 0 ? () => noCutoffs : (tenantId) => retentionCutoffs(policies, tenantId, clock());
   // Counting tokens of large texts runs on worker threads, never on the event loop.
   const tokenCounter = createTokenCounter();
   const jwt =
@@ -137,6 +164,13 @@ export async function startService(
     // Open while nothing is configured: on loopback, or anywhere the operator said LTST_INSECURE=true.
     openWhenUnconfigured: isLoopbackAddress(config.LTST_GRPC_ADDRESS) || config.LTST_INSECURE,
   });
+  const quota =
+    config.LTST_STORAGE_QUOTA_BYTES > 0
+      ? createStorageQuota({
+          refreshMs: config.LTST_STORAGE_QUOTA_REFRESH_MS,
+          measure: (tenantId) => db.withConnection(undefined, (connection) => selectTenantStorageBytes(connection, tenantId)),
+        })
+      : null;
   const pipeline = createPipeline({
     bare: options.pipeline === "bare",
     ...(tracer ? { tracing: traceMiddleware(tracing) } : {}),
@@ -153,13 +187,7 @@ export async function startService(
       tenantStorageBytes: config.LTST_STORAGE_QUOTA_BYTES,
       quotaRetryMs: config.LTST_STORAGE_QUOTA_REFRESH_MS,
     },
-    quota:
-      config.LTST_STORAGE_QUOTA_BYTES > 0
-        ? createStorageQuota({
-            refreshMs: config.LTST_STORAGE_QUOTA_REFRESH_MS,
-            measure: (tenantId) => db.withConnection(undefined, (connection) => selectTenantStorageBytes(connection, tenantId)),
-          })
-        : null,
+    quota,
   });
   let embeddings: RunningEmbeddings | undefined;
   let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
@@ -172,10 +200,13 @@ export async function startService(
     // that a loopback server runs open; reads the certificates.
     const authConfigured = jwt !== null || identities !== undefined || (await apiKeys.countActive()) > 0;
     const credentials = prepareTransport(config, logger, authConfigured);
+    phase("pipeline and auth");
     embeddings = await startEmbeddings({
       db,
       logger,
       modelDir: config.LTST_MODEL_DIR,
+      // The model loads at the first embedding, not at start-up (about 150 MB and a second or more).
+      loadOnFirstUse: true,
       intraOpThreads: config.LTST_EMBEDDING_THREADS,
       worker: {
         enabled: config.LTST_EMBEDDING_WORKER,
@@ -188,6 +219,7 @@ export async function startService(
       metrics,
       tracer,
     });
+    phase("embeddings");
     grpcServer = createGrpcServer({
       db,
       context: { logger, pipeline, inFlight },
@@ -198,10 +230,15 @@ export async function startService(
       keyring,
       metrics,
       tokenCounter,
+      storageQuota: quota,
       serverOptions: http2ServerOptions(config),
       reflection: config.LTST_REFLECTION,
+      retention,
+      idempotencyTtlMs: config.LTST_IDEMPOTENCY_TTL,
+      clock,
     });
     port = await bindServer(grpcServer.server, config.LTST_GRPC_ADDRESS, credentials);
+    phase("grpc server and bind");
     if (config.LTST_METRICS_ADDRESS) {
       metricsServer = await serveMetrics(metrics, config.LTST_METRICS_ADDRESS);
       logger.info({ port: metricsServer.port }, "metrics at /metrics");
@@ -225,12 +262,26 @@ export async function startService(
         ? logger.debug({ component: "context-sweeper", ...fields }, message)
         : logger.warn({ component: "context-sweeper", ...fields }, message),
   });
+  const retentionSweeper = startRetentionSweeper({
+    db,
+    policies,
+    idempotencyTtlMs: config.LTST_IDEMPOTENCY_TTL,
+    intervalMs: config.LTST_RETENTION_SWEEP_INTERVAL_MS,
+    now: clock,
+    metrics,
+    log: (message, fields) =>
+      fields.err === undefined
+        ? logger.debug({ component: "retention-sweeper", ...fields }, message)
+        : logger.warn({ component: "retention-sweeper", ...fields }, message),
+  });
   const setServing = (serving: boolean) => {
     const value = serving ? "SERVING" : "NOT_SERVING";
     grpc.health.setStatus("", value);
     for (const name of serviceNames) grpc.health.setStatus(name, value);
   };
   setServing(true);
+  phases["total"] = Math.round(performance.now());
+  logger.info({ phases }, "start-up phases");
 
   let stopping = false;
   let healthy = true;
@@ -264,6 +315,7 @@ export async function startService(
     metrics,
     authenticator,
     contextSweeper,
+    retentionSweeper,
     metricsPort: metricsServer?.port ?? null,
     callsInFlight: () => inFlight.count,
     stop(graceMs = config.LTST_SHUTDOWN_GRACE_MS) {
@@ -285,6 +337,7 @@ export async function startService(
         });
         await runningEmbeddings.stop();
         await contextSweeper.stop();
+        await retentionSweeper.stop();
         await tokenCounter.close();
         await new Promise<void>((resolve) => (metricsServer ? metricsServer.server.close(() => resolve()) : resolve()));
         await db.close();

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { countTokens, countTokensEach, TokenCountCache } from "./countTokens.js";
+import { countTokens, countTokensEach, forgetTokenCounts, TokenCountCache } from "./countTokens.js";
 import { createTokenCounter } from "./createTokenCounter.js";
 
 describe("countTokens", () => {
@@ -74,5 +74,20 @@ describe("countTokensEach", () => {
     const controller = new AbortController();
     controller.abort(reason);
     await expect(countTokensEach(texts, "cl100k_base", controller.signal, new TokenCountCache(1_000_000), counter)).rejects.toBe(reason);
+  });
+});
+
+describe("TokenCountCache.clear and forgetTokenCounts", () => {
+  it("forget every remembered text (an erasure must leave none in memory)", async () => {
+    const cache = new TokenCountCache(1_000_000);
+    cache.count("a secret the user said", "cl100k_base");
+    expect(cache.size).toBe(1);
+    cache.clear();
+    expect(cache.size).toBe(0);
+    expect(cache.cached("a secret the user said", "cl100k_base")).toBeUndefined();
+    // The shared cache: counts still come out right after it is emptied.
+    const [before] = await countTokensEach(["hello world"], "cl100k_base");
+    forgetTokenCounts();
+    expect(await countTokensEach(["hello world"], "cl100k_base")).toEqual([before]);
   });
 });

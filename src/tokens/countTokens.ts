@@ -70,10 +70,25 @@ export class TokenCountCache {
   get size(): number {
     return this.entries.size;
   }
+
+  /** Forgets every count (and so every text kept as a key). */
+  clear(): void {
+    this.entries.clear();
+    this.characters = 0;
+  }
 }
 
 /** The process's cache for countTokensEach: at most 8 million characters of text (about 16 MB). */
 const sharedCache = new TokenCountCache(8_000_000);
+
+/**
+ * Empties the process's cache of token counts, whose keys are recent texts
+ * themselves: an erasure calls it so that no erased content stays in
+ * memory. The cache only saves work; it refills as texts are counted again.
+ */
+export function forgetTokenCounts(): void {
+  sharedCache.clear();
+}
 
 /**
  * Texts longer than this (UTF-16 code units) go to countTokensEach's

@@ -1,5 +1,5 @@
-import cl100k from "gpt-tokenizer/encoding/cl100k_base";
-import o200k from "gpt-tokenizer/encoding/o200k_base";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { bytePairMergeCount } from "./bytePairMergeCount.js";
 
 /** Token encodings the service can count with. */
@@ -30,10 +30,25 @@ const LONG_PIECE = 64;
 
 const cores = new Map<EncodingName, BytePairCore>();
 
+const require = createRequire(import.meta.url);
+
+/**
+ * gpt-tokenizer's module of `encoding`, loaded on first use: each rank table
+ * takes hundreds of milliseconds to load and tens of MB to hold (o200k about
+ * 70 MB), so a service that counts with one encoding never loads the other,
+ * and start-up loads neither. Loaded synchronously (require of the ES module
+ * file, resolved as an import would be: the same module instance as
+ * `import "gpt-tokenizer/encoding/..."` elsewhere), since counting is.
+ */
+function loadEncoding(encoding: EncodingName): unknown {
+  const file = fileURLToPath(import.meta.resolve(`gpt-tokenizer/encoding/${encoding}`));
+  return (require(file) as { default: unknown }).default;
+}
+
 function coreOf(encoding: EncodingName): BytePairCore {
   let core = cores.get(encoding);
   if (core === undefined) {
-    const api = encoding === "cl100k_base" ? cl100k : o200k;
+    const api = loadEncoding(encoding);
     const candidate = (api as unknown as { bytePairEncodingCoreProcessor?: Partial<BytePairCore> }).bytePairEncodingCoreProcessor;
     if (
       !(candidate?.tokenSplitRegex instanceof RegExp) ||

@@ -353,7 +353,7 @@ describeEachBackend(
 
 describe("auth test table", () => {
   it("covers every RPC of every service", () => {
-    expect(everyRpc.length).toBe(26);
+    expect(everyRpc.length).toBe(27);
   });
 });
 

@@ -83,7 +83,7 @@ for (const backend of backends.filter((b) => b.name !== "embedded")) {
             const { rows } = await client.query<{ tenant_id: string; n: string }>(`SELECT tenant_id, count(*) AS n FROM ${table} GROUP BY tenant_id`);
             expect(rows.map((r) => r.tenant_id), table).toEqual(["default"]);
             const column = await client.query<{ is_nullable: string; column_default: string | null }>(
-              "SELECT is_nullable, column_default FROM information_schema.columns WHERE table_name = $1 AND column_name = 'tenant_id'",
+              "SELECT is_nullable, column_default FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'tenant_id'",
               [table],
             );
             expect(column.rows, table).toEqual([{ is_nullable: "NO", column_default: null }]);
@@ -99,16 +99,17 @@ for (const backend of backends.filter((b) => b.name !== "embedded")) {
           ]);
           // Every key, unique index and foreign key of the user-keyed tables leads with
           // (tenant_id, user_id); no global unique id remains. api_keys is the one table
-          // keyed otherwise: credentials, not user data (a reference table under Citus).
+          // keyed otherwise: credentials, not user data (a reference table under Citus,
+          // whose copy on the coordinator is a shard, api_keys_NNNN).
           const { rows: keys } = await client.query<{ name: string; definition: string }>(
             `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint
-             WHERE contype IN ('p', 'u', 'f') AND conrelid::regclass::text NOT IN ('pgmigrations', 'api_keys') AND connamespace = 'public'::regnamespace`,
+             WHERE contype IN ('p', 'u', 'f') AND conrelid::regclass::text !~ '^(pgmigrations|api_keys)(_[0-9]+)?$' AND connamespace = current_schema()::regnamespace`,
           );
           expect(keys.length).toBeGreaterThanOrEqual(15);
           for (const key of keys) expect(key.definition, key.name).toMatch(/^(PRIMARY KEY|UNIQUE|FOREIGN KEY) \(tenant_id, user_id[,)]/);
           const { rows: indexes } = await client.query<{ name: string; definition: string }>(
             `SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS definition FROM pg_index
-             WHERE indrelid::regclass::text NOT IN ('pgmigrations', 'api_keys') AND indrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)`,
+             WHERE indrelid::regclass::text !~ '^(pgmigrations|api_keys)(_[0-9]+)?$' AND indrelid IN (SELECT oid FROM pg_class WHERE relnamespace = current_schema()::regnamespace)`,
           );
           for (const index of indexes.filter((i) => i.definition.includes("UNIQUE"))) expect(index.definition, index.name).toMatch(/\(tenant_id, user_id/);
           expect(indexes.map((i) => i.name)).not.toContain("sessions_id_key");

@@ -17,8 +17,8 @@
  *   calls on a survivor (possible because the server sends response headers
  *   only with the response), every append succeeds, exactly once.
  *
- * Native PostgreSQL only (DATABASE_URL): the embedded database belongs to one
- * process, so replicas cannot share it.
+ * On the native PostgreSQL (DATABASE_URL) and on Citus (CITUS_URL): the
+ * embedded database belongs to one process, so replicas cannot share it.
  */
 import * as grpc from "@grpc/grpc-js";
 import { rm } from "node:fs/promises";
@@ -35,16 +35,28 @@ import {
 import { createMemoryClient, type MemoryClient } from "../../src/client/index.js";
 import { verifyHashChain } from "../../src/domain/messages/hashChain.js";
 import { prepareSearchModelDir } from "../fixtures/onnx/prepareSearchModelDir.js";
-import { testBackends } from "../support/backends.js";
+import { testBackends, type Backend } from "../support/backends.js";
 import { startReplicas, type Replicas } from "../support/startReplicas.js";
 import { startServiceProcess, type ServiceProcess } from "../support/startServiceProcess.js";
 
-const postgres = (await testBackends()).find((backend) => backend.name === "postgres")!;
-if (postgres.skipReason !== null) {
-  console.warn(
-    `[skip] service replicas: ${postgres.skipReason}; replicas need a real PostgreSQL they can share (the embedded database belongs to one process)`,
-  );
+const servers = (await testBackends()).filter((backend) => backend.name === "postgres" || backend.name === "citus");
+for (const server of servers) {
+  if (server.skipReason !== null) {
+    console.warn(
+      `[skip] service replicas [${server.name}]: ${server.skipReason}; replicas need a real PostgreSQL they can share (the embedded database belongs to one process)`,
+    );
+  }
 }
+
+/**
+ * Sessions of this database waiting for a lock. On Citus the waits are on
+ * the workers, in the statements on the shards of this test's schema (the
+ * coordinator's sessions wait for the workers' answers).
+ */
+const lockWaiters = (backend: Backend) =>
+  backend.name === "citus"
+    ? "SELECT count(*) AS n FROM citus_stat_activity WHERE wait_event_type = 'Lock' AND position(current_schema() || '.sessions_' IN query) > 0"
+    : "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
 
 const REPLICAS = 3;
 /** Concurrent writers in the replica-kill tests. */
@@ -153,7 +165,7 @@ async function expectExactLog(client: MemoryClient, userId: string, sessionId: s
   expect(session?.messageCount).toBe(keys.length);
 }
 
-describe.skipIf(postgres.skipReason !== null)(`${REPLICAS} service replicas on one database [postgres]`, () => {
+for (const server of servers) describe.skipIf(server.skipReason !== null)(`${REPLICAS} service replicas on one database [${server.name}]`, () => {
   let modelDir: string;
   let deployment: Replicas;
   /** A client whose channel spreads calls over every replica. */
@@ -170,7 +182,7 @@ describe.skipIf(postgres.skipReason !== null)(`${REPLICAS} service replicas on o
 
   beforeAll(async () => {
     modelDir = await prepareSearchModelDir(WORDS);
-    deployment = await startReplicas(postgres, REPLICAS, {
+    deployment = await startReplicas(server, REPLICAS, {
       LTST_MODEL_DIR: modelDir,
       // Small batches and short polls, so that the workers share the queue rather than one taking it all.
       LTST_EMBEDDING_BATCH_SIZE: "4",
@@ -357,7 +369,7 @@ describe.skipIf(postgres.skipReason !== null)(`${REPLICAS} service replicas on o
       const during = range(KILL_WRITERS).map((w) => send(`b${w}`, w));
       await waitFor(
         `${KILL_WRITERS} appends waiting for the session lock`,
-        async () => (await count("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")) >= KILL_WRITERS,
+        async () => (await count(lockWaiters(server))) >= KILL_WRITERS,
       );
       const killedAt = Date.now();
       await victim.kill();

@@ -11,11 +11,21 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createPool, type DatabasePool } from "slonik";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claimEmbeddingBatch } from "../../src/db/queries/claimEmbeddingBatch.js";
+import { insertEmbeddingQueueEntries } from "../../src/db/queries/insertEmbeddingQueueEntries.js";
 import { insertMessages } from "../../src/db/queries/insertMessages.js";
+import { insertSession } from "../../src/db/queries/insertSession.js";
 import { lockSessionForAppend } from "../../src/db/queries/lockSessionForAppend.js";
 import { selectRehydrationSources } from "../../src/db/queries/selectRehydrationSources.js";
 import { selectLastMessages } from "../../src/db/queries/selectMessages.js";
+import { selectSession } from "../../src/db/queries/selectSession.js";
+import { selectSessionsPage } from "../../src/db/queries/selectSessionsPage.js";
 import { selectHybridHits, selectLexicalHits, selectSemanticHits, type SearchScope } from "../../src/db/queries/selectSearchHits.js";
+import { updateSession } from "../../src/db/queries/updateSession.js";
+import { updateSessionAfterAppend } from "../../src/db/queries/updateSessionAfterAppend.js";
+import { upsertPreference } from "../../src/db/queries/upsertPreference.js";
+import { upsertSessionRelationship } from "../../src/db/queries/upsertSessionRelationship.js";
+import { upsertSessionSummary } from "../../src/db/queries/upsertSessionSummary.js";
 import { runMigrations } from "../../src/db/runMigrations.js";
 import { connectClient } from "../support/connectClient.js";
 
@@ -27,9 +37,20 @@ const TENANT = "default";
 const USER = "router-user";
 const SESSION = "router-session";
 
-/** The plan of every statement sent through `pool` while `fn` runs, instead of running it. */
-async function plansOf(pool: DatabasePool, plans: string[], fn: () => Promise<unknown>): Promise<string[]> {
+/**
+ * Which statements the pool explains instead of running (see plansOf): the
+ * others run, so that a function's later statements can be reached.
+ */
+let explainIf: (sql: string) => boolean = () => true;
+
+/**
+ * The plan of every statement sent through `pool` while `fn` runs, instead of
+ * running it; with `only`, just the statements it picks are explained, and
+ * the others run.
+ */
+async function plansOf(pool: DatabasePool, plans: string[], fn: () => Promise<unknown>, only?: (sql: string) => boolean): Promise<string[]> {
   plans.length = 0;
+  explainIf = only ?? (() => true);
   let failure: unknown = null;
   // The query functions parse rows that EXPLAIN does not return: their
   // errors are expected once a plan came back; without one, the error is
@@ -37,6 +58,7 @@ async function plansOf(pool: DatabasePool, plans: string[], fn: () => Promise<un
   await fn().catch((error: unknown) => {
     failure = error;
   });
+  explainIf = () => true;
   if (plans.length === 0 && failure) throw failure;
   return [...plans];
 }
@@ -84,6 +106,15 @@ describe.skipIf(skipReason !== null)("Citus: the hot statements are single-shard
       const { rows } = await setup.query<{ enabled: boolean }>("SELECT ltst_enable_vector_storage() AS enabled");
       vectors = rows[0]!.enabled;
       await setup.query(`INSERT INTO sessions (tenant_id, user_id, id) VALUES ($1, $2, $3)`, [TENANT, USER, SESSION]);
+      // A queued message, for the embedding claim to find.
+      await setup.query(
+        `INSERT INTO messages (tenant_id, user_id, session_id, id, message_index, role, content, content_hash, context_hash, token_count)
+         VALUES ($1, $2, $3, $4, 0, 'user', 'queued', decode(repeat('00', 32), 'hex'), decode(repeat('00', 32), 'hex'), 1)`,
+        [TENANT, USER, SESSION, randomUUID()],
+      );
+      await setup.query(`INSERT INTO message_embedding_queue (tenant_id, user_id, session_id, message_index) VALUES ($1, $2, $3, 0)`, [
+        TENANT, USER, SESSION,
+      ]);
     } finally {
       await setup.end();
     }
@@ -92,8 +123,10 @@ describe.skipIf(skipReason !== null)("Citus: the hot statements are single-shard
       interceptors: [
         {
           name: "explain-instead",
-          transformQuery: (_context, query) => ({ ...query, sql: `EXPLAIN (COSTS OFF, FORMAT JSON) ${query.sql}` }),
-          afterQueryExecution: (_context, _query, result) => {
+          transformQuery: (_context, query) =>
+            explainIf(query.sql) ? { ...query, sql: `EXPLAIN (COSTS OFF, FORMAT JSON) ${query.sql}` } : query,
+          afterQueryExecution: (_context, query, result) => {
+            if (!query.sql.startsWith("EXPLAIN")) return null;
             // One row (what one() and maybeOne() expect), the plan as JSON.
             plans.push(JSON.stringify(Object.values(result.rows[0]!)[0], null, 1));
             return null;
@@ -144,22 +177,78 @@ describe.skipIf(skipReason !== null)("Citus: the hot statements are single-shard
     expectRouterPlan(lock[0]!);
   });
 
-  // Known gap, for the service's SQL (src/db/queries/insertMessages.ts): the
-  // INSERT ... SELECT FROM unnest(...) inside a modifying CTE is planned by
-  // Citus as subplans (the rows computed on the coordinator, then sent), not
-  // one routed statement. A multi-row INSERT ... VALUES, with the queue rows
-  // in a statement of their own, is routed. it.fails: this test fails (and
-  // must become a plain it) once the statement is routed.
-  it.fails("append: the insert of messages and their queue rows (known gap: planned with subplans)", async () => {
+  // A multi-row INSERT ... VALUES naming the user in every row (an INSERT
+  // ... SELECT FROM unnest() in a modifying CTE was planned with subplans),
+  // and the queue rows in a statement of their own, routed the same way.
+  it("append: the insert of messages, and of their queue rows", async () => {
     const message = {
-      id: randomUUID(), messageIndex: 0, role: "user" as const, type: "", content: "hello router", metadata: {},
+      id: randomUUID(), messageIndex: 1, role: "user" as const, type: "", content: "hello router", metadata: {},
       parentMessageId: null, contentHash: "00".repeat(32), contextHash: "00".repeat(32), tokenCount: 2,
     };
     const insert = await plansOf(pool, plans, () =>
-      insertMessages(pool, TENANT, USER, SESSION, [message, { ...message, id: randomUUID(), messageIndex: 1 }], { enqueueEmbeddings: true }),
+      insertMessages(pool, TENANT, USER, SESSION, [message, { ...message, id: randomUUID(), messageIndex: 2 }], { enqueueEmbeddings: false }),
     );
     expect(insert).toHaveLength(1);
     expectRouterPlan(insert[0]!);
+    const queue = await plansOf(pool, plans, () => insertEmbeddingQueueEntries(pool, TENANT, USER, SESSION, [1, 2]));
+    expect(queue).toHaveLength(1);
+    expectRouterPlan(queue[0]!);
+  });
+
+  it("append: the session's head and statistics after the insert", async () => {
+    const totals = { count: 1, user: 1, assistant: 0, system: 0, tool: 0, tokens: 1, characters: 1, bytes: 1, lastContextHash: "00".repeat(32) };
+    const update = await plansOf(pool, plans, () => updateSessionAfterAppend(pool, TENANT, USER, SESSION, totals));
+    expect(update).toHaveLength(1);
+    expectRouterPlan(update[0]!);
+  });
+
+  // The summary is joined on the user (sessionRow.ts's sessionSummaryJoin):
+  // a correlated subquery was pushed down to all 32 shards in a SELECT, and
+  // refused in INSERT ... RETURNING.
+  it("sessions: create, get, list and update", async () => {
+    const session = { tenantId: TENANT, userId: USER, id: "router-new", name: "", type: "", status: "active" as const, metadata: {}, relevanceScore: 0 };
+    for (const fn of [
+      () => insertSession(pool, session),
+      () => selectSession(pool, TENANT, USER, SESSION),
+      () => selectSessionsPage(pool, { tenantId: TENANT, userId: USER, status: null, after: null, limit: 10 }),
+      () => updateSession(pool, TENANT, USER, SESSION, { name: "renamed" }),
+    ]) {
+      const plan = await plansOf(pool, plans, fn);
+      expect(plan).toHaveLength(1);
+      expectRouterPlan(plan[0]!);
+    }
+  });
+
+  // The time of the write is a parameter: Citus refuses now() in ON CONFLICT DO UPDATE.
+  it("upserts: a preference, a session link, the session's summary", async () => {
+    const now = new Date();
+    for (const fn of [
+      () => upsertPreference(pool, { tenantId: TENANT, userId: USER, key: "k", value: Buffer.from("v"), keyId: null, metadata: {}, now }),
+      () =>
+        upsertSessionRelationship(pool, {
+          tenantId: TENANT, userId: USER, sourceSessionId: SESSION, targetSessionId: "other", relation: "similar", score: 0.5, metadata: {}, now,
+        }),
+      () =>
+        upsertSessionSummary(pool, { tenantId: TENANT, userId: USER, sessionId: SESSION, content: "s", coversThroughIndex: -1, tokenCount: 1, metadata: {}, now }),
+    ]) {
+      const plan = await plansOf(pool, plans, fn);
+      expect(plan).toHaveLength(1);
+      expectRouterPlan(plan[0]!);
+    }
+  });
+
+  // The embedding claim: a read over every shard for the users with due rows
+  // (no lock), then one claim per user, routed, where FOR UPDATE SKIP LOCKED
+  // is allowed.
+  it("embedding claim: the claim of one user's rows", async () => {
+    const claim = await plansOf(
+      pool,
+      plans,
+      () => claimEmbeddingBatch(pool, { token: randomUUID(), limit: 10, leaseMs: 60_000 }),
+      (statement) => statement.includes("FOR UPDATE SKIP LOCKED"),
+    );
+    expect(claim).toHaveLength(1);
+    expectRouterPlan(claim[0]!);
   });
 
   it("list the last N messages", async () => {
@@ -185,11 +274,10 @@ describe.skipIf(skipReason !== null)("Citus: the hot statements are single-shard
     expectRouterPlan(hybrid[0]!);
   });
 
-  // Known gap, for the service's SQL (src/db/queries/selectRehydrationSources.ts
-  // and sessionRow.ts's sessionColumns): the CTE selecting the session with
-  // the correlated summary subquery becomes a subplan run on all 32 shards,
-  // its result then sent to the worker of the user. it.fails until routed.
-  it.fails("rehydrate's read: session, summary, recent messages, preferences and context in one statement (known gap: a subplan over every shard)", async () => {
+  // The session's summary is a join on the user (sessionRow.ts's
+  // sessionSummaryJoin); a correlated subquery there made the session's CTE
+  // a subplan run on all 32 shards.
+  it("rehydrate's read: session, summary, recent messages, preferences and context in one statement", async () => {
     const read = await plansOf(pool, plans, () =>
       selectRehydrationSources(pool, { tenantId: TENANT, userId: USER, sessionId: SESSION, recent: 10, now: new Date(), maxPreferences: 50, maxContext: 50 }),
     );

@@ -129,7 +129,7 @@ describeEachBackend(
       }
       expect(Object.keys(client.sessions).sort()).toEqual(["createSession", "deleteSession", "getSession", "listSessions", "updateSession"]);
       expect(Object.keys(client.rehydrate)).toEqual(["rehydrate"]);
-      expect(Object.keys(client.userData).sort()).toEqual(["eraseUserData", "exportUserData"]);
+      expect(Object.keys(client.userData).sort()).toEqual(["eraseUserData", "exportUserData", "listErasureRecords"]);
       await client.waitForReady();
     });
 

@@ -44,7 +44,6 @@ import {
 } from "./workerSupport.js";
 
 // With the opt-in PostgreSQL without pgvector: the no-pgvector behaviour runs on a real server too.
-// The other opt-in backends (Citus) run here only when every file runs on them.
 const backends = (await testBackends({ optIn: true })).filter((backend) => !backend.optIn || backend.name === "postgres-no-pgvector");
 
 for (const backend of backends) {
@@ -631,7 +630,7 @@ for (const backend of backends) {
         await locker.query("BEGIN");
         await locker.query(`
           SELECT 1 FROM message_embedding_queue q JOIN messages m USING (tenant_id, user_id, session_id, message_index)
-          WHERE m.content = 'locked row' FOR UPDATE OF q
+          WHERE q.user_id = 'u-skip' AND m.content = 'locked row' FOR UPDATE OF q
         `);
         const claimed = await Promise.race([
           claimEmbeddingBatch(db.pool, { token: randomUUID(), limit: 10, leaseMs: 60_000 }),

@@ -39,7 +39,6 @@ const childScript = path.join(here, "fixtures", "crashWorker.mjs");
 const tsHooks = pathToFileURL(path.join(here, "fixtures", "tsHooks.mjs")).href;
 
 // With the opt-in PostgreSQL without pgvector: the takeover checked at the claim.
-// The other opt-in backends (Citus) run here only when every file runs on them.
 const backends = (await testBackends({ optIn: true })).filter((backend) => !backend.optIn || backend.name === "postgres-no-pgvector");
 
 /** A database that a child process can reach too: its URL, and the test's own handle on it. */

@@ -72,6 +72,9 @@ async function createScratchDatabase(adminUrl: string, template?: "template0"): 
   };
 }
 
+/** The advisory lock node-pg-migrate holds while it migrates (its PG_MIGRATE_LOCK_ID). */
+const MIGRATION_LOCK_ID = "7241865325823964";
+
 /**
  * A uniquely named schema in the Citus database of `citusUrl`, dropped by
  * cleanup (with its distributed tables, on every node). A schema, not a
@@ -82,7 +85,7 @@ async function createScratchDatabase(adminUrl: string, template?: "template0"): 
  * its tables, functions and migration history live; pgvector is found in
  * public.
  */
-async function createScratchSchema(citusUrl: string): Promise<BackendDatabase> {
+export async function createScratchSchema(citusUrl: string): Promise<BackendDatabase> {
   const name = `ltst_test_${randomBytes(6).toString("hex")}`;
   const admin = await connectClient(citusUrl);
   try {
@@ -97,7 +100,16 @@ async function createScratchSchema(citusUrl: string): Promise<BackendDatabase> {
     async cleanup() {
       const client = await connectClient(citusUrl);
       try {
+        // The tables of every test file's schema share Citus's colocation
+        // group, so dropping them locks what another file's migration or
+        // ltst_enable_vector_storage (distributing its tables) locks too, in
+        // another order: a deadlock. The drop waits for both instead,
+        // through their advisory locks.
+        await client.query("BEGIN");
+        await client.query("SELECT pg_advisory_xact_lock($1::int8)", [MIGRATION_LOCK_ID]);
+        await client.query("SELECT pg_advisory_xact_lock(hashtext('ltst_enable_vector_storage'))");
         await client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+        await client.query("COMMIT");
       } finally {
         await client.end();
       }
@@ -150,6 +162,23 @@ async function pgvectorFacts(adminUrl: string): Promise<PgvectorFacts> {
   }
 }
 
+/**
+ * Null when the database of `citusUrl` is a Citus coordinator with active
+ * workers, as the database itself answers it; otherwise why it is not.
+ */
+async function citusReason(citusUrl: string): Promise<string | null> {
+  const client = await connectClient(citusUrl);
+  try {
+    const { rows } = await client.query<{ version: string | null }>("SELECT extversion AS version FROM pg_extension WHERE extname = 'citus'");
+    if (!rows[0]?.version) return `CITUS_URL names a database without the citus extension (${new URL(citusUrl).pathname.slice(1)})`;
+    const workers = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM citus_get_active_worker_nodes()");
+    if (workers.rows[0]!.n === 0) return "CITUS_URL names a Citus coordinator without active workers";
+    return null;
+  } finally {
+    await client.end();
+  }
+}
+
 function dockerSocketPath(): string | null {
   const host = process.env.DOCKER_HOST;
   if (host?.startsWith("unix://")) return host.slice("unix://".length);
@@ -182,12 +211,14 @@ export const pgvectorImage = "pgvector/pgvector:pg17";
  * through testcontainers when a Docker engine is present. The others are
  * skipped with the reason printed.
  *
+ * "citus" when CITUS_URL is set and names a database that really is Citus
+ * (the extension is there, with active workers): a schema per test file in
+ * the database of a Citus coordinator (.ci/start-citus.sh; CI sets it).
+ *
  * With `optIn`, also "postgres-no-pgvector": databases on the DATABASE_URL
  * server created FROM template0, where the role (not a superuser) may not
  * create pgvector, so the service runs without it: for the files that test
- * the fallbacks (lexical search, no queue), not for the whole suite. And
- * "citus" when CITUS_URL is set: a schema per test file in the database of a
- * Citus coordinator (.ci/start-citus.sh), opt-in for now.
+ * the fallbacks (lexical search, no queue), not for the whole suite.
  */
 export async function testBackends(options: { optIn?: boolean } = {}): Promise<Backend[]> {
   const adminUrl = process.env.DATABASE_URL;
@@ -195,6 +226,9 @@ export async function testBackends(options: { optIn?: boolean } = {}): Promise<B
   const facts = adminUrl ? await pgvectorFacts(adminUrl) : null;
   const citusUrl = process.env.CITUS_URL;
   const citusFacts = citusUrl ? await pgvectorFacts(citusUrl) : null;
+  const citusSkipReason = citusUrl
+    ? await citusReason(citusUrl)
+    : "CITUS_URL is not set (CI sets it to a local Citus coordinator with two workers, .ci/start-citus.sh)";
   const backends: Backend[] = [
     {
       name: "embedded",
@@ -223,11 +257,9 @@ export async function testBackends(options: { optIn?: boolean } = {}): Promise<B
     },
     {
       name: "citus",
-      skipReason: citusUrl ? null : "CITUS_URL is not set (CI sets it to a local Citus coordinator with two workers, .ci/start-citus.sh)",
+      skipReason: citusSkipReason,
       pgvector: citusFacts !== null && (citusFacts.inDatabase || citusFacts.creatable),
-      // Opt-in until the service's statements all run on Citus (see the
-      // docs/operations.md, "Scaling out"); LTST_TEST_CITUS_SUITE=1 runs every file on it.
-      optIn: process.env.LTST_TEST_CITUS_SUITE !== "1",
+      optIn: false,
       create: () => createScratchSchema(citusUrl!),
     },
     {

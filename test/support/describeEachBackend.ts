@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe } from "vitest";
+import type { Clock } from "../../src/domain/clock.js";
 import { testBackends, type Backend } from "./backends.js";
 import { startTestService, type TestService } from "./startTestService.js";
 
@@ -15,7 +16,7 @@ const backends = allBackends.filter((backend) => !backend.optIn);
 export function describeEachBackend(
   title: string,
   fn: (service: () => TestService, backend: Backend) => void,
-  options: { env?: Record<string, string>; only?: Backend["name"][]; also?: Backend["name"][] } = {},
+  options: { env?: Record<string, string>; only?: Backend["name"][]; also?: Backend["name"][]; clock?: Clock } = {},
 ): void {
   for (const backend of allBackends) {
     if (backend.optIn && !options.also?.includes(backend.name)) continue;
@@ -23,7 +24,7 @@ export function describeEachBackend(
     describe.skipIf(backend.skipReason !== null)(`${title} [${backend.name}]`, () => {
       let service: TestService | undefined;
       beforeAll(async () => {
-        service = await startTestService(backend, options.env);
+        service = await startTestService(backend, options.env, options.clock ? { clock: options.clock } : {});
       });
       afterAll(async () => {
         await service?.cleanup();

@@ -25,7 +25,8 @@ export type ServiceProcess = {
 
 /**
  * Runs `ltst serve` from the TypeScript sources in a child process (no build
- * needed) on 127.0.0.1:0, with `env` on top of this process's environment,
+ * needed) on 127.0.0.1:0, with `env` on top of this process's environment
+ * (an empty string unsets a variable),
  * and resolves once it serves, with the port it logged. A process, unlike a
  * service started in the test's own process, can be killed for real.
  */
@@ -36,16 +37,19 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
     ["--experimental-transform-types", "--disable-warning=ExperimentalWarning", "--import", tsHooks, cli, "serve"],
     {
       cwd: root,
-      env: {
-        ...process.env,
-        LTST_GRPC_ADDRESS: "127.0.0.1:0",
-        LTST_DATA_DIR: dataDir,
-        // No model unless the test gives one (a developer's ./models must not change results).
-        LTST_MODEL_DIR: path.join(dataDir, "no-model"),
-        ...env,
-        // The port is read from the "LTST Memory serving" line.
-        LTST_LOG_LEVEL: "info",
-      },
+      // An empty string in `env` unsets the variable (e.g. DATABASE_URL, for the embedded database).
+      env: Object.fromEntries(
+        Object.entries({
+          ...process.env,
+          LTST_GRPC_ADDRESS: "127.0.0.1:0",
+          LTST_DATA_DIR: dataDir,
+          // No model unless the test gives one (a developer's ./models must not change results).
+          LTST_MODEL_DIR: path.join(dataDir, "no-model"),
+          ...env,
+          // The port is read from the "LTST Memory serving" line.
+          LTST_LOG_LEVEL: "info",
+        }).filter(([, value]) => value !== ""),
+      ),
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

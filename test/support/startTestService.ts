@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config/loadConfig.js";
+import type { Clock } from "../../src/domain/clock.js";
 import { startService, type RunningService } from "../../src/server/startService.js";
 import type { Backend } from "./backends.js";
 import { createClients, type Clients } from "./clients.js";
@@ -26,9 +27,14 @@ export type TestService = {
 
 /**
  * Starts the real service on 127.0.0.1:0 with a fresh database of the given
- * backend, and real gRPC clients connected to it.
+ * backend, and real gRPC clients connected to it. `clock`: the time
+ * retention and idempotency expiry go by (a test moves it instead of sleeping).
  */
-export async function startTestService(backend: Backend, env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(
+  backend: Backend,
+  env: Record<string, string> = {},
+  options: { clock?: Clock } = {},
+): Promise<TestService> {
   const database = await backend.create();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "ltst-test-"));
   const launch = async (env: Record<string, string>): Promise<TestService> => {
@@ -41,7 +47,7 @@ export async function startTestService(backend: Backend, env: Record<string, str
       ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
       ...env,
     });
-    const service = await startService(config, pino({ level: config.LTST_LOG_LEVEL }));
+    const service = await startService(config, pino({ level: config.LTST_LOG_LEVEL }), options.clock ? { clock: options.clock } : {});
     const clients = createClients(`127.0.0.1:${service.port}`);
     let serviceStopped = false;
     const stopService = async (graceMs = 2000) => {

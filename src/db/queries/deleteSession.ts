@@ -14,6 +14,6 @@ export async function deleteSession(
 ): Promise<number | null> {
   return db.maybeOneFirst(sql.type(z.object({ message_count: z.number() }))`
     DELETE FROM sessions WHERE tenant_id = ${tenantId} AND user_id = ${userId} AND id = ${sessionId}
-    RETURNING message_count
+    RETURNING message_count - removed_message_count AS message_count
   `);
 }

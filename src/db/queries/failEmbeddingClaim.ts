@@ -11,6 +11,12 @@ export type EmbeddingKey = { tenantId: string; userId: string; sessionId: string
  * maxMs), with the error recorded. Only rows still carrying `token` change;
  * returns how many did (fewer when the lease ran out and another worker took
  * them over).
+ *
+ * The backoff is added to now() as seconds since the epoch, not as an
+ * interval: timestamptz + interval is a stable function, and Citus refuses
+ * stable functions applied to a column (q.attempts) in an UPDATE, while
+ * now() alone is evaluated once on the coordinator; to_timestamp(float8) is
+ * immutable.
  */
 export async function failEmbeddingClaim(
   db: CommonQueryMethods,
@@ -23,9 +29,8 @@ export async function failEmbeddingClaim(
   const row = await db.one(sql.type(updated)`
     WITH failed AS (
       UPDATE message_embedding_queue q
-      SET available_at = now() + least(${failure.maxMs}::float8,
-                                        ${failure.baseMs}::float8 * power(2, least(q.attempts - 1, 30)))
-                                 * interval '1 millisecond',
+      SET available_at = to_timestamp(extract(epoch FROM now())::float8
+                                      + least(${failure.maxMs}::float8, ${failure.baseMs}::float8 * power(2, least(q.attempts - 1, 30))) / 1000),
           claim_token = NULL,
           last_error = left(${failure.error}, 1000)
       FROM ${sql.unnest(tuples, ["text", "text", "text", "int8"])} AS t(tenant_id, user_id, session_id, message_index)

@@ -1,5 +1,6 @@
 import { sql, type CommonQueryMethods } from "slonik";
 import { z } from "zod";
+import { insertEmbeddingQueueEntries } from "./insertEmbeddingQueueEntries.js";
 import type { MessageRow, RoleName } from "./messageRow.js";
 
 export type NewMessageRow = {
@@ -21,9 +22,15 @@ const inserted = z.object({ message_index: z.number(), created_at: z.date() });
  * Inserts a batch of messages of one session in one statement; returns them
  * as stored, in index order. Only what the database assigns (created_at) is
  * read back: the rest is what was written, so content and hashes do not make
- * a second trip over the wire. With `enqueueEmbeddings`, the same statement
- * queues the messages for the embedding workers (message_embedding_queue), so
- * a message is never stored without its queue entry.
+ * a second trip over the wire. With `enqueueEmbeddings`, a second statement
+ * queues the messages for the embedding workers (message_embedding_queue):
+ * call this in a transaction, so that a message is never stored without its
+ * queue entry.
+ *
+ * A multi-row INSERT ... VALUES naming the user in every row, not an INSERT
+ * ... SELECT over unnest() in a modifying CTE: on Citus this is routed whole
+ * to the user's worker, where the other form was computed on the
+ * coordinator and its rows sent on (subplans).
  */
 export async function insertMessages(
   db: CommonQueryMethods,
@@ -33,33 +40,20 @@ export async function insertMessages(
   messages: readonly NewMessageRow[],
   options: { enqueueEmbeddings: boolean },
 ): Promise<readonly MessageRow[]> {
-  const tuples = messages.map((m) => [
-    m.id,
-    m.messageIndex,
-    m.role,
-    m.type,
-    m.content,
-    JSON.stringify(m.metadata),
-    m.parentMessageId,
-    m.contentHash,
-    m.contextHash,
-    m.tokenCount,
-  ]);
+  if (messages.length === 0) return [];
+  const values = messages.map(
+    (m) => sql.fragment`(${tenantId}, ${userId}, ${sessionId}, ${m.id}, ${m.messageIndex}, ${m.role}, ${m.type}, ${m.content},
+      ${sql.jsonb(m.metadata as never)}, ${m.parentMessageId}, decode(${m.contentHash}, 'hex'), decode(${m.contextHash}, 'hex'), ${m.tokenCount})`,
+  );
   const rows = await db.any(sql.type(inserted)`
-    WITH inserted AS (
-      INSERT INTO messages (tenant_id, user_id, session_id, id, message_index, role, type, content, metadata,
-                            parent_message_id, content_hash, context_hash, token_count)
-      SELECT ${tenantId}, ${userId}, ${sessionId}, t.id, t.message_index, t.role, t.type, t.content, t.metadata::jsonb,
-             t.parent_message_id, decode(t.content_hash, 'hex'), decode(t.context_hash, 'hex'), t.token_count
-      FROM ${sql.unnest(tuples, ["uuid", "int8", "text", "text", "text", "text", "uuid", "text", "text", "int4"])}
-        AS t(id, message_index, role, type, content, metadata, parent_message_id, content_hash, context_hash, token_count)
-      RETURNING message_index, created_at
-    ), queued AS (
-      INSERT INTO message_embedding_queue (tenant_id, user_id, session_id, message_index)
-      SELECT ${tenantId}, ${userId}, ${sessionId}, message_index FROM inserted WHERE ${options.enqueueEmbeddings}
-    )
-    SELECT message_index, created_at FROM inserted
+    INSERT INTO messages (tenant_id, user_id, session_id, id, message_index, role, type, content, metadata,
+                          parent_message_id, content_hash, context_hash, token_count)
+    VALUES ${sql.join(values, sql.fragment`, `)}
+    RETURNING message_index, created_at
   `);
+  if (options.enqueueEmbeddings) {
+    await insertEmbeddingQueueEntries(db, tenantId, userId, sessionId, messages.map((m) => m.messageIndex));
+  }
   const createdAt = new Map(rows.map((row) => [row.message_index, row.created_at]));
   return messages.map((m) => {
     const created = createdAt.get(m.messageIndex);

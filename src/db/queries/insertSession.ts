@@ -1,5 +1,5 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { sessionColumns, sessionRow, type SessionRow } from "./sessionRow.js";
+import { newSessionColumns, newSessionRow, type SessionRow } from "./sessionRow.js";
 
 export type NewSessionRow = {
   tenantId: string;
@@ -17,11 +17,11 @@ export type NewSessionRow = {
  * unique per tenant and user). Returns the new row, or null when it exists.
  */
 export async function insertSession(db: CommonQueryMethods, session: NewSessionRow): Promise<SessionRow | null> {
-  return db.maybeOne(sql.type(sessionRow)`
+  return db.maybeOne(sql.type(newSessionRow)`
     INSERT INTO sessions AS s (tenant_id, user_id, id, name, type, status, metadata, relevance_score)
     VALUES (${session.tenantId}, ${session.userId}, ${session.id}, ${session.name}, ${session.type}, ${session.status},
             ${sql.jsonb(session.metadata as never)}, ${session.relevanceScore})
     ON CONFLICT (tenant_id, user_id, id) DO NOTHING
-    RETURNING ${sessionColumns}
+    RETURNING ${newSessionColumns}
   `);
 }

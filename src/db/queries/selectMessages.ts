@@ -1,5 +1,11 @@
 import { sql, type CommonQueryMethods } from "slonik";
+import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { messageColumns, messageRow, type MessageRow } from "./messageRow.js";
+import { messageAndSessionRetained } from "./retentionFilters.js";
+
+// Each query leaves out the messages past their tenant's age limit, and all
+// of a session past its inactivity limit (`retention`, none by default), in
+// the same statement: a second round trip costs more than the condition.
 
 /** Messages with first <= message_index < end, in index order. */
 export async function selectMessagesByIndexRange(
@@ -9,11 +15,12 @@ export async function selectMessagesByIndexRange(
   sessionId: string,
   first: number,
   end: number,
+  retention: RetentionCutoffs = noCutoffs,
 ): Promise<readonly MessageRow[]> {
   return db.any(sql.type(messageRow)`
     SELECT ${messageColumns} FROM messages m
     WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.session_id = ${sessionId}
-      AND m.message_index >= ${first} AND m.message_index < ${end}
+      AND m.message_index >= ${first} AND m.message_index < ${end} AND ${messageAndSessionRetained(retention)}
     ORDER BY m.message_index
   `);
 }
@@ -25,10 +32,12 @@ export async function selectMessageById(
   userId: string,
   sessionId: string,
   messageId: string,
+  retention: RetentionCutoffs = noCutoffs,
 ): Promise<MessageRow | null> {
   return db.maybeOne(sql.type(messageRow)`
     SELECT ${messageColumns} FROM messages m
     WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.id = ${messageId} AND m.session_id = ${sessionId}
+      AND ${messageAndSessionRetained(retention)}
   `);
 }
 
@@ -38,13 +47,22 @@ export async function selectMessageById(
  */
 export async function selectMessagesPage(
   db: CommonQueryMethods,
-  query: { tenantId: string; userId: string; sessionId: string; backward: boolean; afterIndex: number | null; limit: number },
+  query: {
+    tenantId: string;
+    userId: string;
+    sessionId: string;
+    backward: boolean;
+    afterIndex: number | null;
+    limit: number;
+    retention?: RetentionCutoffs;
+  },
 ): Promise<readonly MessageRow[]> {
+  const retained = messageAndSessionRetained(query.retention ?? noCutoffs);
   if (query.backward) {
     const bound = query.afterIndex === null ? sql.fragment`TRUE` : sql.fragment`m.message_index < ${query.afterIndex}`;
     return db.any(sql.type(messageRow)`
       SELECT ${messageColumns} FROM messages m
-      WHERE m.tenant_id = ${query.tenantId} AND m.user_id = ${query.userId} AND m.session_id = ${query.sessionId} AND ${bound}
+      WHERE m.tenant_id = ${query.tenantId} AND m.user_id = ${query.userId} AND m.session_id = ${query.sessionId} AND ${bound} AND ${retained}
       ORDER BY m.message_index DESC
       LIMIT ${query.limit}
     `);
@@ -52,7 +70,7 @@ export async function selectMessagesPage(
   const bound = query.afterIndex === null ? sql.fragment`TRUE` : sql.fragment`m.message_index > ${query.afterIndex}`;
   return db.any(sql.type(messageRow)`
     SELECT ${messageColumns} FROM messages m
-    WHERE m.tenant_id = ${query.tenantId} AND m.user_id = ${query.userId} AND m.session_id = ${query.sessionId} AND ${bound}
+    WHERE m.tenant_id = ${query.tenantId} AND m.user_id = ${query.userId} AND m.session_id = ${query.sessionId} AND ${bound} AND ${retained}
     ORDER BY m.message_index ASC
     LIMIT ${query.limit}
   `);
@@ -70,6 +88,7 @@ export async function selectLastMessages(
   userId: string,
   sessionId: string,
   count: number,
+  retention: RetentionCutoffs = noCutoffs,
 ): Promise<readonly MessageRow[]> {
   return db.any(sql.type(messageRow)`
     SELECT * FROM (
@@ -78,6 +97,7 @@ export async function selectLastMessages(
         AND m.message_index >= (
           SELECT s.message_count - ${count} FROM sessions s WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId}
         )
+        AND ${messageAndSessionRetained(retention)}
       ORDER BY m.message_index DESC
       LIMIT ${count}
     ) last ORDER BY message_index ASC

@@ -4,8 +4,10 @@ import { preferenceColumns, preferenceRow, type PreferenceRow } from "./preferen
 /**
  * The next `limit` preferences (of every tenant and user, in primary-key order after
  * `after`) whose value is not under `currentKeyId`: sealed with an older key,
- * or stored unencrypted. Locks them (FOR UPDATE) until the transaction ends,
- * so a concurrent SetPreference cannot be overwritten with the old value.
+ * or stored unencrypted. Locks nothing: the rewrite is conditional on the
+ * row being as read (updatePreferenceValue's `expected`), so a concurrent
+ * SetPreference is never overwritten with the old value. (FOR UPDATE over
+ * every user's rows cannot run on Citus, where they are spread over shards.)
  */
 export async function selectPreferencesToReencrypt(
   db: CommonQueryMethods,
@@ -19,6 +21,5 @@ export async function selectPreferencesToReencrypt(
     WHERE ${afterFilter} AND p.key_id IS DISTINCT FROM ${query.currentKeyId}
     ORDER BY p.tenant_id, p.user_id, p.key
     LIMIT ${query.limit}
-    FOR UPDATE
   `);
 }

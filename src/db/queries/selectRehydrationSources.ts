@@ -3,7 +3,9 @@ import { z } from "zod";
 import { contextEntryColumns, contextEntryRow, isLive, type ContextEntryRow } from "./contextEntryRow.js";
 import { messageColumns, messageRow, type MessageRow } from "./messageRow.js";
 import { preferenceRow, type PreferenceRow } from "./preferenceRow.js";
-import { sessionColumns, sessionRow, type SessionRow } from "./sessionRow.js";
+import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
+import { messageRetained, sessionRetained, summaryRetained } from "./retentionFilters.js";
+import { sessionColumnsFor, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
 import { summaryColumns, summaryRow, type SummaryRow } from "./summaryRow.js";
 
 /** What Rehydrate reads about a session, from one snapshot. */
@@ -62,25 +64,41 @@ const sourcesRow = z.object({
  * - the session's `maxContext` most relevant context entries live at `now`
  *   (relevance_score, then the most recently written, then type and key),
  *   and how many are live.
+ *
+ * What is past the tenant's retention (`retention`) is left out: the session
+ * (then null), its summary when summaries go with their messages, and old
+ * messages.
  */
 export async function selectRehydrationSources(
   db: CommonQueryMethods,
-  query: { tenantId: string; userId: string; sessionId: string; recent: number; now: Date; maxPreferences: number; maxContext: number },
+  query: {
+    tenantId: string;
+    userId: string;
+    sessionId: string;
+    recent: number;
+    now: Date;
+    maxPreferences: number;
+    maxContext: number;
+    retention?: RetentionCutoffs;
+  },
 ): Promise<RehydrationSources | null> {
   const { tenantId, userId, sessionId } = query;
+  const retention = query.retention ?? noCutoffs;
   const row = await db.one(sql.type(sourcesRow)`
     WITH s AS (
-      SELECT ${sessionColumns} FROM sessions s WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId}
+      SELECT ${sessionColumnsFor(retention)} FROM sessions s ${sessionSummaryJoin(userId, retention)}
+      WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId} AND ${sessionRetained(retention)}
     )
     SELECT
       (SELECT to_jsonb(s) FROM s) AS session,
       (SELECT to_jsonb(x) FROM (
          SELECT ${summaryColumns} FROM session_summaries ss, s
-         WHERE ss.tenant_id = ${tenantId} AND ss.user_id = ${userId} AND ss.session_id = ${sessionId}
+         WHERE ss.tenant_id = ${tenantId} AND ss.user_id = ${userId} AND ss.session_id = ${sessionId} AND ${summaryRetained(retention)}
        ) x) AS summary,
       (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.message_index), '[]'::jsonb) FROM (
          SELECT ${messageColumns} FROM messages m, s
          WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.session_id = ${sessionId} AND m.message_index >= s.message_count - ${query.recent}
+           AND ${messageRetained(retention)}
          ORDER BY m.message_index DESC
          LIMIT ${query.recent}
        ) x) AS recent,
@@ -117,13 +135,13 @@ export async function selectRehydrationSources(
  */
 export async function selectLatestUserMessageText(
   db: CommonQueryMethods,
-  query: { tenantId: string; userId: string; sessionId: string; beforeIndex: number; maxCharacters: number },
+  query: { tenantId: string; userId: string; sessionId: string; beforeIndex: number; maxCharacters: number; retention?: RetentionCutoffs },
 ): Promise<string | null> {
   return db.maybeOneFirst(sql.type(z.object({ content: z.string() }))`
     SELECT left(m.content, ${query.maxCharacters}) AS content
     FROM messages m
     WHERE m.tenant_id = ${query.tenantId} AND m.user_id = ${query.userId} AND m.session_id = ${query.sessionId}
-      AND m.message_index < ${query.beforeIndex} AND m.role = 'user'
+      AND m.message_index < ${query.beforeIndex} AND m.role = 'user' AND ${messageRetained(query.retention ?? noCutoffs)}
     ORDER BY m.message_index DESC
     LIMIT 1
   `);

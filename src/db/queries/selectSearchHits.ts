@@ -1,6 +1,8 @@
 import { sql, type CommonQueryMethods, type FragmentSqlToken } from "slonik";
 import { z } from "zod";
+import type { RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { messageColumns, messageRow, type RoleName } from "./messageRow.js";
+import { messageAndSessionRetained } from "./retentionFilters.js";
 
 /** Which of a user's messages a search looks at. */
 export type SearchScope = {
@@ -21,6 +23,8 @@ export type SearchScope = {
    * recent window, which it sends anyway). Absent or null: none left out.
    */
   excludeFrom?: { sessionId: string; messageIndex: number } | null;
+  /** Leaves out messages past their tenant's age limit, and those of sessions past the inactivity limit. */
+  retention?: RetentionCutoffs | undefined;
 };
 
 export const searchHitRow = messageRow.extend({
@@ -46,6 +50,9 @@ function scopeConditions(scope: SearchScope): FragmentSqlToken {
     conditions.push(
       sql.fragment`NOT (m.session_id = ${scope.excludeFrom.sessionId} AND m.message_index >= ${scope.excludeFrom.messageIndex})`,
     );
+  }
+  if (scope.retention && (scope.retention.messagesSince !== null || scope.retention.sessionsActiveSince !== null)) {
+    conditions.push(messageAndSessionRetained(scope.retention));
   }
   return sql.fragment`${sql.join(conditions, sql.fragment` AND `)}`;
 }

@@ -1,9 +1,12 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { sessionColumns, sessionRow, type SessionRow } from "./sessionRow.js";
+import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
+import { sessionRetained } from "./retentionFilters.js";
+import { sessionColumnsFor, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
 
 /**
  * One page of a user's sessions, newest activity first (ties by id,
- * descending), strictly after `after` when given. Reads limit rows.
+ * descending), strictly after `after` when given, leaving out sessions past
+ * their tenant's retention. Reads limit rows.
  */
 export async function selectSessionsPage(
   db: CommonQueryMethods,
@@ -13,6 +16,7 @@ export async function selectSessionsPage(
     status: SessionRow["status"] | null;
     after: { activityCursor: string; id: string } | null;
     limit: number;
+    retention?: RetentionCutoffs;
   },
 ): Promise<readonly SessionRow[]> {
   const statusFilter = query.status === null ? sql.fragment`TRUE` : sql.fragment`s.status = ${query.status}`;
@@ -20,10 +24,12 @@ export async function selectSessionsPage(
     query.after === null
       ? sql.fragment`TRUE`
       : sql.fragment`(s.last_activity_at, s.id) < (${query.after.activityCursor}::timestamptz, ${query.after.id})`;
+  const retention = query.retention ?? noCutoffs;
   return db.any(sql.type(sessionRow)`
-    SELECT ${sessionColumns}
-    FROM sessions s
+    SELECT ${sessionColumnsFor(retention)}
+    FROM sessions s ${sessionSummaryJoin(query.userId, retention)}
     WHERE s.tenant_id = ${query.tenantId} AND s.user_id = ${query.userId} AND ${statusFilter} AND ${afterFilter}
+      AND ${sessionRetained(retention)}
     ORDER BY s.last_activity_at DESC, s.id DESC
     LIMIT ${query.limit}
   `);

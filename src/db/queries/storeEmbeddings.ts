@@ -17,6 +17,8 @@ export type EmbeddingToStore = {
  * still carry `token` and writes their embeddings. Rows whose claim was lost
  * (the lease ran out and another worker took them) or whose message was
  * deleted meanwhile are left alone. Returns how many embeddings were written.
+ * (A rewritten embedding takes the insert's created_at, its default now():
+ * Citus refuses functions that are not immutable in DO UPDATE SET.)
  */
 export async function storeEmbeddings(
   db: CommonQueryMethods,
@@ -43,7 +45,7 @@ export async function storeEmbeddings(
       JOIN input ON input.tenant_id = done.tenant_id AND input.user_id = done.user_id AND input.session_id = done.session_id
                 AND input.message_index = done.message_index
       ON CONFLICT (tenant_id, user_id, session_id, message_index)
-        DO UPDATE SET model = EXCLUDED.model, embedding = EXCLUDED.embedding, created_at = now()
+        DO UPDATE SET model = EXCLUDED.model, embedding = EXCLUDED.embedding, created_at = EXCLUDED.created_at
       RETURNING 1
     )
     SELECT count(*)::int4 AS stored FROM written

@@ -1,4 +1,5 @@
 import { sql, type CommonQueryMethods } from "slonik";
+import { timestamptz } from "./contextEntryRow.js";
 import { summaryColumns, summaryRow, type SummaryRow } from "./summaryRow.js";
 
 export type NewSummary = {
@@ -10,17 +11,21 @@ export type NewSummary = {
   coversThroughIndex: number;
   tokenCount: number;
   metadata: Record<string, unknown>;
+  /** updated_at: the same instant the caller gives markSessionSummarized. */
+  now: Date;
 };
 
 /**
  * Writes the session's one summary, replacing the previous one. updated_at is
- * the transaction's time, the same instant markSessionSummarized records.
+ * `summary.now`, the instant the caller also gives markSessionSummarized (a
+ * parameter, not now(): Citus refuses functions that are not immutable in ON
+ * CONFLICT DO UPDATE).
  */
 export async function upsertSessionSummary(db: CommonQueryMethods, summary: NewSummary): Promise<SummaryRow> {
   return db.one(sql.type(summaryRow)`
     INSERT INTO session_summaries AS ss (tenant_id, user_id, session_id, content, covers_through_index, token_count, metadata, updated_at)
     VALUES (${summary.tenantId}, ${summary.userId}, ${summary.sessionId}, ${summary.content}, ${summary.coversThroughIndex},
-            ${summary.tokenCount}, ${sql.jsonb(summary.metadata as never)}, now())
+            ${summary.tokenCount}, ${sql.jsonb(summary.metadata as never)}, ${timestamptz(summary.now)})
     ON CONFLICT (tenant_id, user_id, session_id) DO UPDATE SET
       content = excluded.content,
       covers_through_index = excluded.covers_through_index,

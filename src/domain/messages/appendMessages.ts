@@ -13,6 +13,9 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "..
 import { codePointLength } from "../../validation/codePointLength.js";
 import { countSessionTexts } from "./countSessionTexts.js";
 import { contentHash, nextContextHash } from "./hashChain.js";
+import { systemClock, type Clock } from "../clock.js";
+import { cutoffsFor } from "../retention/cutoffsFor.js";
+import type { RetentionOf } from "../retention/RetentionPolicies.js";
 
 /** A validated message to append. */
 export type MessageInput = {
@@ -48,13 +51,19 @@ export type AppendDeps = {
   tokenCounter?: TokenCounter | undefined;
   /** Called after a commit that stored new messages (for the embedding queue, metrics). */
   onAppended?: (messages: readonly MessageRow[]) => void;
+  /** Sessions past their tenant's inactivity limit are NOT_FOUND (not revived by an append). */
+  retention?: RetentionOf | undefined;
+  /** How long an idempotency key is remembered (LTST_IDEMPOTENCY_TTL); unset: forever. */
+  idempotencyTtlMs?: number | undefined;
+  clock?: Clock | undefined;
 };
 
 /**
  * Appends a batch atomically. The session row is locked for the transaction,
  * so concurrent appends to one session queue and message_index stays gapless;
  * the hash chain continues from the session's last context hash. Statistics
- * and last activity are updated in the same transaction. Work that does not
+ * and last activity are updated in the same transaction. An idempotency
+ * record older than idempotencyTtlMs is ignored: the retry appends again. Work that does not
  * need the lock (hashing, token counting) is done before taking it; a large
  * batch is counted after checking the session is the caller's, off the
  * event loop (countSessionTexts).
@@ -76,12 +85,14 @@ export async function appendMessages(
   const requestHash = input.idempotencyKey === null ? null : hashRequest(input.messages);
   const parentIds = [...new Set(input.messages.flatMap((m) => (m.parentMessageId ? [m.parentMessageId] : [])))];
 
+  const clock = deps.clock ?? systemClock;
   const result = await deps.db.withTransaction(signal, async (tx) => {
-    const head = await lockSessionForAppend(tx, input.tenantId, input.userId, input.sessionId);
+    const head = await lockSessionForAppend(tx, input.tenantId, input.userId, input.sessionId, cutoffsFor(deps, input.tenantId));
     if (!head) throw new NotFoundError("session", input.sessionId);
 
     if (input.idempotencyKey !== null) {
-      const earlier = await selectAppendRequest(tx, input.tenantId, input.userId, input.sessionId, input.idempotencyKey);
+      const since = deps.idempotencyTtlMs === undefined ? null : new Date(clock().getTime() - deps.idempotencyTtlMs);
+      const earlier = await selectAppendRequest(tx, input.tenantId, input.userId, input.sessionId, input.idempotencyKey, since);
       if (earlier) {
         if (earlier.request_hash !== requestHash) {
           throw new FailedPreconditionError(
@@ -149,6 +160,7 @@ export async function appendMessages(
         requestHash,
         firstIndex: head.message_count,
         messageCount: rows.length,
+        createdAt: clock(),
       });
     }
     return {

@@ -23,11 +23,19 @@ export function nextContextHash(previousHex: string | null, role: RoleName, cont
     .digest("hex");
 }
 
-/** Recomputes a chain over messages in index order; returns the first index that does not verify, or -1. */
+/**
+ * Recomputes a chain over messages in index order; returns the first index
+ * that does not verify, or -1. `previous` is the context hash before the
+ * first message: null (32 zero bytes) for a chain from the session's first
+ * message; after retention deleted the start of a session, the context hash
+ * of the last deleted message (sessions.chain_anchor_hash), or the first
+ * remaining message's own context_hash to verify the ones after it.
+ */
 export function verifyHashChain(
   messages: readonly { role: RoleName; content: string; content_hash: string; context_hash: string }[],
+  previousHex: string | null = null,
 ): number {
-  let previous: string | null = null;
+  let previous: string | null = previousHex;
   for (const [index, message] of messages.entries()) {
     const expectedContent = contentHash(message.content);
     const expectedContext = nextContextHash(previous, message.role, expectedContent);

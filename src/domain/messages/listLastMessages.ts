@@ -1,9 +1,11 @@
 import type { Database } from "../../db/Database.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
 import { selectLastMessages, selectMessagesByIndexRange } from "../../db/queries/selectMessages.js";
-import { selectSession } from "../../db/queries/selectSession.js";
+import { sessionIsRetained } from "../../db/queries/sessionIsRetained.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
+import { cutoffsFor } from "../retention/cutoffsFor.js";
+import type { RetentionOf } from "../retention/RetentionPolicies.js";
 import { takePage, type PageBytes } from "../pagination/takePage.js";
 
 export type ListLastMessagesInput = {
@@ -24,10 +26,12 @@ export type ListLastMessagesInput = {
  * following page is the newest of the remaining older ones that fit, until
  * the window's first message. The window is fixed by the first page (the
  * token holds its first index), so messages appended meanwhile do not shift
- * it. An unknown session (or another user's) is NOT_FOUND.
+ * it. An unknown session (or another user's) is NOT_FOUND. Retention hides
+ * messages as in listMessages: the window is the last N indexes, of which
+ * those past the age limit (always the oldest) are left out.
  */
 export async function listLastMessages(
-  deps: { db: Database },
+  deps: { db: Database; retention?: RetentionOf | undefined },
   input: ListLastMessagesInput,
   signal?: AbortSignal,
 ): Promise<{ messages: readonly MessageRow[]; nextPageToken: string }> {
@@ -42,11 +46,12 @@ export async function listLastMessages(
     }
     window = { first, end };
   }
+  const cutoffs = cutoffsFor(deps, input.tenantId);
   return deps.db.withConnection(signal, async (connection) => {
     const rows = window
-      ? await selectMessagesByIndexRange(connection, input.tenantId, input.userId, input.sessionId, window.first, window.end)
-      : await selectLastMessages(connection, input.tenantId, input.userId, input.sessionId, input.lastN);
-    if (rows.length === 0 && !(await selectSession(connection, input.tenantId, input.userId, input.sessionId))) {
+      ? await selectMessagesByIndexRange(connection, input.tenantId, input.userId, input.sessionId, window.first, window.end, cutoffs)
+      : await selectLastMessages(connection, input.tenantId, input.userId, input.sessionId, input.lastN, cutoffs);
+    if (rows.length === 0 && !(await sessionIsRetained(connection, input.tenantId, input.userId, input.sessionId, cutoffs))) {
       throw new NotFoundError("session", input.sessionId);
     }
     const { page, more } = takePage(rows, rows.length, input.pageBytes, { newest: true });

@@ -1,8 +1,10 @@
 import type { Database } from "../../db/Database.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
-import { selectSession } from "../../db/queries/selectSession.js";
+import { sessionIsRetained } from "../../db/queries/sessionIsRetained.js";
 import { selectMessagesPage } from "../../db/queries/selectMessages.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
+import { cutoffsFor } from "../retention/cutoffsFor.js";
+import type { RetentionOf } from "../retention/RetentionPolicies.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
 import { takePage, type PageBytes } from "../pagination/takePage.js";
 import { isIndex, listLastMessages } from "./listLastMessages.js";
@@ -23,10 +25,12 @@ export type ListMessagesInput = {
 /**
  * Lists the session's messages. An unknown session (or another user's) is
  * NOT_FOUND rather than an empty list. The existence check and the read run
- * in one round trip each on the same connection.
+ * in one round trip each on the same connection. Messages past their
+ * tenant's age limit are left out, and a session past its inactivity limit
+ * is NOT_FOUND.
  */
 export async function listMessages(
-  deps: { db: Database },
+  deps: { db: Database; retention?: RetentionOf | undefined },
   input: ListMessagesInput,
   signal?: AbortSignal,
 ): Promise<{ messages: readonly MessageRow[]; nextPageToken: string }> {
@@ -40,8 +44,10 @@ export async function listMessages(
     }
     afterIndex = cursor.i;
   }
+  const cutoffs = cutoffsFor(deps, input.tenantId);
   return deps.db.withConnection(signal, async (connection) => {
     const rows = await selectMessagesPage(connection, {
+      retention: cutoffs,
       tenantId: input.tenantId,
       userId: input.userId,
       sessionId: input.sessionId,
@@ -49,7 +55,7 @@ export async function listMessages(
       afterIndex,
       limit: input.pageSize + 1,
     });
-    if (rows.length === 0 && !(await selectSession(connection, input.tenantId, input.userId, input.sessionId))) {
+    if (rows.length === 0 && !(await sessionIsRetained(connection, input.tenantId, input.userId, input.sessionId, cutoffs))) {
       throw new NotFoundError("session", input.sessionId);
     }
     const { page, more } = takePage(rows, input.pageSize, input.pageBytes);

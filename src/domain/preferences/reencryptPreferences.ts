@@ -53,10 +53,14 @@ export async function reencryptPreferences(
           continue;
         }
         const sealed = deps.keyring.seal(value, preferenceAad(row.tenant_id, row.user_id, row.key));
-        await updatePreferenceValue(transaction, {
-          tenantId: row.tenant_id,
-          userId: row.user_id, key: row.key, value: sealed.value, keyId: sealed.keyId });
-        rewritten += 1;
+        // A SetPreference since the read wrote a value under the current key:
+        // then this row is left as it is, and is not counted.
+        const replaced = await updatePreferenceValue(
+          transaction,
+          { tenantId: row.tenant_id, userId: row.user_id, key: row.key, value: sealed.value, keyId: sealed.keyId },
+          { value: row.value, keyId: row.key_id },
+        );
+        if (replaced) rewritten += 1;
       }
       return { rows, rewritten, failed };
     });

@@ -1,6 +1,7 @@
 import type { Keyring } from "../../crypto/createKeyring.js";
 import type { Database } from "../../db/Database.js";
 import { upsertPreference } from "../../db/queries/upsertPreference.js";
+import { systemClock, type Clock } from "../clock.js";
 import { preferenceAad, type Preference } from "./openPreference.js";
 
 /**
@@ -9,7 +10,7 @@ import { preferenceAad, type Preference } from "./openPreference.js";
  * tenant, user and key.
  */
 export async function setPreference(
-  deps: { db: Database; keyring: Keyring },
+  deps: { db: Database; keyring: Keyring; clock?: Clock },
   input: { tenantId: string; userId: string; key: string; value: string; metadata: Record<string, unknown> },
   signal?: AbortSignal,
 ): Promise<Preference> {
@@ -17,7 +18,13 @@ export async function setPreference(
   const row = await deps.db.withConnection(signal, (connection) =>
     upsertPreference(connection, {
       tenantId: input.tenantId,
-      userId: input.userId, key: input.key, value: sealed.value, keyId: sealed.keyId, metadata: input.metadata }),
+      userId: input.userId,
+      key: input.key,
+      value: sealed.value,
+      keyId: sealed.keyId,
+      metadata: input.metadata,
+      now: (deps.clock ?? systemClock)(),
+    }),
   );
   return {
     userId: row.user_id,

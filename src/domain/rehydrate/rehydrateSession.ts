@@ -18,6 +18,8 @@ import { countTokensEach, type EncodingName } from "../../tokens/countTokens.js"
 import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import { limits } from "../../validation/limits.js";
 import { systemClock, type Clock } from "../clock.js";
+import { cutoffsFor } from "../retention/cutoffsFor.js";
+import type { RetentionOf } from "../retention/RetentionPolicies.js";
 import { NotFoundError } from "../errors.js";
 import { openPreference, type Preference } from "../preferences/openPreference.js";
 import {
@@ -36,6 +38,8 @@ export type RehydrateDeps = {
   keyring: Keyring;
   /** Decides which context entries are live; the real clock unless a test moves time. */
   clock?: Clock;
+  /** What is past the tenant's retention is left out of every part. */
+  retention?: RetentionOf | undefined;
   /** Counts long texts off the event loop; without it, counting is inline (with a yield every few ms). */
   tokenCounter?: TokenCounter | undefined;
 };
@@ -121,6 +125,7 @@ export async function rehydrateSession(
 ): Promise<void> {
   const now = (deps.clock ?? systemClock)();
   const { db, embeddings } = deps;
+  const retention = cutoffsFor(deps, input.tenantId);
   const relevance = planRelevance(embeddings, input);
 
   let queryEmbedding: Promise<Float32Array> | null = null;
@@ -140,6 +145,7 @@ export async function rehydrateSession(
       now,
       maxPreferences: limits.rehydrateMaxPreferences,
       maxContext: limits.rehydrateMaxContextEntries,
+      retention,
     });
     if (!found) throw new NotFoundError("session", input.sessionId);
     const windowStart = Math.max(0, found.session.message_count - input.maxRecent);
@@ -154,6 +160,7 @@ export async function rehydrateSession(
           sessionId: input.sessionId,
           beforeIndex: windowStart,
           maxCharacters: limits.searchQueryMaxBytes,
+          retention,
         })) ??
         "";
       query = truncateUtf8(query, limits.searchQueryMaxBytes);
@@ -270,6 +277,7 @@ async function findRelevant(
     endTime: null,
     metadataFilter: null,
     excludeFrom: { sessionId: input.sessionId, messageIndex: sources.windowStart },
+    retention: cutoffsFor(deps, input.tenantId),
   };
   // Extra hits make up for the ones deduplication drops.
   const limit = Math.min(limits.searchMaxTopK, input.maxRelevant * 2 + sources.recent.length);

@@ -21,7 +21,7 @@ import {
 
 const created = new Date("2026-11-23T22:15:00Z");
 const session = (fields: Partial<SessionRow>) =>
-  ({ id: "s1", name: "Lisbon trip", type: "chat", status: "active", message_count: 11, created_at: created, ...fields }) as SessionRow;
+  ({ id: "s1", name: "Lisbon trip", type: "chat", status: "active", message_count: 11, removed_message_count: 0, created_at: created, ...fields }) as SessionRow;
 const message = (fields: Partial<MessageRow>) =>
   ({ role: "user", message_index: 12, content: "hi", created_at: created, ...fields }) as MessageRow;
 

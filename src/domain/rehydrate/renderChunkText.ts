@@ -19,7 +19,7 @@ export function renderHeader(session: SessionRow): string {
     [
       ["type", session.type === "" ? null : session.type],
       ["status", session.status],
-      ["messages", session.message_count],
+      ["messages", session.message_count - session.removed_message_count],
       ["started", day(session.created_at)],
     ],
     session.name === "" ? session.id : session.name,

@@ -2,6 +2,7 @@ import type { Database } from "../../db/Database.js";
 import type { RelationName, RelationshipRow } from "../../db/queries/relationshipRow.js";
 import { selectOwnedSessionIds } from "../../db/queries/selectOwnedSessionIds.js";
 import { upsertSessionRelationship } from "../../db/queries/upsertSessionRelationship.js";
+import { systemClock, type Clock } from "../clock.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 
 export type LinkSessionsInput = {
@@ -21,7 +22,7 @@ export type LinkSessionsInput = {
  * deletion (FOR KEY SHARE) between the check and the insert.
  */
 export async function linkSessions(
-  deps: { db: Database },
+  deps: { db: Database; clock?: Clock },
   input: LinkSessionsInput,
   signal?: AbortSignal,
 ): Promise<RelationshipRow> {
@@ -33,6 +34,6 @@ export async function linkSessions(
     for (const id of [input.sourceSessionId, input.targetSessionId]) {
       if (!owned.has(id)) throw new NotFoundError("session", id);
     }
-    return upsertSessionRelationship(tx, input);
+    return upsertSessionRelationship(tx, { ...input, now: (deps.clock ?? systemClock)() });
   });
 }

@@ -12,6 +12,8 @@ import {
 import type { Embeddings } from "../../indexing/startEmbeddings.js";
 import { FailedPreconditionError } from "../errors.js";
 import { waitForEmbeddings } from "./waitForEmbeddings.js";
+import { cutoffsFor } from "../retention/cutoffsFor.js";
+import type { RetentionOf } from "../retention/RetentionPolicies.js";
 
 export type SearchModeName = "semantic" | "lexical" | "hybrid";
 
@@ -40,6 +42,8 @@ export type SearchOutcome = {
 export type SearchDeps = {
   db: Database;
   embeddings: Embeddings;
+  /** Messages (and sessions) past their tenant's retention are never found. */
+  retention?: RetentionOf | undefined;
 };
 
 /**
@@ -49,8 +53,9 @@ export type SearchDeps = {
  * messages in scope that are still queued are embedded first (this replica's
  * worker is woken), within the call's deadline.
  */
-export async function searchMessages(deps: SearchDeps, input: SearchInput, signal?: AbortSignal): Promise<SearchOutcome> {
+export async function searchMessages(deps: SearchDeps, request: SearchInput, signal?: AbortSignal): Promise<SearchOutcome> {
   const { db, embeddings } = deps;
+  const input = { ...request, scope: { ...request.scope, retention: request.scope.retention ?? cutoffsFor(deps, request.scope.tenantId) } };
   const unavailable = embeddings.unavailableReason;
   if (input.mode === "semantic" && unavailable !== null) {
     throw new FailedPreconditionError(`semantic search is unavailable: ${unavailable}`, "EMBEDDINGS_UNAVAILABLE");

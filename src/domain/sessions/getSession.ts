@@ -2,16 +2,18 @@ import type { Database } from "../../db/Database.js";
 import { selectSession } from "../../db/queries/selectSession.js";
 import type { SessionRow } from "../../db/queries/sessionRow.js";
 import { NotFoundError } from "../errors.js";
+import { cutoffsFor } from "../retention/cutoffsFor.js";
+import type { RetentionOf } from "../retention/RetentionPolicies.js";
 
-/** The user's session; NOT_FOUND when absent or owned by another user. */
+/** The user's session; NOT_FOUND when absent, owned by another user, or past its tenant's retention. */
 export async function getSession(
-  deps: { db: Database },
+  deps: { db: Database; retention?: RetentionOf | undefined },
   tenantId: string,
   userId: string,
   sessionId: string,
   signal?: AbortSignal,
 ): Promise<SessionRow> {
-  const session = await deps.db.withConnection(signal, (connection) => selectSession(connection, tenantId, userId, sessionId));
+  const session = await deps.db.withConnection(signal, (connection) => selectSession(connection, tenantId, userId, sessionId, cutoffsFor(deps, tenantId)));
   if (!session) throw new NotFoundError("session", sessionId);
   return session;
 }

@@ -2,13 +2,18 @@ import type { Database } from "../../db/Database.js";
 import { selectSessionsPage } from "../../db/queries/selectSessionsPage.js";
 import type { SessionRow } from "../../db/queries/sessionRow.js";
 import { InvalidArgumentError } from "../errors.js";
+import { cutoffsFor } from "../retention/cutoffsFor.js";
+import type { RetentionOf } from "../retention/RetentionPolicies.js";
 import { takePage, type PageBytes } from "../pagination/takePage.js";
 import { isId } from "../../validation/limits.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
 
-/** One page of the user's sessions, newest activity first, with the next page token. */
+/**
+ * One page of the user's sessions, newest activity first, with the next page
+ * token. Sessions past their tenant's inactivity limit are left out.
+ */
 export async function listSessions(
-  deps: { db: Database },
+  deps: { db: Database; retention?: RetentionOf | undefined },
   input: {
     tenantId: string;
     userId: string;
@@ -29,7 +34,7 @@ export async function listSessions(
     after = { activityCursor: cursor.a, id: cursor.i };
   }
   const rows = await deps.db.withConnection(signal, (connection) =>
-    selectSessionsPage(connection, { tenantId: input.tenantId, userId: input.userId, status: input.status, after, limit: input.pageSize + 1 }),
+    selectSessionsPage(connection, { tenantId: input.tenantId, userId: input.userId, status: input.status, after, limit: input.pageSize + 1, retention: cutoffsFor(deps, input.tenantId) }),
   );
   const { page, more } = takePage(rows, input.pageSize, input.pageBytes);
   const last = page.at(-1);

@@ -2,15 +2,17 @@ import type { Database } from "../../db/Database.js";
 import type { SessionRow } from "../../db/queries/sessionRow.js";
 import { updateSession as updateSessionRow, type SessionChanges } from "../../db/queries/updateSession.js";
 import { NotFoundError } from "../errors.js";
+import { cutoffsFor } from "../retention/cutoffsFor.js";
+import type { RetentionOf } from "../retention/RetentionPolicies.js";
 
 /** Applies the changes (already filtered by the update mask) to the user's session. */
 export async function updateSession(
-  deps: { db: Database },
+  deps: { db: Database; retention?: RetentionOf | undefined },
   input: { tenantId: string; userId: string; sessionId: string; changes: SessionChanges },
   signal?: AbortSignal,
 ): Promise<SessionRow> {
   const updated = await deps.db.withConnection(signal, (connection) =>
-    updateSessionRow(connection, input.tenantId, input.userId, input.sessionId, input.changes),
+    updateSessionRow(connection, input.tenantId, input.userId, input.sessionId, input.changes, cutoffsFor(deps, input.tenantId)),
   );
   if (!updated) throw new NotFoundError("session", input.sessionId);
   return updated;

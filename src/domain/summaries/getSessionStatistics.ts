@@ -3,6 +3,8 @@ import { countLiveContextEntries } from "../../db/queries/countLiveContextEntrie
 import { selectSessionStatistics } from "../../db/queries/selectSessionStatistics.js";
 import { systemClock, type Clock } from "../clock.js";
 import { NotFoundError } from "../errors.js";
+import { cutoffsFor } from "../retention/cutoffsFor.js";
+import type { RetentionOf } from "../retention/RetentionPolicies.js";
 
 export type SessionStatistics = {
   sessionId: string;
@@ -29,9 +31,10 @@ export type SessionStatistics = {
  * row in one statement; every append updates them in its own transaction,
  * under the row lock, so they are exact and consistent with each other. The
  * context entry count is of the entries live now (expired ones excluded).
+ * Messages past their tenant's age limit are not counted, swept or not.
  */
 export async function getSessionStatistics(
-  deps: { db: Database; summaryEvery: number; clock?: Clock },
+  deps: { db: Database; summaryEvery: number; clock?: Clock; retention?: RetentionOf | undefined },
   tenantId: string,
   userId: string,
   sessionId: string,
@@ -39,7 +42,7 @@ export async function getSessionStatistics(
 ): Promise<SessionStatistics> {
   const now = (deps.clock ?? systemClock)();
   const { row, contextEntryCount } = await deps.db.withConnection(signal, async (connection) => {
-    const row = await selectSessionStatistics(connection, tenantId, userId, sessionId);
+    const row = await selectSessionStatistics(connection, tenantId, userId, sessionId, cutoffsFor(deps, tenantId));
     if (!row) throw new NotFoundError("session", sessionId);
     return { row, contextEntryCount: await countLiveContextEntries(connection, tenantId, userId, sessionId, now) };
   });

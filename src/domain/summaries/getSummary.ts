@@ -2,6 +2,8 @@ import type { Database } from "../../db/Database.js";
 import { selectSessionSummary } from "../../db/queries/selectSessionSummary.js";
 import type { SummaryRow } from "../../db/queries/summaryRow.js";
 import { NotFoundError } from "../errors.js";
+import { cutoffsFor } from "../retention/cutoffsFor.js";
+import type { RetentionOf } from "../retention/RetentionPolicies.js";
 
 /**
  * The session's summary. NOT_FOUND for a session the user does not have
@@ -9,13 +11,13 @@ import { NotFoundError } from "../errors.js";
  * (SESSION_SUMMARY_NOT_FOUND) when the session has no summary yet.
  */
 export async function getSummary(
-  deps: { db: Database },
+  deps: { db: Database; retention?: RetentionOf | undefined },
   tenantId: string,
   userId: string,
   sessionId: string,
   signal?: AbortSignal,
 ): Promise<SummaryRow> {
-  const found = await deps.db.withConnection(signal, (connection) => selectSessionSummary(connection, tenantId, userId, sessionId));
+  const found = await deps.db.withConnection(signal, (connection) => selectSessionSummary(connection, tenantId, userId, sessionId, cutoffsFor(deps, tenantId)));
   if (found.session === null) throw new NotFoundError("session", sessionId);
   if (found.summary === null) throw new NotFoundError("session summary", sessionId);
   return found.summary;

@@ -4,6 +4,7 @@ import { markSessionSummarized } from "../../db/queries/markSessionSummarized.js
 import type { SummaryRow } from "../../db/queries/summaryRow.js";
 import { upsertSessionSummary } from "../../db/queries/upsertSessionSummary.js";
 import type { TokenCounter } from "../../tokens/createTokenCounter.js";
+import { systemClock, type Clock } from "../clock.js";
 import { countSessionTexts } from "../messages/countSessionTexts.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 
@@ -28,7 +29,7 @@ export type UpdateSummaryInput = {
  * in the request, and stored and returned as -1, covering no message.
  */
 export async function updateSummary(
-  deps: { db: Database; tokenCounter?: TokenCounter | undefined },
+  deps: { db: Database; tokenCounter?: TokenCounter | undefined; clock?: Clock },
   input: UpdateSummaryInput,
   signal?: AbortSignal,
 ): Promise<SummaryRow> {
@@ -56,6 +57,9 @@ export async function updateSummary(
       }
       stored = covers;
     }
+    // Read under the lock: summaries of one session get increasing times
+    // (as far as the clock goes), and the summary and the session row the same one.
+    const now = (deps.clock ?? systemClock)();
     const summary = await upsertSessionSummary(tx, {
       tenantId: input.tenantId,
       userId: input.userId,
@@ -64,8 +68,9 @@ export async function updateSummary(
       coversThroughIndex: stored,
       tokenCount,
       metadata: input.metadata,
+      now,
     });
-    await markSessionSummarized(tx, input.tenantId, input.userId, input.sessionId, stored + 1);
+    await markSessionSummarized(tx, input.tenantId, input.userId, input.sessionId, stored + 1, now);
     return summary;
   });
 }

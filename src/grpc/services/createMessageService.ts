@@ -1,3 +1,5 @@
+import type { RetentionOf } from "../../domain/retention/RetentionPolicies.js";
+import type { Clock } from "../../domain/clock.js";
 import type { Database } from "../../db/Database.js";
 import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
@@ -28,6 +30,11 @@ export type MessageServiceDeps = {
   summaryEvery: number;
   enqueueEmbeddings: boolean;
   onAppended?: (messages: readonly MessageRow[]) => void;
+  /** The tenant's retention cutoffs now: reads leave out what is past them. */
+  retention?: RetentionOf | undefined;
+  /** LTST_IDEMPOTENCY_TTL: how long an idempotency key is remembered. */
+  idempotencyTtlMs?: number | undefined;
+  clock?: Clock | undefined;
   /** The server's maximum response size (LTST_MAX_MESSAGE_BYTES): list pages stop before it. */
   maxMessageBytes?: number;
 };

@@ -2,6 +2,7 @@ import type { Keyring } from "../../crypto/createKeyring.js";
 import type { Database } from "../../db/Database.js";
 import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import type { Clock } from "../../domain/clock.js";
+import type { RetentionOf } from "../../domain/retention/RetentionPolicies.js";
 import { CancelledError } from "../../domain/errors.js";
 import {
   rehydrateSession,
@@ -32,6 +33,8 @@ export type RehydrateServiceDeps = {
   keyring: Keyring;
   metrics?: Metrics;
   clock?: Clock;
+  /** The tenant's retention cutoffs now: reads leave out what is past them. */
+  retention?: RetentionOf | undefined;
 };
 
 const chunkKinds: Record<ChunkKindName, ChunkKind> = {

@@ -9,27 +9,15 @@ import {
   type ListRelatedSessionsRequest,
   ListRelatedSessionsResponse,
   type RelationshipServiceServer,
-  type SessionRelationship,
   type UnlinkSessionsRequest,
   type UnlinkSessionsResponse,
 } from "../../../gen/ts/ltst/memory/v1/relationship.js";
+import { encodeRelationship } from "../encodeRelationship.js";
 import { unary, type HandlerContext } from "../handlers.js";
 import { parseLinkSessionsRequest } from "../parsers/parseLinkSessionsRequest.js";
 import { parseListRelatedSessionsRequest } from "../parsers/parseListRelatedSessionsRequest.js";
 import { parseUnlinkSessionsRequest } from "../parsers/parseUnlinkSessionsRequest.js";
-import { relationTypes } from "../parsers/relationTypes.js";
 import { responsePageBytes } from "../responsePageBytes.js";
-
-function encodeRelationship(row: RelationshipRow): SessionRelationship {
-  return {
-    sourceSessionId: row.source_session_id,
-    targetSessionId: row.target_session_id,
-    relation: relationTypes.toProto[row.relation],
-    score: row.score,
-    metadata: row.metadata,
-    createTime: row.created_at,
-  };
-}
 
 /** RelationshipService: link, unlink and list the links between sessions of one user. */
 export function createRelationshipService(context: HandlerContext, deps: {

@@ -1,3 +1,4 @@
+import type { RetentionOf } from "../../domain/retention/RetentionPolicies.js";
 import type { Database } from "../../db/Database.js";
 import { searchMessages } from "../../domain/search/searchMessages.js";
 import type { Embeddings } from "../../indexing/startEmbeddings.js";
@@ -10,6 +11,8 @@ import { searchModes } from "../parsers/searchModes.js";
 export type SearchServiceDeps = {
   db: Database;
   embeddings: Embeddings;
+  /** The tenant's retention cutoffs now: reads leave out what is past them. */
+  retention?: RetentionOf | undefined;
 };
 
 /** SearchService: semantic, lexical and hybrid search over a user's messages, streamed best first. */

@@ -1,3 +1,4 @@
+import type { RetentionOf } from "../../domain/retention/RetentionPolicies.js";
 import type { Database } from "../../db/Database.js";
 import { createSession } from "../../domain/sessions/createSession.js";
 import { deleteSession } from "../../domain/sessions/deleteSession.js";
@@ -30,6 +31,8 @@ import { responsePageBytes } from "../responsePageBytes.js";
 /** SessionService: thin handlers that parse the request (src/grpc/parsers/), call the domain, and encode. */
 export function createSessionService(context: HandlerContext, deps: {
   db: Database;
+  /** The tenant's retention cutoffs now: reads leave out what is past them. */
+  retention?: RetentionOf | undefined;
   /** The server's maximum response size (LTST_MAX_MESSAGE_BYTES): list pages stop before it. */
   maxMessageBytes?: number;
 }): SessionServiceServer {

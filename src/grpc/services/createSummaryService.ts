@@ -1,5 +1,6 @@
 import type { Database } from "../../db/Database.js";
 import type { TokenCounter } from "../../tokens/createTokenCounter.js";
+import type { RetentionOf } from "../../domain/retention/RetentionPolicies.js";
 import type { Clock } from "../../domain/clock.js";
 import { getSessionStatistics } from "../../domain/summaries/getSessionStatistics.js";
 import { getSummary } from "../../domain/summaries/getSummary.js";
@@ -14,6 +15,7 @@ import type {
   UpdateSummaryResponse,
 } from "../../../gen/ts/ltst/memory/v1/summary.js";
 import { encodeSummary } from "../encode.js";
+import { encodeSessionStatistics } from "../encodeSessionStatistics.js";
 import { unary, type HandlerContext } from "../handlers.js";
 import { parseGetSessionStatisticsRequest } from "../parsers/parseGetSessionStatisticsRequest.js";
 import { parseGetSummaryRequest } from "../parsers/parseGetSummaryRequest.js";
@@ -26,6 +28,8 @@ export type SummaryServiceDeps = {
   /** LTST_SUMMARY_EVERY: a summary is due after this many messages since the last one. */
   summaryEvery: number;
   clock?: Clock;
+  /** The tenant's retention cutoffs now: reads leave out what is past them. */
+  retention?: RetentionOf | undefined;
 };
 
 /** SummaryService: the one rolling summary of a session, and its statistics. */
@@ -44,25 +48,7 @@ export function createSummaryService(context: HandlerContext, deps: SummaryServi
     getSessionStatistics: unary(context, async (request: GetSessionStatisticsRequest, signal, scope): Promise<GetSessionStatisticsResponse> => {
         const { userId, sessionId } = parseGetSessionStatisticsRequest(request);
         const s = await getSessionStatistics(deps, scope.tenantId, userId, sessionId, signal);
-        return {
-          statistics: {
-            sessionId: s.sessionId,
-            messageCount: s.messageCount,
-            userMessageCount: s.userMessageCount,
-            assistantMessageCount: s.assistantMessageCount,
-            systemMessageCount: s.systemMessageCount,
-            toolMessageCount: s.toolMessageCount,
-            totalTokens: s.totalTokens,
-            averageMessageLength: s.averageMessageLength,
-            duration: { seconds: Math.floor(s.durationMicros / 1_000_000), nanos: (s.durationMicros % 1_000_000) * 1000 },
-            contextEntryCount: s.contextEntryCount,
-            lastSummaryUpdateTime: s.lastSummaryUpdateTime ?? undefined,
-            messagesSinceSummary: s.messagesSinceSummary,
-            summaryDue: s.summaryDue,
-            firstMessageTime: s.firstMessageTime ?? undefined,
-            lastMessageTime: s.lastMessageTime ?? undefined,
-          },
-        };
+        return { statistics: encodeSessionStatistics(s) };
       },
     ),
   };

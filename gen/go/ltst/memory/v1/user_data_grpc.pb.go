@@ -17,11 +17,32 @@ const _ = grpc.SupportPackageIsVersion7
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 type UserDataServiceClient interface {
-	// Streams every record of the user: sessions, then for each session its
-	// messages, context entries, summary and relationships; then preferences.
+	// Streams every record of the user, in this order:
+	//
+	//	for each session, in session id order:
+	//	  session, statistics, context entries (by type then key, bytewise;
+	//	  expired entries not yet swept included), messages (by
+	//	  message_index), summary (if any), relationships that start from the
+	//	  session (by target session id, then relation; the target may be a
+	//	  session exported later);
+	//	then preferences (by key, bytewise; values decrypted).
+	//
+	// Replaying the records in this order through the API (CreateSession,
+	// UpsertContextEntry, AppendMessages, UpdateSummary, LinkSessions once
+	// both sessions exist, SetPreference) rebuilds the same data, with the
+	// same content and context hashes (they cover role and content only).
+	// The server reads in pages and waits for the client to take each
+	// response, so an export of any size runs in constant memory. Each
+	// response carries a `cursor`: a new call with that cursor continues right
+	// after that record (records written between the two calls are exported
+	// if they sort after it).
 	ExportUserData(ctx context.Context, in *ExportUserDataRequest, opts ...grpc.CallOption) (UserDataService_ExportUserDataClient, error)
-	// Deletes everything stored for the user. Irreversible.
+	// Deletes everything stored for the user, in one transaction, and leaves
+	// an audit record without content (see ListErasureRecords). Irreversible.
+	// Erasing a user with nothing stored deletes nothing and still answers OK.
 	EraseUserData(ctx context.Context, in *EraseUserDataRequest, opts ...grpc.CallOption) (*EraseUserDataResponse, error)
+	// The audit records of erasures in the caller's tenant, newest first.
+	ListErasureRecords(ctx context.Context, in *ListErasureRecordsRequest, opts ...grpc.CallOption) (*ListErasureRecordsResponse, error)
 }
 
 type userDataServiceClient struct {
@@ -73,15 +94,45 @@ func (c *userDataServiceClient) EraseUserData(ctx context.Context, in *EraseUser
 	return out, nil
 }
 
+func (c *userDataServiceClient) ListErasureRecords(ctx context.Context, in *ListErasureRecordsRequest, opts ...grpc.CallOption) (*ListErasureRecordsResponse, error) {
+	out := new(ListErasureRecordsResponse)
+	err := c.cc.Invoke(ctx, "/ltst.memory.v1.UserDataService/ListErasureRecords", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // UserDataServiceServer is the server API for UserDataService service.
 // All implementations must embed UnimplementedUserDataServiceServer
 // for forward compatibility
 type UserDataServiceServer interface {
-	// Streams every record of the user: sessions, then for each session its
-	// messages, context entries, summary and relationships; then preferences.
+	// Streams every record of the user, in this order:
+	//
+	//	for each session, in session id order:
+	//	  session, statistics, context entries (by type then key, bytewise;
+	//	  expired entries not yet swept included), messages (by
+	//	  message_index), summary (if any), relationships that start from the
+	//	  session (by target session id, then relation; the target may be a
+	//	  session exported later);
+	//	then preferences (by key, bytewise; values decrypted).
+	//
+	// Replaying the records in this order through the API (CreateSession,
+	// UpsertContextEntry, AppendMessages, UpdateSummary, LinkSessions once
+	// both sessions exist, SetPreference) rebuilds the same data, with the
+	// same content and context hashes (they cover role and content only).
+	// The server reads in pages and waits for the client to take each
+	// response, so an export of any size runs in constant memory. Each
+	// response carries a `cursor`: a new call with that cursor continues right
+	// after that record (records written between the two calls are exported
+	// if they sort after it).
 	ExportUserData(*ExportUserDataRequest, UserDataService_ExportUserDataServer) error
-	// Deletes everything stored for the user. Irreversible.
+	// Deletes everything stored for the user, in one transaction, and leaves
+	// an audit record without content (see ListErasureRecords). Irreversible.
+	// Erasing a user with nothing stored deletes nothing and still answers OK.
 	EraseUserData(context.Context, *EraseUserDataRequest) (*EraseUserDataResponse, error)
+	// The audit records of erasures in the caller's tenant, newest first.
+	ListErasureRecords(context.Context, *ListErasureRecordsRequest) (*ListErasureRecordsResponse, error)
 	mustEmbedUnimplementedUserDataServiceServer()
 }
 
@@ -94,6 +145,9 @@ func (UnimplementedUserDataServiceServer) ExportUserData(*ExportUserDataRequest,
 }
 func (UnimplementedUserDataServiceServer) EraseUserData(context.Context, *EraseUserDataRequest) (*EraseUserDataResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method EraseUserData not implemented")
+}
+func (UnimplementedUserDataServiceServer) ListErasureRecords(context.Context, *ListErasureRecordsRequest) (*ListErasureRecordsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListErasureRecords not implemented")
 }
 func (UnimplementedUserDataServiceServer) mustEmbedUnimplementedUserDataServiceServer() {}
 
@@ -147,6 +201,24 @@ func _UserDataService_EraseUserData_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _UserDataService_ListErasureRecords_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListErasureRecordsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserDataServiceServer).ListErasureRecords(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/ltst.memory.v1.UserDataService/ListErasureRecords",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserDataServiceServer).ListErasureRecords(ctx, req.(*ListErasureRecordsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _UserDataService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "ltst.memory.v1.UserDataService",
 	HandlerType: (*UserDataServiceServer)(nil),
@@ -154,6 +226,10 @@ var _UserDataService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "EraseUserData",
 			Handler:    _UserDataService_EraseUserData_Handler,
+		},
+		{
+			MethodName: "ListErasureRecords",
+			Handler:    _UserDataService_ListErasureRecords_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -167,7 +167,10 @@ export interface Message {
    * where hashes are the raw 32 bytes, context_hash[-1] is 32 zero bytes and
    * role_name is the lowercase role ("user", "assistant", "system", "tool").
    * Equal context hashes mean identical conversation prefixes: tamper
-   * evidence, and a cache key for prompt caching.
+   * evidence, and a cache key for prompt caching. When retention (the
+   * server's LTST_RETENTION_POLICIES) has deleted the start of a session,
+   * the chain of the remaining messages verifies from the context_hash of
+   * the first of them (the previous link is gone with its message).
    */
   contextHash: string;
   /** Number of tokens of `content` with the cl100k_base encoding. */
@@ -209,6 +212,12 @@ export interface AppendMessagesRequest {
    * writes nothing. Reusing a key with different messages is
    * FAILED_PRECONDITION. At most 128 printable ASCII characters, without
    * spaces (`!` to `~`).
+   *
+   * A key is remembered for the server's LTST_IDEMPOTENCY_TTL (default 24
+   * hours) from the call that first used it: a retry within that time is
+   * deduplicated; a retry after it is a new append (the record is ignored at
+   * once, and deleted later by the retention sweeper), and the key is
+   * remembered again from then. Retry within the TTL.
    */
   idempotencyKey: string;
 }

@@ -20,17 +20,24 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { ContextEntry } from "./context.js";
 import { Message } from "./message.js";
 import { Preference } from "./preference.js";
 import { SessionRelationship } from "./relationship.js";
 import { Session } from "./session.js";
-import { SessionSummary } from "./summary.js";
+import { SessionStatistics, SessionSummary } from "./summary.js";
 
 /** Request of UserDataService.ExportUserData. */
 export interface ExportUserDataRequest {
   /** The user to export. Required. */
   userId: string;
+  /**
+   * Empty to start from the beginning; otherwise the `cursor` of a response
+   * of an earlier export of the same user (and tenant), to continue right
+   * after that record. Any other value is INVALID_ARGUMENT.
+   */
+  cursor: string;
 }
 
 /** One record of an export. */
@@ -39,7 +46,7 @@ export interface ExportUserDataResponse {
   session?:
     | Session
     | undefined;
-  /** A message. */
+  /** A message, with its content_hash and context_hash. */
   message?:
     | Message
     | undefined;
@@ -56,7 +63,18 @@ export interface ExportUserDataResponse {
     | SessionRelationship
     | undefined;
   /** A preference. */
-  preference?: Preference | undefined;
+  preference?:
+    | Preference
+    | undefined;
+  /** A session's statistics, right after its session record. */
+  statistics?:
+    | SessionStatistics
+    | undefined;
+  /**
+   * Opaque position of this record: pass it as ExportUserDataRequest.cursor
+   * to continue after it. Valid only for the same user and tenant.
+   */
+  cursor: string;
 }
 
 /** Request of UserDataService.EraseUserData. */
@@ -67,7 +85,10 @@ export interface EraseUserDataRequest {
   confirmUserId: string;
 }
 
-/** Response of UserDataService.EraseUserData. */
+/**
+ * Response of UserDataService.EraseUserData: how many rows of each kind
+ * were deleted (all zero when nothing was stored).
+ */
 export interface EraseUserDataResponse {
   /** Number of sessions deleted. */
   deletedSessionCount: number;
@@ -75,16 +96,92 @@ export interface EraseUserDataResponse {
   deletedMessageCount: number;
   /** Number of preferences deleted. */
   deletedPreferenceCount: number;
+  /** Number of context entries deleted. */
+  deletedContextEntryCount: number;
+  /** Number of session relationships deleted. */
+  deletedRelationshipCount: number;
+  /** Number of session summaries deleted. */
+  deletedSummaryCount: number;
+  /** Number of message embeddings deleted. */
+  deletedEmbeddingCount: number;
+  /** Number of messages still waiting for their embedding, taken off the queue. */
+  deletedPendingEmbeddingCount: number;
+  /** Number of AppendMessages idempotency records deleted. */
+  deletedAppendRequestCount: number;
+  /**
+   * Rows deleted per table, every table the erasure covers (including those
+   * without a field above).
+   */
+  deletedCounts: { [key: string]: number };
+  /** The audit record the erasure left. */
+  record: ErasureRecord | undefined;
+}
+
+export interface EraseUserDataResponse_DeletedCountsEntry {
+  key: string;
+  value: number;
+}
+
+/**
+ * The audit record of one erasure: who asked, when, and how many rows went.
+ * It holds no content of the erased user, only their user id.
+ */
+export interface ErasureRecord {
+  /** Unique id of the record (a UUID). */
+  id: string;
+  /** The erased user. */
+  userId: string;
+  /**
+   * The credential that asked for the erasure: the API key's id, the token's
+   * subject or the client certificate's subject ("open" on a server running
+   * without authentication).
+   */
+  requestedBy: string;
+  /** When the erasure committed. */
+  eraseTime:
+    | Date
+    | undefined;
+  /** Rows deleted per table. */
+  deletedCounts: { [key: string]: number };
+}
+
+export interface ErasureRecord_DeletedCountsEntry {
+  key: string;
+  value: number;
+}
+
+/** Request of UserDataService.ListErasureRecords. */
+export interface ListErasureRecordsRequest {
+  /**
+   * Only the records of this user; empty for every user of the tenant (for
+   * a credential restricted to one user: that user's).
+   */
+  userId: string;
+  /** Maximum records per page; 0 means the default (50), at most 1000. */
+  pageSize: number;
+  /** Token from a previous response, to get the next page. */
+  pageToken: string;
+}
+
+/** Response of UserDataService.ListErasureRecords. */
+export interface ListErasureRecordsResponse {
+  /** The records, newest first. */
+  records: ErasureRecord[];
+  /** Token for the next page; empty on the last page. */
+  nextPageToken: string;
 }
 
 function createBaseExportUserDataRequest(): ExportUserDataRequest {
-  return { userId: "" };
+  return { userId: "", cursor: "" };
 }
 
 export const ExportUserDataRequest: MessageFns<ExportUserDataRequest> = {
   encode(message: ExportUserDataRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.userId !== "") {
       writer.uint32(10).string(message.userId);
+    }
+    if (message.cursor !== "") {
+      writer.uint32(18).string(message.cursor);
     }
     return writer;
   },
@@ -110,6 +207,14 @@ export const ExportUserDataRequest: MessageFns<ExportUserDataRequest> = {
             message.userId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -129,6 +234,7 @@ export const ExportUserDataRequest: MessageFns<ExportUserDataRequest> = {
         : isSet(object.user_id)
         ? globalThis.String(object.user_id)
         : "",
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
     };
   },
 
@@ -136,6 +242,9 @@ export const ExportUserDataRequest: MessageFns<ExportUserDataRequest> = {
     const obj: any = {};
     if (message.userId !== "") {
       obj.userId = message.userId;
+    }
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
     }
     return obj;
   },
@@ -146,6 +255,7 @@ export const ExportUserDataRequest: MessageFns<ExportUserDataRequest> = {
   fromPartial<I extends Exact<DeepPartial<ExportUserDataRequest>, I>>(object: I): ExportUserDataRequest {
     const message = createBaseExportUserDataRequest();
     message.userId = object.userId ?? "";
+    message.cursor = object.cursor ?? "";
     return message;
   },
 };
@@ -158,6 +268,8 @@ function createBaseExportUserDataResponse(): ExportUserDataResponse {
     summary: undefined,
     relationship: undefined,
     preference: undefined,
+    statistics: undefined,
+    cursor: "",
   };
 }
 
@@ -180,6 +292,12 @@ export const ExportUserDataResponse: MessageFns<ExportUserDataResponse> = {
     }
     if (message.preference !== undefined) {
       Preference.encode(message.preference, writer.uint32(50).fork()).join();
+    }
+    if (message.statistics !== undefined) {
+      SessionStatistics.encode(message.statistics, writer.uint32(58).fork()).join();
+    }
+    if (message.cursor !== "") {
+      writer.uint32(66).string(message.cursor);
     }
     return writer;
   },
@@ -245,6 +363,22 @@ export const ExportUserDataResponse: MessageFns<ExportUserDataResponse> = {
             message.preference = Preference.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.statistics = SessionStatistics.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -269,6 +403,8 @@ export const ExportUserDataResponse: MessageFns<ExportUserDataResponse> = {
       summary: isSet(object.summary) ? SessionSummary.fromJSON(object.summary) : undefined,
       relationship: isSet(object.relationship) ? SessionRelationship.fromJSON(object.relationship) : undefined,
       preference: isSet(object.preference) ? Preference.fromJSON(object.preference) : undefined,
+      statistics: isSet(object.statistics) ? SessionStatistics.fromJSON(object.statistics) : undefined,
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
     };
   },
 
@@ -291,6 +427,12 @@ export const ExportUserDataResponse: MessageFns<ExportUserDataResponse> = {
     }
     if (message.preference !== undefined) {
       obj.preference = Preference.toJSON(message.preference);
+    }
+    if (message.statistics !== undefined) {
+      obj.statistics = SessionStatistics.toJSON(message.statistics);
+    }
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
     }
     return obj;
   },
@@ -318,6 +460,10 @@ export const ExportUserDataResponse: MessageFns<ExportUserDataResponse> = {
     message.preference = (object.preference !== undefined && object.preference !== null)
       ? Preference.fromPartial(object.preference)
       : undefined;
+    message.statistics = (object.statistics !== undefined && object.statistics !== null)
+      ? SessionStatistics.fromPartial(object.statistics)
+      : undefined;
+    message.cursor = object.cursor ?? "";
     return message;
   },
 };
@@ -416,7 +562,19 @@ export const EraseUserDataRequest: MessageFns<EraseUserDataRequest> = {
 };
 
 function createBaseEraseUserDataResponse(): EraseUserDataResponse {
-  return { deletedSessionCount: 0, deletedMessageCount: 0, deletedPreferenceCount: 0 };
+  return {
+    deletedSessionCount: 0,
+    deletedMessageCount: 0,
+    deletedPreferenceCount: 0,
+    deletedContextEntryCount: 0,
+    deletedRelationshipCount: 0,
+    deletedSummaryCount: 0,
+    deletedEmbeddingCount: 0,
+    deletedPendingEmbeddingCount: 0,
+    deletedAppendRequestCount: 0,
+    deletedCounts: {},
+    record: undefined,
+  };
 }
 
 export const EraseUserDataResponse: MessageFns<EraseUserDataResponse> = {
@@ -429,6 +587,30 @@ export const EraseUserDataResponse: MessageFns<EraseUserDataResponse> = {
     }
     if (message.deletedPreferenceCount !== 0) {
       writer.uint32(24).int64(message.deletedPreferenceCount);
+    }
+    if (message.deletedContextEntryCount !== 0) {
+      writer.uint32(32).int64(message.deletedContextEntryCount);
+    }
+    if (message.deletedRelationshipCount !== 0) {
+      writer.uint32(40).int64(message.deletedRelationshipCount);
+    }
+    if (message.deletedSummaryCount !== 0) {
+      writer.uint32(48).int64(message.deletedSummaryCount);
+    }
+    if (message.deletedEmbeddingCount !== 0) {
+      writer.uint32(56).int64(message.deletedEmbeddingCount);
+    }
+    if (message.deletedPendingEmbeddingCount !== 0) {
+      writer.uint32(64).int64(message.deletedPendingEmbeddingCount);
+    }
+    if (message.deletedAppendRequestCount !== 0) {
+      writer.uint32(72).int64(message.deletedAppendRequestCount);
+    }
+    globalThis.Object.entries(message.deletedCounts).forEach(([key, value]: [string, number]) => {
+      EraseUserDataResponse_DeletedCountsEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).join();
+    });
+    if (message.record !== undefined) {
+      ErasureRecord.encode(message.record, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -470,6 +652,73 @@ export const EraseUserDataResponse: MessageFns<EraseUserDataResponse> = {
             message.deletedPreferenceCount = longToNumber(reader.int64());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.deletedContextEntryCount = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.deletedRelationshipCount = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.deletedSummaryCount = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.deletedEmbeddingCount = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.deletedPendingEmbeddingCount = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.deletedAppendRequestCount = longToNumber(reader.int64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            const entry10 = EraseUserDataResponse_DeletedCountsEntry.decode(reader, reader.uint32());
+            if (entry10.value !== undefined) {
+              message.deletedCounts[entry10.key] = entry10.value;
+            }
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.record = ErasureRecord.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -499,6 +748,64 @@ export const EraseUserDataResponse: MessageFns<EraseUserDataResponse> = {
         : isSet(object.deleted_preference_count)
         ? globalThis.Number(object.deleted_preference_count)
         : 0,
+      deletedContextEntryCount: isSet(object.deletedContextEntryCount)
+        ? globalThis.Number(object.deletedContextEntryCount)
+        : isSet(object.deleted_context_entry_count)
+        ? globalThis.Number(object.deleted_context_entry_count)
+        : 0,
+      deletedRelationshipCount: isSet(object.deletedRelationshipCount)
+        ? globalThis.Number(object.deletedRelationshipCount)
+        : isSet(object.deleted_relationship_count)
+        ? globalThis.Number(object.deleted_relationship_count)
+        : 0,
+      deletedSummaryCount: isSet(object.deletedSummaryCount)
+        ? globalThis.Number(object.deletedSummaryCount)
+        : isSet(object.deleted_summary_count)
+        ? globalThis.Number(object.deleted_summary_count)
+        : 0,
+      deletedEmbeddingCount: isSet(object.deletedEmbeddingCount)
+        ? globalThis.Number(object.deletedEmbeddingCount)
+        : isSet(object.deleted_embedding_count)
+        ? globalThis.Number(object.deleted_embedding_count)
+        : 0,
+      deletedPendingEmbeddingCount: isSet(object.deletedPendingEmbeddingCount)
+        ? globalThis.Number(object.deletedPendingEmbeddingCount)
+        : isSet(object.deleted_pending_embedding_count)
+        ? globalThis.Number(object.deleted_pending_embedding_count)
+        : 0,
+      deletedAppendRequestCount: isSet(object.deletedAppendRequestCount)
+        ? globalThis.Number(object.deletedAppendRequestCount)
+        : isSet(object.deleted_append_request_count)
+        ? globalThis.Number(object.deleted_append_request_count)
+        : 0,
+      deletedCounts: isObject(object.deletedCounts)
+        ? (globalThis.Object.entries(object.deletedCounts) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.deleted_counts)
+        ? (globalThis.Object.entries(object.deleted_counts) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      record: isSet(object.record) ? ErasureRecord.fromJSON(object.record) : undefined,
     };
   },
 
@@ -513,6 +820,36 @@ export const EraseUserDataResponse: MessageFns<EraseUserDataResponse> = {
     if (message.deletedPreferenceCount !== 0) {
       obj.deletedPreferenceCount = Math.round(message.deletedPreferenceCount);
     }
+    if (message.deletedContextEntryCount !== 0) {
+      obj.deletedContextEntryCount = Math.round(message.deletedContextEntryCount);
+    }
+    if (message.deletedRelationshipCount !== 0) {
+      obj.deletedRelationshipCount = Math.round(message.deletedRelationshipCount);
+    }
+    if (message.deletedSummaryCount !== 0) {
+      obj.deletedSummaryCount = Math.round(message.deletedSummaryCount);
+    }
+    if (message.deletedEmbeddingCount !== 0) {
+      obj.deletedEmbeddingCount = Math.round(message.deletedEmbeddingCount);
+    }
+    if (message.deletedPendingEmbeddingCount !== 0) {
+      obj.deletedPendingEmbeddingCount = Math.round(message.deletedPendingEmbeddingCount);
+    }
+    if (message.deletedAppendRequestCount !== 0) {
+      obj.deletedAppendRequestCount = Math.round(message.deletedAppendRequestCount);
+    }
+    if (message.deletedCounts) {
+      const entries = globalThis.Object.entries(message.deletedCounts) as [string, number][];
+      if (entries.length > 0) {
+        obj.deletedCounts = {};
+        entries.forEach(([k, v]) => {
+          obj.deletedCounts[k] = Math.round(v);
+        });
+      }
+    }
+    if (message.record !== undefined) {
+      obj.record = ErasureRecord.toJSON(message.record);
+    }
     return obj;
   },
 
@@ -524,19 +861,623 @@ export const EraseUserDataResponse: MessageFns<EraseUserDataResponse> = {
     message.deletedSessionCount = object.deletedSessionCount ?? 0;
     message.deletedMessageCount = object.deletedMessageCount ?? 0;
     message.deletedPreferenceCount = object.deletedPreferenceCount ?? 0;
+    message.deletedContextEntryCount = object.deletedContextEntryCount ?? 0;
+    message.deletedRelationshipCount = object.deletedRelationshipCount ?? 0;
+    message.deletedSummaryCount = object.deletedSummaryCount ?? 0;
+    message.deletedEmbeddingCount = object.deletedEmbeddingCount ?? 0;
+    message.deletedPendingEmbeddingCount = object.deletedPendingEmbeddingCount ?? 0;
+    message.deletedAppendRequestCount = object.deletedAppendRequestCount ?? 0;
+    message.deletedCounts = (globalThis.Object.entries(object.deletedCounts ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.record = (object.record !== undefined && object.record !== null)
+      ? ErasureRecord.fromPartial(object.record)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseEraseUserDataResponse_DeletedCountsEntry(): EraseUserDataResponse_DeletedCountsEntry {
+  return { key: "", value: 0 };
+}
+
+export const EraseUserDataResponse_DeletedCountsEntry: MessageFns<EraseUserDataResponse_DeletedCountsEntry> = {
+  encode(message: EraseUserDataResponse_DeletedCountsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).int64(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseUserDataResponse_DeletedCountsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseUserDataResponse_DeletedCountsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EraseUserDataResponse_DeletedCountsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: EraseUserDataResponse_DeletedCountsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EraseUserDataResponse_DeletedCountsEntry>, I>>(
+    base?: I,
+  ): EraseUserDataResponse_DeletedCountsEntry {
+    return EraseUserDataResponse_DeletedCountsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EraseUserDataResponse_DeletedCountsEntry>, I>>(
+    object: I,
+  ): EraseUserDataResponse_DeletedCountsEntry {
+    const message = createBaseEraseUserDataResponse_DeletedCountsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseErasureRecord(): ErasureRecord {
+  return { id: "", userId: "", requestedBy: "", eraseTime: undefined, deletedCounts: {} };
+}
+
+export const ErasureRecord: MessageFns<ErasureRecord> = {
+  encode(message: ErasureRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.requestedBy !== "") {
+      writer.uint32(26).string(message.requestedBy);
+    }
+    if (message.eraseTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.eraseTime), writer.uint32(34).fork()).join();
+    }
+    globalThis.Object.entries(message.deletedCounts).forEach(([key, value]: [string, number]) => {
+      ErasureRecord_DeletedCountsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ErasureRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseErasureRecord();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestedBy = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.eraseTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = ErasureRecord_DeletedCountsEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.deletedCounts[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ErasureRecord {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      requestedBy: isSet(object.requestedBy)
+        ? globalThis.String(object.requestedBy)
+        : isSet(object.requested_by)
+        ? globalThis.String(object.requested_by)
+        : "",
+      eraseTime: isSet(object.eraseTime)
+        ? fromJsonTimestamp(object.eraseTime)
+        : isSet(object.erase_time)
+        ? fromJsonTimestamp(object.erase_time)
+        : undefined,
+      deletedCounts: isObject(object.deletedCounts)
+        ? (globalThis.Object.entries(object.deletedCounts) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.deleted_counts)
+        ? (globalThis.Object.entries(object.deleted_counts) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: ErasureRecord): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.requestedBy !== "") {
+      obj.requestedBy = message.requestedBy;
+    }
+    if (message.eraseTime !== undefined) {
+      obj.eraseTime = message.eraseTime.toISOString();
+    }
+    if (message.deletedCounts) {
+      const entries = globalThis.Object.entries(message.deletedCounts) as [string, number][];
+      if (entries.length > 0) {
+        obj.deletedCounts = {};
+        entries.forEach(([k, v]) => {
+          obj.deletedCounts[k] = Math.round(v);
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ErasureRecord>, I>>(base?: I): ErasureRecord {
+    return ErasureRecord.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ErasureRecord>, I>>(object: I): ErasureRecord {
+    const message = createBaseErasureRecord();
+    message.id = object.id ?? "";
+    message.userId = object.userId ?? "";
+    message.requestedBy = object.requestedBy ?? "";
+    message.eraseTime = object.eraseTime ?? undefined;
+    message.deletedCounts = (globalThis.Object.entries(object.deletedCounts ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseErasureRecord_DeletedCountsEntry(): ErasureRecord_DeletedCountsEntry {
+  return { key: "", value: 0 };
+}
+
+export const ErasureRecord_DeletedCountsEntry: MessageFns<ErasureRecord_DeletedCountsEntry> = {
+  encode(message: ErasureRecord_DeletedCountsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).int64(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ErasureRecord_DeletedCountsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseErasureRecord_DeletedCountsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ErasureRecord_DeletedCountsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: ErasureRecord_DeletedCountsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ErasureRecord_DeletedCountsEntry>, I>>(
+    base?: I,
+  ): ErasureRecord_DeletedCountsEntry {
+    return ErasureRecord_DeletedCountsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ErasureRecord_DeletedCountsEntry>, I>>(
+    object: I,
+  ): ErasureRecord_DeletedCountsEntry {
+    const message = createBaseErasureRecord_DeletedCountsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseListErasureRecordsRequest(): ListErasureRecordsRequest {
+  return { userId: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListErasureRecordsRequest: MessageFns<ListErasureRecordsRequest> = {
+  encode(message: ListErasureRecordsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListErasureRecordsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListErasureRecordsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListErasureRecordsRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListErasureRecordsRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListErasureRecordsRequest>, I>>(base?: I): ListErasureRecordsRequest {
+    return ListErasureRecordsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListErasureRecordsRequest>, I>>(object: I): ListErasureRecordsRequest {
+    const message = createBaseListErasureRecordsRequest();
+    message.userId = object.userId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListErasureRecordsResponse(): ListErasureRecordsResponse {
+  return { records: [], nextPageToken: "" };
+}
+
+export const ListErasureRecordsResponse: MessageFns<ListErasureRecordsResponse> = {
+  encode(message: ListErasureRecordsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.records) {
+      ErasureRecord.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListErasureRecordsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListErasureRecordsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.records.push(ErasureRecord.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListErasureRecordsResponse {
+    return {
+      records: globalThis.Array.isArray(object?.records)
+        ? object.records.map((e: any) => ErasureRecord.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListErasureRecordsResponse): unknown {
+    const obj: any = {};
+    if (message.records?.length) {
+      obj.records = message.records.map((e) => ErasureRecord.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListErasureRecordsResponse>, I>>(base?: I): ListErasureRecordsResponse {
+    return ListErasureRecordsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListErasureRecordsResponse>, I>>(object: I): ListErasureRecordsResponse {
+    const message = createBaseListErasureRecordsResponse();
+    message.records = object.records?.map((e) => ErasureRecord.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
     return message;
   },
 };
 
 /**
  * UserDataService exports or erases everything stored for one user (data
- * portability and erasure requests).
+ * portability and erasure requests). Every method needs the admin role and
+ * acts within the caller's tenant.
  */
 export type UserDataServiceService = typeof UserDataServiceService;
 export const UserDataServiceService = {
   /**
-   * Streams every record of the user: sessions, then for each session its
-   * messages, context entries, summary and relationships; then preferences.
+   * Streams every record of the user, in this order:
+   *   for each session, in session id order:
+   *     session, statistics, context entries (by type then key, bytewise;
+   *     expired entries not yet swept included), messages (by
+   *     message_index), summary (if any), relationships that start from the
+   *     session (by target session id, then relation; the target may be a
+   *     session exported later);
+   *   then preferences (by key, bytewise; values decrypted).
+   * Replaying the records in this order through the API (CreateSession,
+   * UpsertContextEntry, AppendMessages, UpdateSummary, LinkSessions once
+   * both sessions exist, SetPreference) rebuilds the same data, with the
+   * same content and context hashes (they cover role and content only).
+   * The server reads in pages and waits for the client to take each
+   * response, so an export of any size runs in constant memory. Each
+   * response carries a `cursor`: a new call with that cursor continues right
+   * after that record (records written between the two calls are exported
+   * if they sort after it).
    */
   exportUserData: {
     path: "/ltst.memory.v1.UserDataService/ExportUserData" as const,
@@ -549,7 +1490,11 @@ export const UserDataServiceService = {
       Buffer.from(ExportUserDataResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExportUserDataResponse => ExportUserDataResponse.decode(value),
   },
-  /** Deletes everything stored for the user. Irreversible. */
+  /**
+   * Deletes everything stored for the user, in one transaction, and leaves
+   * an audit record without content (see ListErasureRecords). Irreversible.
+   * Erasing a user with nothing stored deletes nothing and still answers OK.
+   */
   eraseUserData: {
     path: "/ltst.memory.v1.UserDataService/EraseUserData" as const,
     requestStream: false as const,
@@ -560,22 +1505,70 @@ export const UserDataServiceService = {
       Buffer.from(EraseUserDataResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): EraseUserDataResponse => EraseUserDataResponse.decode(value),
   },
+  /** The audit records of erasures in the caller's tenant, newest first. */
+  listErasureRecords: {
+    path: "/ltst.memory.v1.UserDataService/ListErasureRecords" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListErasureRecordsRequest): Buffer =>
+      Buffer.from(ListErasureRecordsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListErasureRecordsRequest => ListErasureRecordsRequest.decode(value),
+    responseSerialize: (value: ListErasureRecordsResponse): Buffer =>
+      Buffer.from(ListErasureRecordsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListErasureRecordsResponse => ListErasureRecordsResponse.decode(value),
+  },
 } as const;
 
 export interface UserDataServiceServer extends UntypedServiceImplementation {
   /**
-   * Streams every record of the user: sessions, then for each session its
-   * messages, context entries, summary and relationships; then preferences.
+   * Streams every record of the user, in this order:
+   *   for each session, in session id order:
+   *     session, statistics, context entries (by type then key, bytewise;
+   *     expired entries not yet swept included), messages (by
+   *     message_index), summary (if any), relationships that start from the
+   *     session (by target session id, then relation; the target may be a
+   *     session exported later);
+   *   then preferences (by key, bytewise; values decrypted).
+   * Replaying the records in this order through the API (CreateSession,
+   * UpsertContextEntry, AppendMessages, UpdateSummary, LinkSessions once
+   * both sessions exist, SetPreference) rebuilds the same data, with the
+   * same content and context hashes (they cover role and content only).
+   * The server reads in pages and waits for the client to take each
+   * response, so an export of any size runs in constant memory. Each
+   * response carries a `cursor`: a new call with that cursor continues right
+   * after that record (records written between the two calls are exported
+   * if they sort after it).
    */
   exportUserData: handleServerStreamingCall<ExportUserDataRequest, ExportUserDataResponse>;
-  /** Deletes everything stored for the user. Irreversible. */
+  /**
+   * Deletes everything stored for the user, in one transaction, and leaves
+   * an audit record without content (see ListErasureRecords). Irreversible.
+   * Erasing a user with nothing stored deletes nothing and still answers OK.
+   */
   eraseUserData: handleUnaryCall<EraseUserDataRequest, EraseUserDataResponse>;
+  /** The audit records of erasures in the caller's tenant, newest first. */
+  listErasureRecords: handleUnaryCall<ListErasureRecordsRequest, ListErasureRecordsResponse>;
 }
 
 export interface UserDataServiceClient extends Client {
   /**
-   * Streams every record of the user: sessions, then for each session its
-   * messages, context entries, summary and relationships; then preferences.
+   * Streams every record of the user, in this order:
+   *   for each session, in session id order:
+   *     session, statistics, context entries (by type then key, bytewise;
+   *     expired entries not yet swept included), messages (by
+   *     message_index), summary (if any), relationships that start from the
+   *     session (by target session id, then relation; the target may be a
+   *     session exported later);
+   *   then preferences (by key, bytewise; values decrypted).
+   * Replaying the records in this order through the API (CreateSession,
+   * UpsertContextEntry, AppendMessages, UpdateSummary, LinkSessions once
+   * both sessions exist, SetPreference) rebuilds the same data, with the
+   * same content and context hashes (they cover role and content only).
+   * The server reads in pages and waits for the client to take each
+   * response, so an export of any size runs in constant memory. Each
+   * response carries a `cursor`: a new call with that cursor continues right
+   * after that record (records written between the two calls are exported
+   * if they sort after it).
    */
   exportUserData(
     request: ExportUserDataRequest,
@@ -586,7 +1579,11 @@ export interface UserDataServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<ExportUserDataResponse>;
-  /** Deletes everything stored for the user. Irreversible. */
+  /**
+   * Deletes everything stored for the user, in one transaction, and leaves
+   * an audit record without content (see ListErasureRecords). Irreversible.
+   * Erasing a user with nothing stored deletes nothing and still answers OK.
+   */
   eraseUserData(
     request: EraseUserDataRequest,
     callback: (error: ServiceError | null, response: EraseUserDataResponse) => void,
@@ -601,6 +1598,22 @@ export interface UserDataServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: EraseUserDataResponse) => void,
+  ): ClientUnaryCall;
+  /** The audit records of erasures in the caller's tenant, newest first. */
+  listErasureRecords(
+    request: ListErasureRecordsRequest,
+    callback: (error: ServiceError | null, response: ListErasureRecordsResponse) => void,
+  ): ClientUnaryCall;
+  listErasureRecords(
+    request: ListErasureRecordsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListErasureRecordsResponse) => void,
+  ): ClientUnaryCall;
+  listErasureRecords(
+    request: ListErasureRecordsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListErasureRecordsResponse) => void,
   ): ClientUnaryCall;
 }
 
@@ -625,6 +1638,28 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
   if (num > globalThis.Number.MAX_SAFE_INTEGER) {
@@ -634,6 +1669,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

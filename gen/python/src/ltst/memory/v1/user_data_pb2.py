@@ -11,6 +11,7 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from ltst.memory.v1 import context_pb2 as ltst_dot_memory_dot_v1_dot_context__pb2
 from ltst.memory.v1 import message_pb2 as ltst_dot_memory_dot_v1_dot_message__pb2
 from ltst.memory.v1 import preference_pb2 as ltst_dot_memory_dot_v1_dot_preference__pb2
@@ -19,7 +20,7 @@ from ltst.memory.v1 import session_pb2 as ltst_dot_memory_dot_v1_dot_session__pb
 from ltst.memory.v1 import summary_pb2 as ltst_dot_memory_dot_v1_dot_summary__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eltst/memory/v1/user_data.proto\x12\x0eltst.memory.v1\x1a\x1cltst/memory/v1/context.proto\x1a\x1cltst/memory/v1/message.proto\x1a\x1fltst/memory/v1/preference.proto\x1a!ltst/memory/v1/relationship.proto\x1a\x1cltst/memory/v1/session.proto\x1a\x1cltst/memory/v1/summary.proto\"0\n\x15\x45xportUserDataRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\"\x96\x03\n\x16\x45xportUserDataResponse\x12\x33\n\x07session\x18\x01 \x01(\x0b\x32\x17.ltst.memory.v1.SessionH\x00R\x07session\x12\x33\n\x07message\x18\x02 \x01(\x0b\x32\x17.ltst.memory.v1.MessageH\x00R\x07message\x12\x43\n\rcontext_entry\x18\x03 \x01(\x0b\x32\x1c.ltst.memory.v1.ContextEntryH\x00R\x0c\x63ontextEntry\x12:\n\x07summary\x18\x04 \x01(\x0b\x32\x1e.ltst.memory.v1.SessionSummaryH\x00R\x07summary\x12I\n\x0crelationship\x18\x05 \x01(\x0b\x32#.ltst.memory.v1.SessionRelationshipH\x00R\x0crelationship\x12<\n\npreference\x18\x06 \x01(\x0b\x32\x1a.ltst.memory.v1.PreferenceH\x00R\npreferenceB\x08\n\x06record\"W\n\x14\x45raseUserDataRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12&\n\x0f\x63onfirm_user_id\x18\x02 \x01(\tR\rconfirmUserId\"\xb9\x01\n\x15\x45raseUserDataResponse\x12\x32\n\x15\x64\x65leted_session_count\x18\x01 \x01(\x03R\x13\x64\x65letedSessionCount\x12\x32\n\x15\x64\x65leted_message_count\x18\x02 \x01(\x03R\x13\x64\x65letedMessageCount\x12\x38\n\x18\x64\x65leted_preference_count\x18\x03 \x01(\x03R\x16\x64\x65letedPreferenceCount2\xd2\x01\n\x0fUserDataService\x12\x61\n\x0e\x45xportUserData\x12%.ltst.memory.v1.ExportUserDataRequest\x1a&.ltst.memory.v1.ExportUserDataResponse0\x01\x12\\\n\rEraseUserData\x12$.ltst.memory.v1.EraseUserDataRequest\x1a%.ltst.memory.v1.EraseUserDataResponseBCZAgithub.com/ltst-memory/ltst-memory/gen/go/ltst/memory/v1;memoryv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eltst/memory/v1/user_data.proto\x12\x0eltst.memory.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cltst/memory/v1/context.proto\x1a\x1cltst/memory/v1/message.proto\x1a\x1fltst/memory/v1/preference.proto\x1a!ltst/memory/v1/relationship.proto\x1a\x1cltst/memory/v1/session.proto\x1a\x1cltst/memory/v1/summary.proto\"H\n\x15\x45xportUserDataRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x16\n\x06\x63ursor\x18\x02 \x01(\tR\x06\x63ursor\"\xf3\x03\n\x16\x45xportUserDataResponse\x12\x33\n\x07session\x18\x01 \x01(\x0b\x32\x17.ltst.memory.v1.SessionH\x00R\x07session\x12\x33\n\x07message\x18\x02 \x01(\x0b\x32\x17.ltst.memory.v1.MessageH\x00R\x07message\x12\x43\n\rcontext_entry\x18\x03 \x01(\x0b\x32\x1c.ltst.memory.v1.ContextEntryH\x00R\x0c\x63ontextEntry\x12:\n\x07summary\x18\x04 \x01(\x0b\x32\x1e.ltst.memory.v1.SessionSummaryH\x00R\x07summary\x12I\n\x0crelationship\x18\x05 \x01(\x0b\x32#.ltst.memory.v1.SessionRelationshipH\x00R\x0crelationship\x12<\n\npreference\x18\x06 \x01(\x0b\x32\x1a.ltst.memory.v1.PreferenceH\x00R\npreference\x12\x43\n\nstatistics\x18\x07 \x01(\x0b\x32!.ltst.memory.v1.SessionStatisticsH\x00R\nstatistics\x12\x16\n\x06\x63ursor\x18\x08 \x01(\tR\x06\x63ursorB\x08\n\x06record\"W\n\x14\x45raseUserDataRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12&\n\x0f\x63onfirm_user_id\x18\x02 \x01(\tR\rconfirmUserId\"\x84\x06\n\x15\x45raseUserDataResponse\x12\x32\n\x15\x64\x65leted_session_count\x18\x01 \x01(\x03R\x13\x64\x65letedSessionCount\x12\x32\n\x15\x64\x65leted_message_count\x18\x02 \x01(\x03R\x13\x64\x65letedMessageCount\x12\x38\n\x18\x64\x65leted_preference_count\x18\x03 \x01(\x03R\x16\x64\x65letedPreferenceCount\x12=\n\x1b\x64\x65leted_context_entry_count\x18\x04 \x01(\x03R\x18\x64\x65letedContextEntryCount\x12<\n\x1a\x64\x65leted_relationship_count\x18\x05 \x01(\x03R\x18\x64\x65letedRelationshipCount\x12\x32\n\x15\x64\x65leted_summary_count\x18\x06 \x01(\x03R\x13\x64\x65letedSummaryCount\x12\x36\n\x17\x64\x65leted_embedding_count\x18\x07 \x01(\x03R\x15\x64\x65letedEmbeddingCount\x12\x45\n\x1f\x64\x65leted_pending_embedding_count\x18\x08 \x01(\x03R\x1c\x64\x65letedPendingEmbeddingCount\x12?\n\x1c\x64\x65leted_append_request_count\x18\t \x01(\x03R\x19\x64\x65letedAppendRequestCount\x12_\n\x0e\x64\x65leted_counts\x18\n \x03(\x0b\x32\x38.ltst.memory.v1.EraseUserDataResponse.DeletedCountsEntryR\rdeletedCounts\x12\x35\n\x06record\x18\x0b \x01(\x0b\x32\x1d.ltst.memory.v1.ErasureRecordR\x06record\x1a@\n\x12\x44\x65letedCountsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\"\xb1\x02\n\rErasureRecord\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n\x07user_id\x18\x02 \x01(\tR\x06userId\x12!\n\x0crequested_by\x18\x03 \x01(\tR\x0brequestedBy\x12\x39\n\nerase_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\teraseTime\x12W\n\x0e\x64\x65leted_counts\x18\x05 \x03(\x0b\x32\x30.ltst.memory.v1.ErasureRecord.DeletedCountsEntryR\rdeletedCounts\x1a@\n\x12\x44\x65letedCountsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\"p\n\x19ListErasureRecordsRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"}\n\x1aListErasureRecordsResponse\x12\x37\n\x07records\x18\x01 \x03(\x0b\x32\x1d.ltst.memory.v1.ErasureRecordR\x07records\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xbf\x02\n\x0fUserDataService\x12\x61\n\x0e\x45xportUserData\x12%.ltst.memory.v1.ExportUserDataRequest\x1a&.ltst.memory.v1.ExportUserDataResponse0\x01\x12\\\n\rEraseUserData\x12$.ltst.memory.v1.EraseUserDataRequest\x1a%.ltst.memory.v1.EraseUserDataResponse\x12k\n\x12ListErasureRecords\x12).ltst.memory.v1.ListErasureRecordsRequest\x1a*.ltst.memory.v1.ListErasureRecordsResponseBCZAgithub.com/ltst-memory/ltst-memory/gen/go/ltst/memory/v1;memoryv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ltst.memory.v1.user_data_pb2', globals())
@@ -27,14 +28,28 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'ZAgithub.com/ltst-memory/ltst-memory/gen/go/ltst/memory/v1;memoryv1'
-  _EXPORTUSERDATAREQUEST._serialized_start=238
-  _EXPORTUSERDATAREQUEST._serialized_end=286
-  _EXPORTUSERDATARESPONSE._serialized_start=289
-  _EXPORTUSERDATARESPONSE._serialized_end=695
-  _ERASEUSERDATAREQUEST._serialized_start=697
-  _ERASEUSERDATAREQUEST._serialized_end=784
-  _ERASEUSERDATARESPONSE._serialized_start=787
-  _ERASEUSERDATARESPONSE._serialized_end=972
-  _USERDATASERVICE._serialized_start=975
-  _USERDATASERVICE._serialized_end=1185
+  _ERASEUSERDATARESPONSE_DELETEDCOUNTSENTRY._options = None
+  _ERASEUSERDATARESPONSE_DELETEDCOUNTSENTRY._serialized_options = b'8\001'
+  _ERASURERECORD_DELETEDCOUNTSENTRY._options = None
+  _ERASURERECORD_DELETEDCOUNTSENTRY._serialized_options = b'8\001'
+  _EXPORTUSERDATAREQUEST._serialized_start=271
+  _EXPORTUSERDATAREQUEST._serialized_end=343
+  _EXPORTUSERDATARESPONSE._serialized_start=346
+  _EXPORTUSERDATARESPONSE._serialized_end=845
+  _ERASEUSERDATAREQUEST._serialized_start=847
+  _ERASEUSERDATAREQUEST._serialized_end=934
+  _ERASEUSERDATARESPONSE._serialized_start=937
+  _ERASEUSERDATARESPONSE._serialized_end=1709
+  _ERASEUSERDATARESPONSE_DELETEDCOUNTSENTRY._serialized_start=1645
+  _ERASEUSERDATARESPONSE_DELETEDCOUNTSENTRY._serialized_end=1709
+  _ERASURERECORD._serialized_start=1712
+  _ERASURERECORD._serialized_end=2017
+  _ERASURERECORD_DELETEDCOUNTSENTRY._serialized_start=1645
+  _ERASURERECORD_DELETEDCOUNTSENTRY._serialized_end=1709
+  _LISTERASURERECORDSREQUEST._serialized_start=2019
+  _LISTERASURERECORDSREQUEST._serialized_end=2131
+  _LISTERASURERECORDSRESPONSE._serialized_start=2133
+  _LISTERASURERECORDSRESPONSE._serialized_end=2258
+  _USERDATASERVICE._serialized_start=2261
+  _USERDATASERVICE._serialized_end=2580
 # @@protoc_insertion_point(module_scope)

@@ -7,7 +7,8 @@ from ltst.memory.v1 import user_data_pb2 as ltst_dot_memory_dot_v1_dot_user__dat
 
 class UserDataServiceStub(object):
     """UserDataService exports or erases everything stored for one user (data
-    portability and erasure requests).
+    portability and erasure requests). Every method needs the admin role and
+    acts within the caller's tenant.
     """
 
     def __init__(self, channel):
@@ -26,23 +27,53 @@ class UserDataServiceStub(object):
                 request_serializer=ltst_dot_memory_dot_v1_dot_user__data__pb2.EraseUserDataRequest.SerializeToString,
                 response_deserializer=ltst_dot_memory_dot_v1_dot_user__data__pb2.EraseUserDataResponse.FromString,
                 )
+        self.ListErasureRecords = channel.unary_unary(
+                '/ltst.memory.v1.UserDataService/ListErasureRecords',
+                request_serializer=ltst_dot_memory_dot_v1_dot_user__data__pb2.ListErasureRecordsRequest.SerializeToString,
+                response_deserializer=ltst_dot_memory_dot_v1_dot_user__data__pb2.ListErasureRecordsResponse.FromString,
+                )
 
 
 class UserDataServiceServicer(object):
     """UserDataService exports or erases everything stored for one user (data
-    portability and erasure requests).
+    portability and erasure requests). Every method needs the admin role and
+    acts within the caller's tenant.
     """
 
     def ExportUserData(self, request, context):
-        """Streams every record of the user: sessions, then for each session its
-        messages, context entries, summary and relationships; then preferences.
+        """Streams every record of the user, in this order:
+        for each session, in session id order:
+        session, statistics, context entries (by type then key, bytewise;
+        expired entries not yet swept included), messages (by
+        message_index), summary (if any), relationships that start from the
+        session (by target session id, then relation; the target may be a
+        session exported later);
+        then preferences (by key, bytewise; values decrypted).
+        Replaying the records in this order through the API (CreateSession,
+        UpsertContextEntry, AppendMessages, UpdateSummary, LinkSessions once
+        both sessions exist, SetPreference) rebuilds the same data, with the
+        same content and context hashes (they cover role and content only).
+        The server reads in pages and waits for the client to take each
+        response, so an export of any size runs in constant memory. Each
+        response carries a `cursor`: a new call with that cursor continues right
+        after that record (records written between the two calls are exported
+        if they sort after it).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def EraseUserData(self, request, context):
-        """Deletes everything stored for the user. Irreversible.
+        """Deletes everything stored for the user, in one transaction, and leaves
+        an audit record without content (see ListErasureRecords). Irreversible.
+        Erasing a user with nothing stored deletes nothing and still answers OK.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListErasureRecords(self, request, context):
+        """The audit records of erasures in the caller's tenant, newest first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -61,6 +92,11 @@ def add_UserDataServiceServicer_to_server(servicer, server):
                     request_deserializer=ltst_dot_memory_dot_v1_dot_user__data__pb2.EraseUserDataRequest.FromString,
                     response_serializer=ltst_dot_memory_dot_v1_dot_user__data__pb2.EraseUserDataResponse.SerializeToString,
             ),
+            'ListErasureRecords': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListErasureRecords,
+                    request_deserializer=ltst_dot_memory_dot_v1_dot_user__data__pb2.ListErasureRecordsRequest.FromString,
+                    response_serializer=ltst_dot_memory_dot_v1_dot_user__data__pb2.ListErasureRecordsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'ltst.memory.v1.UserDataService', rpc_method_handlers)
@@ -70,7 +106,8 @@ def add_UserDataServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class UserDataService(object):
     """UserDataService exports or erases everything stored for one user (data
-    portability and erasure requests).
+    portability and erasure requests). Every method needs the admin role and
+    acts within the caller's tenant.
     """
 
     @staticmethod
@@ -104,5 +141,22 @@ class UserDataService(object):
         return grpc.experimental.unary_unary(request, target, '/ltst.memory.v1.UserDataService/EraseUserData',
             ltst_dot_memory_dot_v1_dot_user__data__pb2.EraseUserDataRequest.SerializeToString,
             ltst_dot_memory_dot_v1_dot_user__data__pb2.EraseUserDataResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListErasureRecords(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/ltst.memory.v1.UserDataService/ListErasureRecords',
+            ltst_dot_memory_dot_v1_dot_user__data__pb2.ListErasureRecordsRequest.SerializeToString,
+            ltst_dot_memory_dot_v1_dot_user__data__pb2.ListErasureRecordsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
