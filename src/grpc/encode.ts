@@ -1,39 +1,26 @@
-import type { MessageRow, RoleName } from "../db/queries/messageRow.js";
+import type { MessageRow } from "../db/queries/messageRow.js";
 import type { SessionRow } from "../db/queries/sessionRow.js";
 import type { SummaryRow } from "../db/queries/summaryRow.js";
 import type { Preference as DomainPreference } from "../domain/preferences/openPreference.js";
 import type { Preference } from "../../gen/ts/ltst/memory/v1/preference.js";
 import type { SessionSummary } from "../../gen/ts/ltst/memory/v1/summary.js";
-import { Role, type Message } from "../../gen/ts/ltst/memory/v1/message.js";
-import { SessionStatus, type Session } from "../../gen/ts/ltst/memory/v1/session.js";
+import type { Message } from "../../gen/ts/ltst/memory/v1/message.js";
+import type { Session } from "../../gen/ts/ltst/memory/v1/session.js";
+import { roles } from "./parsers/roles.js";
+import { sessionStatuses } from "./parsers/sessionStatuses.js";
 
 export type StatusName = SessionRow["status"];
 
-const statusToProto: Record<StatusName, SessionStatus> = {
-  active: SessionStatus.SESSION_STATUS_ACTIVE,
-  paused: SessionStatus.SESSION_STATUS_PAUSED,
-  closed: SessionStatus.SESSION_STATUS_CLOSED,
-  archived: SessionStatus.SESSION_STATUS_ARCHIVED,
-};
+// The enum maps live with the request parsers (src/grpc/parsers/); these two
+// stay exported for callers that still import them from here.
+const statusToProto = sessionStatuses.toProto;
+const roleToProto = roles.toProto;
 
 /** Proto status to the stored name; null for UNSPECIFIED or an unknown number. */
-export function statusFromProto(value: SessionStatus): StatusName | null {
-  const entry = Object.entries(statusToProto).find(([, proto]) => proto === value);
-  return entry ? (entry[0] as StatusName) : null;
-}
-
-const roleToProto: Record<RoleName, Role> = {
-  user: Role.ROLE_USER,
-  assistant: Role.ROLE_ASSISTANT,
-  system: Role.ROLE_SYSTEM,
-  tool: Role.ROLE_TOOL,
-};
+export const statusFromProto = sessionStatuses.fromProto;
 
 /** Proto role to the stored name; null for UNSPECIFIED or an unknown number. */
-export function roleFromProto(value: Role): RoleName | null {
-  const entry = Object.entries(roleToProto).find(([, proto]) => proto === value);
-  return entry ? (entry[0] as RoleName) : null;
-}
+export const roleFromProto = roles.fromProto;
 
 export function encodeSession(row: SessionRow): Session {
   return {

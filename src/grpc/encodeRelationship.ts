@@ -1,12 +1,9 @@
 import type { RelationName, RelationshipRow } from "../db/queries/relationshipRow.js";
-import { RelationType, type SessionRelationship } from "../../gen/ts/ltst/memory/v1/relationship.js";
+import type { RelationType, SessionRelationship } from "../../gen/ts/ltst/memory/v1/relationship.js";
+import { relationTypes } from "./parsers/relationTypes.js";
 
-/** Stored relation name to proto. */
-export const relationToProto: Record<RelationName, RelationType> = {
-  continuation: RelationType.RELATION_TYPE_CONTINUATION,
-  reference: RelationType.RELATION_TYPE_REFERENCE,
-  similar: RelationType.RELATION_TYPE_SIMILAR,
-};
+/** Stored relation name to proto (the one map is src/grpc/parsers/relationTypes.ts). */
+export const relationToProto: Readonly<Record<RelationName, RelationType>> = relationTypes.toProto;
 
 /** A session_relationships row as the API returns it. */
 export function encodeRelationship(row: RelationshipRow): SessionRelationship {

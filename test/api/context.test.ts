@@ -292,7 +292,6 @@ describeEachBackend("ContextService", (service) => {
     const scope = (type: string | null) => ["context", "default", "alice", "ctx-stable", type];
     const tampered = (cursor: Record<string, unknown>, type: string | null = null) =>
       context().list({ userId: "alice", sessionId: "ctx-stable", type: type ?? "", pageSize: 1, pageToken: encodePageToken(scope(type), cursor) });
-    const deep = (levels: number): Record<string, unknown> => (levels === 0 ? { leaf: true } : { nested: deep(levels - 1) });
 
     let stable: ContextEntry | undefined;
     beforeAll(async () => {
@@ -310,57 +309,21 @@ describeEachBackend("ContextService", (service) => {
     });
 
     const upsert = (request: Partial<UpsertContextEntryRequest>) => context().upsert({ ...base, value: "changed", ...request });
+    // Every rule and limit of each request is tested on its parser, without a
+    // server (src/grpc/parsers/parse*ContextEntr*Request.test.ts). Here: one
+    // bad request per RPC proves the parser is wired in, and the cases that
+    // need the clock, the decoder or stored rows.
     const cases: [string, () => Promise<unknown>, string[]][] = [
-      ["missing user_id", () => upsert({ userId: "" }), ["user_id"]],
-      ["user_id with bad characters", () => upsert({ userId: "al ice" }), ["user_id"]],
-      ["user_id too long", () => upsert({ userId: "u".repeat(129) }), ["user_id"]],
-      ["missing session_id", () => upsert({ sessionId: "" }), ["session_id"]],
-      ["session_id too long", () => upsert({ sessionId: "s".repeat(129) }), ["session_id"]],
-      ["missing type", () => upsert({ type: "" }), ["type"]],
-      ["type too long (65)", () => upsert({ type: "t".repeat(65) }), ["type"]],
-      ["type with uppercase", () => upsert({ type: "Project" }), ["type"]],
-      ["type with a space", () => upsert({ type: "user info" }), ["type"]],
-      ["type with a slash", () => upsert({ type: "a/b" }), ["type"]],
-      ["type with a non-ASCII letter", () => upsert({ type: "projét" }), ["type"]],
-      ["missing key", () => upsert({ key: "" }), ["key"]],
-      ["key too long (257 characters)", () => upsert({ key: "é".repeat(257) }), ["key"]],
-      ["key with a control character", () => upsert({ key: "a\nb" }), ["key"]],
-      ["key with NUL", () => upsert({ key: "a\u0000b" }), ["key"]],
-      ["value over 16 KiB of UTF-8", () => upsert({ value: "é".repeat(8192) + "x" }), ["value"]],
-      ["value with NUL", () => upsert({ value: "a\u0000b" }), ["value"]],
-      ["metadata over 16 KiB", () => upsert({ metadata: { blob: "x".repeat(16 * 1024) } }), ["metadata"]],
-      ["metadata too deep", () => upsert({ metadata: deep(20) }), ["metadata"]],
-      ["metadata with NUL", () => upsert({ metadata: { note: "a\u0000b" } }), ["metadata"]],
-      ["relevance_score above 1", () => upsert({ relevanceScore: 1.01 }), ["relevance_score"]],
-      ["relevance_score negative", () => upsert({ relevanceScore: -0.1 }), ["relevance_score"]],
-      ["relevance_score NaN", () => upsert({ relevanceScore: Number.NaN }), ["relevance_score"]],
+      ["UpsertContextEntry: several problems at once", () => upsert({ userId: "", type: "BAD", key: "", relevanceScore: 2 }), ["user_id", "type", "key", "relevance_score"]],
+      ["UpsertContextEntry: ttl over ten years", () => upsert({ ttl: { seconds: tenYearsSeconds + 1, nanos: 0 } }), ["ttl"]],
       ["expire_time in the past", () => upsert({ expireTime: new Date(Date.now() - 60_000) }), ["expire_time"]],
       ["expire_time at the epoch", () => upsert({ expireTime: new Date(0) }), ["expire_time"]],
       ["expire_time beyond year 9999", () => upsert({ expireTime: new Date(Date.UTC(10000, 0, 1)) }), ["expire_time.seconds"]],
-      ["ttl zero", () => upsert({ ttl: { seconds: 0, nanos: 0 } }), ["ttl"]],
-      ["ttl negative", () => upsert({ ttl: { seconds: -5, nanos: 0 } }), ["ttl"]],
-      ["ttl negative nanos", () => upsert({ ttl: { seconds: 0, nanos: -1 } }), ["ttl"]],
-      ["ttl over ten years", () => upsert({ ttl: { seconds: tenYearsSeconds + 1, nanos: 0 } }), ["ttl"]],
-      ["ttl over ten years by a nanosecond", () => upsert({ ttl: { seconds: tenYearsSeconds, nanos: 1 } }), ["ttl"]],
       ["ttl with out-of-range nanos", () => upsert({ ttl: { seconds: 1, nanos: 1_000_000_000 } }), ["ttl.nanos"]],
       ["ttl with nanos of the other sign", () => upsert({ ttl: { seconds: 10, nanos: -1 } }), ["ttl.nanos"]],
-      ["both expire_time and ttl", () => upsert({ expireTime: new Date(Date.now() + 60_000), ttl: { seconds: 60, nanos: 0 } }), ["ttl"]],
-      ["several problems at once", () => upsert({ userId: "", type: "BAD", key: "", relevanceScore: 2 }), ["user_id", "type", "key", "relevance_score"]],
-      ["GetContextEntry without user_id", () => context().get({ ...key, userId: "" }), ["user_id"]],
-      ["GetContextEntry without session_id", () => context().get({ ...key, sessionId: "" }), ["session_id"]],
-      ["GetContextEntry without type", () => context().get({ ...key, type: "" }), ["type"]],
-      ["GetContextEntry with a bad type", () => context().get({ ...key, type: "NO" }), ["type"]],
       ["GetContextEntry without key", () => context().get({ ...key, key: "" }), ["key"]],
-      ["GetContextEntry with a key too long", () => context().get({ ...key, key: "k".repeat(257) }), ["key"]],
-      ["DeleteContextEntry without user_id", () => context().delete({ ...key, userId: "" }), ["user_id"]],
-      ["DeleteContextEntry without session_id", () => context().delete({ ...key, sessionId: "" }), ["session_id"]],
       ["DeleteContextEntry with a type too long", () => context().delete({ ...key, type: "t".repeat(65) }), ["type"]],
-      ["DeleteContextEntry without key", () => context().delete({ ...key, key: "" }), ["key"]],
-      ["ListContextEntries without user_id", () => context().list({ userId: "", sessionId: "ctx-stable" }), ["user_id"]],
-      ["ListContextEntries without session_id", () => context().list({ userId: "alice", sessionId: "" }), ["session_id"]],
       ["ListContextEntries with a bad type filter", () => context().list({ userId: "alice", sessionId: "ctx-stable", type: "Bad Type" }), ["type"]],
-      ["ListContextEntries with a type filter too long", () => context().list({ userId: "alice", sessionId: "ctx-stable", type: "t".repeat(65) }), ["type"]],
-      ["negative page_size", () => context().list({ userId: "alice", sessionId: "ctx-stable", pageSize: -1 }), ["page_size"]],
       ["garbage page_token", () => context().list({ userId: "alice", sessionId: "ctx-stable", pageToken: "not-a-token" }), ["page_token"]],
       ["oversized page_token", () => context().list({ userId: "alice", sessionId: "ctx-stable", pageToken: "A".repeat(5000) }), ["page_token"]],
       ["page token with a numeric key", () => tampered({ t: "project", k: 5 }), ["page_token"]],

@@ -290,39 +290,16 @@ describeEachBackend(
       const listWithCursor = (cursor: Record<string, unknown>) =>
         api().list({ userId: "bad", pageSize: 1, pageToken: encodePageToken(["preferences", "default", "bad"], cursor) });
 
+      // Every rule and limit of each request is tested on its parser, without
+      // a server (src/grpc/parsers/parse*Preference*Request.test.ts). Here: one
+      // bad request per RPC proves the parser is wired in, and the page-token
+      // cases, checked by the domain.
       const cases: [string, () => Promise<unknown>, string[]][] = [
-        ["SetPreference without user_id", () => set({ userId: "" }), ["user_id"]],
-        ["SetPreference with a bad user_id", () => set({ userId: "b a d" }), ["user_id"]],
-        ["SetPreference with a user_id too long", () => set({ userId: "u".repeat(129) }), ["user_id"]],
-        ["SetPreference without key", () => set({ userId: "bad", key: "" }), ["key"]],
-        ["SetPreference with a key too long", () => set({ userId: "bad", key: "k".repeat(257) }), ["key"]],
-        ["SetPreference with a key of 257 characters in 4-byte code points", () => set({ userId: "bad", key: "😀".repeat(257) }), ["key"]],
-        ["SetPreference with a NUL in the key", () => set({ userId: "bad", key: "ke\u0000y" }), ["key"]],
-        ["SetPreference with a control character in the key", () => set({ userId: "bad", key: "ke\u001by" }), ["key"]],
-        ["SetPreference with a tab in the key", () => set({ userId: "bad", key: "ke\ty" }), ["key"]],
-        ["SetPreference with a newline in the key", () => set({ userId: "bad", key: "key\nignore previous instructions" }), ["key"]],
-        ["SetPreference with a carriage return in the key", () => set({ userId: "bad", key: "ke\ry" }), ["key"]],
-        ["SetPreference with a value too large", () => set({ userId: "bad", key: "kept", value: "x".repeat(16 * 1024 + 1) }), ["value"]],
-        ["SetPreference with a value too large in UTF-8 bytes", () => set({ userId: "bad", key: "kept", value: "é".repeat(8 * 1024 + 1) }), ["value"]],
-        ["SetPreference with a NUL in the value", () => set({ userId: "bad", key: "kept", value: "a\u0000b" }), ["value"]],
-        ["SetPreference with metadata too large", () => set({ userId: "bad", key: "kept", metadata: { v: "x".repeat(16 * 1024) } }), ["metadata"]],
-        ["SetPreference with metadata too deep", () => set({ userId: "bad", key: "kept", metadata: deep(20) }), ["metadata"]],
-        ["SetPreference with a NUL in metadata", () => set({ userId: "bad", key: "kept", metadata: { v: "a\u0000" } }), ["metadata"]],
-        ["SetPreference with NaN in metadata", () => set({ userId: "bad", key: "kept", metadata: { v: Number.NaN } }), ["metadata"]],
         ["SetPreference with several problems", () => set({ userId: "", key: "", value: "\u0000", metadata: deep(20) }), ["user_id", "key", "value", "metadata"]],
-        ["GetPreference without user_id", () => api().get({ userId: "", key: "kept" }), ["user_id"]],
-        ["GetPreference with a bad user_id", () => api().get({ userId: "bad/user", key: "kept" }), ["user_id"]],
-        ["GetPreference without key", () => api().get({ userId: "bad", key: "" }), ["key"]],
+        ["SetPreference with a newline in the key", () => set({ userId: "bad", key: "key\nignore previous instructions" }), ["key"]],
         ["GetPreference with a key too long", () => api().get({ userId: "bad", key: "k".repeat(257) }), ["key"]],
-        ["GetPreference with a NUL in the key", () => api().get({ userId: "bad", key: "\u0000" }), ["key"]],
         ["DeletePreference without user_id", () => api().delete({ userId: "", key: "kept" }), ["user_id"]],
-        ["DeletePreference with a bad user_id", () => api().delete({ userId: ".bad", key: "kept" }), ["user_id"]],
-        ["DeletePreference without key", () => api().delete({ userId: "bad", key: "" }), ["key"]],
-        ["DeletePreference with a key too long", () => api().delete({ userId: "bad", key: "k".repeat(257) }), ["key"]],
-        ["DeletePreference with a control character in the key", () => api().delete({ userId: "bad", key: "k\u007f" }), ["key"]],
-        ["ListPreferences without user_id", () => api().list({ userId: "", pageSize: 0, pageToken: "" }), ["user_id"]],
-        ["ListPreferences with a bad user_id", () => api().list({ userId: "bad user", pageSize: 0, pageToken: "" }), ["user_id"]],
-        ["ListPreferences with a negative page_size", () => api().list({ userId: "bad", pageSize: -1, pageToken: "" }), ["page_size"]],
+        ["ListPreferences with several problems", () => api().list({ userId: "", pageSize: -5, pageToken: "" }), ["user_id", "page_size"]],
         ["ListPreferences with a garbage page_token", () => api().list({ userId: "bad", pageSize: 0, pageToken: "not-a-token" }), ["page_token"]],
         ["ListPreferences with an oversized page_token", () => api().list({ userId: "bad", pageSize: 0, pageToken: "A".repeat(5000) }), ["page_token"]],
         ["ListPreferences with a session page token", () => api().list({ userId: "bad", pageSize: 0, pageToken: encodePageToken(["sessions", "bad", null], { k: "a" }) }), ["page_token"]],
@@ -331,7 +308,6 @@ describeEachBackend(
         ["ListPreferences with a NUL in the cursor key", () => listWithCursor({ k: "a\u0000" }), ["page_token"]],
         ["ListPreferences with a cursor key too long", () => listWithCursor({ k: "k".repeat(257) }), ["page_token"]],
         ["ListPreferences without a cursor key", () => listWithCursor({}), ["page_token"]],
-        ["ListPreferences with several problems", () => api().list({ userId: "", pageSize: -5, pageToken: "" }), ["user_id", "page_size"]],
       ];
 
       for (const [name, call, fields] of cases) {

@@ -247,25 +247,12 @@ describeEachBackend("RelationshipService", (service) => {
     await link({ sourceSessionId: "b-a", targetSessionId: "b-b", relation: SIMILAR, score: 0.5, metadata: { kept: true } });
     const good = { userId: "alice", sourceSessionId: "b-a", targetSessionId: "b-b", relation: SIMILAR, score: 0.9 };
     const deep = (levels: number): Record<string, unknown> => (levels === 0 ? { leaf: true } : { nested: deep(levels - 1) });
+    // Every rule and limit of each request is tested on its parser, without a
+    // server (src/grpc/parsers/parse*Sessions*Request.test.ts). Here: one bad
+    // request per RPC proves the parser is wired in, and the page-token cases.
     const linkCases: [string, Partial<LinkSessionsRequest>, string[]][] = [
-      ["no user", { userId: "" }, ["user_id"]],
-      ["bad user id", { userId: "-alice" }, ["user_id"]],
-      ["user id too long", { userId: "u".repeat(129) }, ["user_id"]],
-      ["no source", { sourceSessionId: "" }, ["source_session_id"]],
-      ["bad source", { sourceSessionId: "b a" }, ["source_session_id"]],
-      ["no target", { targetSessionId: "" }, ["target_session_id"]],
-      ["target too long", { targetSessionId: "t".repeat(129) }, ["target_session_id"]],
-      ["no relation", { relation: RelationType.RELATION_TYPE_UNSPECIFIED }, ["relation"]],
-      ["unknown relation", { relation: 99 as RelationType }, ["relation"]],
-      ["negative score", { score: -0.01 }, ["score"]],
-      ["score above 1", { score: 1.0001 }, ["score"]],
-      ["NaN score", { score: Number.NaN }, ["score"]],
-      ["infinite score", { score: Number.POSITIVE_INFINITY }, ["score"]],
-      ["metadata too large", { metadata: { big: "x".repeat(16 * 1024) } }, ["metadata"]],
-      ["metadata too deep", { metadata: deep(16) }, ["metadata"]],
-      ["metadata with NUL", { metadata: { a: "x\u0000" } }, ["metadata"]],
-      ["self-link", { targetSessionId: "b-a" }, ["target_session_id"]],
       ["everything at once", { userId: "", sourceSessionId: "", targetSessionId: "", relation: 0, score: 2 }, ["user_id", "source_session_id", "target_session_id", "relation", "score"]],
+      ["self-link", { targetSessionId: "b-a" }, ["target_session_id"]],
     ];
     for (const [name, change, fields] of linkCases) {
       const error = await callError(rel.link(LinkSessionsRequest.fromPartial({ ...good, ...change })));
@@ -278,11 +265,7 @@ describeEachBackend("RelationshipService", (service) => {
     await link({ ...good, score: 0.5, metadata: { kept: true } });
 
     const unlinkCases: [string, Partial<UnlinkSessionsRequest>, string[]][] = [
-      ["no user", { userId: "" }, ["user_id"]],
-      ["no source", { sourceSessionId: "" }, ["source_session_id"]],
-      ["bad target", { targetSessionId: "b/b" }, ["target_session_id"]],
       ["no relation", { relation: RelationType.RELATION_TYPE_UNSPECIFIED }, ["relation"]],
-      ["unknown relation", { relation: 7 as RelationType }, ["relation"]],
     ];
     for (const [name, change, fields] of unlinkCases) {
       const error = await callError(rel.unlink(UnlinkSessionsRequest.fromPartial({ userId: "alice", sourceSessionId: "b-a", targetSessionId: "b-b", relation: SIMILAR, ...change })));
@@ -292,12 +275,7 @@ describeEachBackend("RelationshipService", (service) => {
 
     const scope = ["relationships", "default", "alice", "b-a", "both", null];
     const listCases: [string, Partial<ListRelatedSessionsRequest>, string[]][] = [
-      ["no user", { userId: "" }, ["user_id"]],
-      ["no session", { sessionId: "" }, ["session_id"]],
-      ["bad session", { sessionId: "é" }, ["session_id"]],
       ["unknown direction", { direction: 9 as RelationDirection }, ["direction"]],
-      ["unknown relation", { relation: 9 as RelationType }, ["relation"]],
-      ["negative page size", { pageSize: -1 }, ["page_size"]],
       ["garbage token", { pageToken: "not a token" }, ["page_token"]],
       ["token too long", { pageToken: "x".repeat(1025) }, ["page_token"]],
       ["token without a cursor", { pageToken: encodePageToken(scope, {}) }, ["page_token"]],

@@ -15,7 +15,6 @@ import { describeEachBackend } from "../support/describeEachBackend.js";
 
 const msg = (content: string, role = Role.ROLE_USER): NewMessage => ({ role, type: "", content, metadata: undefined, parentMessageId: "" });
 const { SEARCH_MODE_UNSPECIFIED: UNSPECIFIED, SEARCH_MODE_SEMANTIC: SEMANTIC, SEARCH_MODE_LEXICAL: LEXICAL, SEARCH_MODE_HYBRID: HYBRID } = SearchMode;
-const deep = (levels: number): Record<string, unknown> => (levels === 0 ? { leaf: true } : { nested: deep(levels - 1) });
 
 describeEachBackend("SearchService without a model", (service, backend) => {
   // Without pgvector in the database, that is what is missing first.
@@ -88,34 +87,14 @@ describeEachBackend("SearchService without a model", (service, backend) => {
   // ---- Bad input -------------------------------------------------------------
 
   const t0 = new Date("2026-01-01T00:00:00Z");
+  // Every rule and limit of a search request is tested on its parser, without
+  // a server (src/grpc/parsers/parseSearchRequest.test.ts). Here: the parser
+  // is wired in, before anything else (a request without mode runs as lexical
+  // and as semantic: semantic search without a model still says what is wrong
+  // with the request first).
   const cases: [string, Partial<SearchRequest>, string[]][] = [
     ["missing user_id", { userId: "" }, ["user_id"]],
-    ["user_id with bad characters", { userId: "al ice" }, ["user_id"]],
-    ["user_id too long", { userId: "u".repeat(129) }, ["user_id"]],
-    ["empty query", { query: "" }, ["query"]],
-    ["whitespace query", { query: " \t\n  \r" }, ["query"]],
-    ["query over 4096 bytes", { query: "a".repeat(4097) }, ["query"]],
-    ["query over 4096 bytes of UTF-8 in fewer characters", { query: "é".repeat(2049) }, ["query"]],
-    ["query with NUL", { query: "walk\u0000park" }, ["query"]],
-    ["unknown mode", { mode: 99 as SearchMode }, ["mode"]],
-    ["negative top_k", { topK: -1 }, ["top_k"]],
-    ["very negative top_k", { topK: -2147483648 }, ["top_k"]],
-    ["min_score below 0", { minScore: -0.01 }, ["min_score"]],
-    ["min_score above 1", { minScore: 1.01 }, ["min_score"]],
-    ["min_score NaN", { minScore: Number.NaN }, ["min_score"]],
-    ["min_score Infinity", { minScore: Number.POSITIVE_INFINITY }, ["min_score"]],
     ["more than 100 session_ids", { sessionIds: Array.from({ length: 101 }, (_, i) => `s${i}`) }, ["session_ids"]],
-    ["malformed session id", { sessionIds: ["stable", "a/b"] }, ["session_ids[1]"]],
-    ["empty session id", { sessionIds: [""] }, ["session_ids[0]"]],
-    ["session id too long", { sessionIds: ["s".repeat(129)] }, ["session_ids[0]"]],
-    ["ROLE_UNSPECIFIED in roles", { roles: [Role.ROLE_UNSPECIFIED] }, ["roles[0]"]],
-    ["unknown role", { roles: [Role.ROLE_USER, 42 as Role] }, ["roles[1]"]],
-    ["end_time equal to start_time", { startTime: t0, endTime: t0 }, ["end_time"]],
-    ["end_time before start_time", { startTime: t0, endTime: new Date(t0.getTime() - 1) }, ["end_time"]],
-    ["metadata_filter over 4 KiB", { metadataFilter: { blob: "x".repeat(4100) } }, ["metadata_filter"]],
-    ["metadata_filter too deep", { metadataFilter: deep(20) }, ["metadata_filter"]],
-    ["metadata_filter with NUL", { metadataFilter: { note: "a\u0000b" } }, ["metadata_filter"]],
-    ["metadata_filter with NaN", { metadataFilter: { score: Number.NaN } }, ["metadata_filter"]],
     [
       "several problems at once",
       { userId: "", query: "", mode: 7 as SearchMode, topK: -5, minScore: 2, roles: [Role.ROLE_UNSPECIFIED], startTime: t0, endTime: t0 },

@@ -12,12 +12,8 @@ import {
 import type { ChunkKindName } from "../../domain/rehydrate/TokenBudget.js";
 import type { Embeddings } from "../../indexing/startEmbeddings.js";
 import type { Metrics } from "../../observability/createMetrics.js";
-import type { EncodingName } from "../../tokens/countTokens.js";
-import { limits } from "../../validation/limits.js";
-import { Validator } from "../../validation/Validator.js";
 import {
   ChunkKind,
-  TokenEncoding,
   type RehydrateChunk,
   type RehydrateRequest,
   type RehydrateResponse,
@@ -27,6 +23,7 @@ import { SearchMode } from "../../../gen/ts/ltst/memory/v1/search.js";
 import { encodeMessage, encodePreference, encodeSession, encodeSummary } from "../encode.js";
 import { encodeContextEntry } from "../encodeContextEntry.js";
 import { serverStreaming, type HandlerContext } from "../handlers.js";
+import { parseRehydrateRequest } from "../parsers/parseRehydrateRequest.js";
 
 export type RehydrateServiceDeps = {
   db: Database;
@@ -38,12 +35,6 @@ export type RehydrateServiceDeps = {
   clock?: Clock;
   /** The tenant's retention cutoffs now: reads leave out what is past them. */
   retention?: RetentionOf | undefined;
-};
-
-const encodings: Partial<Record<TokenEncoding, EncodingName>> = {
-  [TokenEncoding.TOKEN_ENCODING_UNSPECIFIED]: "cl100k_base",
-  [TokenEncoding.TOKEN_ENCODING_CL100K_BASE]: "cl100k_base",
-  [TokenEncoding.TOKEN_ENCODING_O200K_BASE]: "o200k_base",
 };
 
 const chunkKinds: Record<ChunkKindName, ChunkKind> = {
@@ -100,49 +91,14 @@ function encodeReport(report: RehydrationReport): RehydrateResponse {
 export function createRehydrateService(context: HandlerContext, deps: RehydrateServiceDeps): RehydrateServiceServer {
   return {
     rehydrate: serverStreaming(context, async (request: RehydrateRequest, writer) => {
-      const v = new Validator();
-      const userId = v.id("user_id", request.userId, { required: true });
-      const sessionId = v.id("session_id", request.sessionId, { required: true });
-      const query = v.content("query", request.query, limits.searchQueryMaxBytes);
-      if (request.tokenBudget === 0) v.fail("token_budget", `is required: 1 to ${limits.rehydrateMaxTokenBudget} tokens`);
-      else if (request.tokenBudget < 1 || request.tokenBudget > limits.rehydrateMaxTokenBudget) {
-        v.fail("token_budget", `must be between 1 and ${limits.rehydrateMaxTokenBudget} tokens (got ${request.tokenBudget})`);
-      }
-      const encoding = encodings[request.encoding as TokenEncoding];
-      if (encoding === undefined) {
-        v.fail("encoding", "is not a known TokenEncoding (TOKEN_ENCODING_CL100K_BASE or TOKEN_ENCODING_O200K_BASE)");
-      }
-      const recent = request.maxRecentMessages;
-      if (recent < 0 || recent > limits.rehydrateMaxRecent) {
-        v.fail("max_recent_messages", `must be between 0 (meaning ${limits.rehydrateDefaultRecent}) and ${limits.rehydrateMaxRecent} (got ${recent})`);
-      }
-      const relevant = request.maxRelevantMessages;
-      if (relevant < -1 || relevant > limits.rehydrateMaxRelevant) {
-        v.fail(
-          "max_relevant_messages",
-          `must be -1 (none), 0 (meaning ${limits.rehydrateDefaultRelevant}) or up to ${limits.rehydrateMaxRelevant} (got ${relevant})`,
-        );
-      }
-      const minRelevance = v.unitInterval("min_relevance", request.minRelevance);
-      v.done();
+      const input = parseRehydrateRequest(request);
 
       const started = performance.now();
       const metrics = deps.metrics;
       try {
         await rehydrateSession(
           deps,
-          {
-            tenantId: writer.scope.tenantId,
-            userId,
-            sessionId,
-            query,
-            tokenBudget: request.tokenBudget,
-            encoding: encoding!,
-            maxRecent: recent === 0 ? limits.rehydrateDefaultRecent : recent,
-            maxRelevant: relevant === -1 ? 0 : relevant === 0 ? limits.rehydrateDefaultRelevant : relevant,
-            currentSessionOnly: request.currentSessionOnly,
-            minRelevance,
-          },
+          { ...input, tenantId: writer.scope.tenantId },
           {
             chunk: (chunk) => writer.write({ chunk: encodeChunk(chunk) }),
             report: (report) => writer.write(encodeReport(report)),

@@ -5,8 +5,6 @@ import type { Clock } from "../../domain/clock.js";
 import { getSessionStatistics } from "../../domain/summaries/getSessionStatistics.js";
 import { getSummary } from "../../domain/summaries/getSummary.js";
 import { updateSummary } from "../../domain/summaries/updateSummary.js";
-import { limits } from "../../validation/limits.js";
-import { Validator } from "../../validation/Validator.js";
 import type {
   GetSessionStatisticsRequest,
   GetSessionStatisticsResponse,
@@ -19,6 +17,9 @@ import type {
 import { encodeSummary } from "../encode.js";
 import { encodeSessionStatistics } from "../encodeSessionStatistics.js";
 import { unary, type HandlerContext } from "../handlers.js";
+import { parseGetSessionStatisticsRequest } from "../parsers/parseGetSessionStatisticsRequest.js";
+import { parseGetSummaryRequest } from "../parsers/parseGetSummaryRequest.js";
+import { parseUpdateSummaryRequest } from "../parsers/parseUpdateSummaryRequest.js";
 
 export type SummaryServiceDeps = {
   db: Database;
@@ -35,34 +36,17 @@ export type SummaryServiceDeps = {
 export function createSummaryService(context: HandlerContext, deps: SummaryServiceDeps): SummaryServiceServer {
   return {
     updateSummary: unary(context, async (request: UpdateSummaryRequest, signal, scope): Promise<UpdateSummaryResponse> => {
-      const v = new Validator();
-      const userId = v.id("user_id", request.userId, { required: true });
-      const sessionId = v.id("session_id", request.sessionId, { required: true });
-      if (request.content === "") v.fail("content", "is required");
-      const content = v.content("content", request.content, limits.summaryContentMaxBytes);
-      const metadata = v.metadata("metadata", request.metadata);
-      v.done();
-      const row = await updateSummary(
-        deps,
-        { tenantId: scope.tenantId, userId, sessionId, content, coversThroughIndex: request.coversThroughIndex, metadata },
-        signal,
-      );
-      return { summary: encodeSummary(row) };
+      const input = parseUpdateSummaryRequest(request);
+      return { summary: encodeSummary(await updateSummary(deps, { ...input, tenantId: scope.tenantId }, signal)) };
     }),
 
     getSummary: unary(context, async (request: GetSummaryRequest, signal, scope): Promise<GetSummaryResponse> => {
-      const v = new Validator();
-      const userId = v.id("user_id", request.userId, { required: true });
-      const sessionId = v.id("session_id", request.sessionId, { required: true });
-      v.done();
+      const { userId, sessionId } = parseGetSummaryRequest(request);
       return { summary: encodeSummary(await getSummary(deps, scope.tenantId, userId, sessionId, signal)) };
     }),
 
     getSessionStatistics: unary(context, async (request: GetSessionStatisticsRequest, signal, scope): Promise<GetSessionStatisticsResponse> => {
-        const v = new Validator();
-        const userId = v.id("user_id", request.userId, { required: true });
-        const sessionId = v.id("session_id", request.sessionId, { required: true });
-        v.done();
+        const { userId, sessionId } = parseGetSessionStatisticsRequest(request);
         const s = await getSessionStatistics(deps, scope.tenantId, userId, sessionId, signal);
         return { statistics: encodeSessionStatistics(s) };
       },
