@@ -114,10 +114,14 @@ describeEachBackend(
     const list = (userId: string, sessionId: string, request: Partial<ListMessagesRequest> = {}) =>
       api().messages.list(ListMessagesRequest.fromPartial({ userId, sessionId, ...request }));
     const contents = (messages: readonly Message[]) => messages.map((m) => m.content);
-    /** Moves the messages below `belowIndex` (and the session's first_message_at) `days` back in time. */
+    /**
+     * Moves the messages below `belowIndex` (and the session's first_message_at) `days` back in time.
+     * In UTC timestamps (AT TIME ZONE): timestamptz - interval is a stable function, which Citus
+     * refuses on a column in an UPDATE; the conversions and timestamp - interval are immutable.
+     */
     const ageMessages = async (userId: string, sessionId: string, belowIndex: number, days: number) => {
       await db().pool.query(sql.unsafe`
-        UPDATE messages SET created_at = created_at - make_interval(days => ${days})
+        UPDATE messages SET created_at = (created_at AT TIME ZONE 'UTC' - make_interval(days => ${days})) AT TIME ZONE 'UTC'
         WHERE user_id = ${userId} AND session_id = ${sessionId} AND message_index < ${belowIndex}`);
       await db().pool.query(sql.unsafe`
         UPDATE sessions s SET first_message_at = (SELECT min(created_at) FROM messages m WHERE m.user_id = s.user_id AND m.session_id = s.id)
@@ -125,7 +129,7 @@ describeEachBackend(
     };
     const ageSession = (userId: string, sessionId: string, days: number) =>
       db().pool.query(sql.unsafe`
-        UPDATE sessions SET last_activity_at = last_activity_at - make_interval(days => ${days}) WHERE user_id = ${userId} AND id = ${sessionId}`);
+        UPDATE sessions SET last_activity_at = (last_activity_at AT TIME ZONE 'UTC' - make_interval(days => ${days})) AT TIME ZONE 'UTC' WHERE user_id = ${userId} AND id = ${sessionId}`);
     const count = async (statement: QuerySqlToken) => Number(await db().pool.oneFirst(statement));
     const searchModes = () => [SearchMode.SEARCH_MODE_LEXICAL, SearchMode.SEARCH_MODE_HYBRID, ...(backend.pgvector ? [SearchMode.SEARCH_MODE_SEMANTIC] : [])];
     const searchAll = async (userId: string, query: string) => {
