@@ -280,13 +280,22 @@ describeEachBackend(
       expect(await count(sql.unsafe`SELECT count(*) FROM message_append_requests`)).toBe(0);
     });
 
+    // Several users (on Citus, on several workers): each batch reads its
+    // candidates across users, then locks and deletes user by user.
     it("lets two sweepers on one database share the work: each batch under the lock, no error, counts add up", async () => {
-      const sessions = 12;
-      for (let s = 0; s < sessions; s++) {
-        await create("dave", `d${s}`);
-        await append("dave", `d${s}`, ["zebra a", "zebra b", "zebra c", "zebra d", "zebra e"]);
-        await ageMessages("dave", `d${s}`, 4, 10);
+      const users = ["dave", "dora", "dirk", "dina"];
+      const perUser = 3;
+      for (const user of users) {
+        for (let s = 0; s < perUser; s++) {
+          await create(user, `d${s}`);
+          await append(user, `d${s}`, ["zebra a", "zebra b", "zebra c", "zebra d", "zebra e"]);
+          await ageMessages(user, `d${s}`, 4, 10);
+        }
+        await create(user, "gone");
+        await append(user, "gone", ["zebra x", "zebra y"]);
+        await ageSession(user, "gone", 31);
       }
+      const sessions = users.length * perUser;
       // Another replica's database handle where the backend allows one (PGlite has one process).
       const url = service().databaseUrl;
       const second = url ? await openDatabase({ databaseUrl: url, dataDir: service().dataDir, poolSize: 2, migrate: false }) : db();
@@ -295,20 +304,26 @@ describeEachBackend(
         const a = sweeper(db(), batch);
         const b = sweeper(second, batch);
         try {
-          const totals = { messages: 0 };
+          const totals = { sessions: 0, messages: 0 };
           for (let round = 0; round < 100; round++) {
             const results = await Promise.all([a.runOnce(), b.runOnce()]);
-            for (const r of results) totals.messages += r.messages;
-            if (results.some((r) => r.completed && r.messages === 0)) break;
+            for (const r of results) {
+              totals.sessions += r.sessions;
+              totals.messages += r.messages;
+            }
+            if (results.some((r) => r.completed && r.messages === 0 && r.sessions === 0)) break;
           }
-          expect(totals.messages).toBe(sessions * 4);
+          expect(totals).toEqual({ sessions: users.length, messages: sessions * 4 + users.length * 2 });
         } finally {
           await a.stop();
           await b.stop();
         }
-        expect(await count(sql.unsafe`SELECT count(*) FROM messages WHERE user_id = 'dave'`)).toBe(sessions);
-        expect(await count(sql.unsafe`SELECT sum(message_count - removed_message_count) FROM sessions WHERE user_id = 'dave'`)).toBe(sessions);
-        expect(await count(sql.unsafe`SELECT sum(content_bytes) FROM sessions WHERE user_id = 'dave'`)).toBe(sessions * Buffer.byteLength("zebra e"));
+        const mine = sql.array(users, "text");
+        expect(await count(sql.unsafe`SELECT count(*) FROM sessions WHERE user_id = ANY(${mine})`)).toBe(sessions);
+        expect(await count(sql.unsafe`SELECT count(*) FROM messages WHERE user_id = ANY(${mine})`)).toBe(sessions);
+        expect(await count(sql.unsafe`SELECT sum(message_count - removed_message_count) FROM sessions WHERE user_id = ANY(${mine})`)).toBe(sessions);
+        expect(await count(sql.unsafe`SELECT sum(removed_message_count) FROM sessions WHERE user_id = ANY(${mine})`)).toBe(sessions * 4);
+        expect(await count(sql.unsafe`SELECT sum(content_bytes) FROM sessions WHERE user_id = ANY(${mine})`)).toBe(sessions * Buffer.byteLength("zebra e"));
       } finally {
         if (second !== db()) await second.close();
       }
