@@ -346,7 +346,7 @@ describe.skipIf(skipReason !== null)("Citus: the hot statements are single-shard
     } finally {
       await setup.end();
     }
-    const locked = (statement: string) => statement.includes("FOR UPDATE SKIP LOCKED");
+    const locked = (statement: string) => statement.includes("SKIP LOCKED");
     for (const fn of [
       () => lockSessionsWithOldMessages(pool, TENANT, USER, [SESSION], future),
       () => deleteOldMessages(pool, TENANT, USER, [SESSION], future, { keepSummaries: false, limit: 10 }),
