@@ -265,6 +265,7 @@ describeEachBackend(
       await create("bob", "reused");
       await append("bob", "reused", TEXTS);
       await ageSession("bob", "reused", 31);
+      await embeddingsSettled();
       const again = await create("bob", "reused");
       expect(again.created).toBe(true);
       expect(again.session!.messageCount).toBe(0);

@@ -45,7 +45,11 @@ export async function deleteOldMessages(
         SELECT m.session_id, m.message_index
         FROM messages m
         WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.created_at < ${timestamptz(cutoff)} AND m.session_id = l.id
-        ORDER BY m.created_at
+        -- By index, not by time: the messages of one append share their
+        -- created_at, and among equal times the order is arbitrary, so a
+        -- batch could delete a later message before an earlier one, past
+        -- which first_message_at would then move, leaving it unswept.
+        ORDER BY m.message_index
         LIMIT ${options.limit}
       ) v
       LIMIT ${options.limit}
