@@ -6,7 +6,8 @@ import { timestamptz } from "./contextEntryRow.js";
  * Deletes up to `limit` messages created before `cutoff` from the user's
  * sessions `sessionIds` (locked by lockSessionsWithOldMessages in this
  * transaction),
- * oldest first, and keeps each session consistent in the same statement:
+ * in index order (oldest first), and keeps each session consistent in the
+ * same statement:
  *
  * - embeddings and embedding queue rows go with their message (ON DELETE CASCADE);
  * - the per-role counts, total_tokens, total_characters and content_bytes
