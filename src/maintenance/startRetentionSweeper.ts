@@ -4,6 +4,7 @@ import { deleteExpiredAppendRequests } from "../db/queries/deleteExpiredAppendRe
 import { deleteInactiveSessions } from "../db/queries/deleteInactiveSessions.js";
 import { deleteOldMessages } from "../db/queries/deleteOldMessages.js";
 import { lockSessionsWithOldMessages } from "../db/queries/lockSessionsWithOldMessages.js";
+import { selectSessionsWithOldMessages, type SessionKey } from "../db/queries/selectSessionsWithOldMessages.js";
 import { tryRetentionLock } from "../db/queries/tryRetentionLock.js";
 import { systemClock, type Clock } from "../domain/clock.js";
 import { retentionGroups } from "../domain/retention/retentionGroups.js";
@@ -41,7 +42,12 @@ export type RetentionSweeper = {
  * Each batch is one short transaction of at most `batchSize` messages or
  * records (`sessionBatchSize` sessions, each with all its messages), so no
  * sweep holds many locks or a long transaction, and appends to the sessions
- * it touches wait for one batch at most. Each batch first takes a
+ * it touches wait for one batch at most. A batch first reads its candidates
+ * across users without locks, then locks and deletes user by user, in
+ * statements that name the user: on Citus each is routed to the user's
+ * worker, where row locks are allowed (over several shards they are not).
+ * So a batch is at most one statement per user it touches (two for old
+ * messages), and never more users than its size. Before anything, each batch takes a
  * transaction-level advisory lock without waiting: when another replica
  * holds it (is in a batch), this sweep stops, and the next interval tries
  * again. So one replica deletes at a time, and none waits for another.
@@ -91,10 +97,19 @@ export function startRetentionSweeper(options: {
             const cutoff = new Date(now().getTime() - policy.messageMaxAgeDays * dayMs);
             for (;;) {
               const done = await batch(async (tx) => {
-                const sessions = await lockSessionsWithOldMessages(tx, tenants, cutoff, sessionBatchSize);
-                if (sessions.length === 0) return { sessions: 0, messages: 0, summaries: 0 };
-                const deleted = await deleteOldMessages(tx, sessions, cutoff, { keepSummaries: policy.keepSummaries, limit: batchSize });
-                return { sessions: sessions.length, ...deleted };
+                const candidates = await selectSessionsWithOldMessages(tx, tenants, cutoff, sessionBatchSize);
+                const deleted = { sessions: candidates.length, messages: 0, summaries: 0 };
+                for (const [tenantId, userId, sessionIds] of byUser(candidates)) {
+                  if (deleted.messages >= batchSize) break;
+                  const locked = await lockSessionsWithOldMessages(tx, tenantId, userId, sessionIds, cutoff);
+                  const user = await deleteOldMessages(tx, tenantId, userId, locked, cutoff, {
+                    keepSummaries: policy.keepSummaries,
+                    limit: batchSize - deleted.messages,
+                  });
+                  deleted.messages += user.messages;
+                  deleted.summaries += user.summaries;
+                }
+                return deleted;
               });
               if (!done) break sweeping;
               count("messages", done.result.messages, "messages");
@@ -133,4 +148,16 @@ export function startRetentionSweeper(options: {
     onError: (error) => options.log?.("retention sweep failed", { err: error }),
   });
   return { runOnce: task.runOnce, stop: task.stop };
+}
+
+/** The candidates grouped by user, in the order their users first appear. */
+function byUser(sessions: readonly SessionKey[]): [tenantId: string, userId: string, sessionIds: string[]][] {
+  const users = new Map<string, [string, string, string[]]>();
+  for (const s of sessions) {
+    const key = JSON.stringify([s.tenant_id, s.user_id]);
+    const user = users.get(key);
+    if (user) user[2].push(s.id);
+    else users.set(key, [s.tenant_id, s.user_id, [s.id]]);
+  }
+  return [...users.values()];
 }

@@ -12,13 +12,22 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createPool, type DatabasePool } from "slonik";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimEmbeddingBatch } from "../../src/db/queries/claimEmbeddingBatch.js";
+import { deleteExpiredAppendRequests } from "../../src/db/queries/deleteExpiredAppendRequests.js";
+import { deleteInactiveSessions } from "../../src/db/queries/deleteInactiveSessions.js";
+import { deleteOldMessages } from "../../src/db/queries/deleteOldMessages.js";
+import { deleteSessionIfInactive } from "../../src/db/queries/deleteSessionIfInactive.js";
 import { insertEmbeddingQueueEntries } from "../../src/db/queries/insertEmbeddingQueueEntries.js";
 import { insertMessages } from "../../src/db/queries/insertMessages.js";
 import { insertSession } from "../../src/db/queries/insertSession.js";
 import { lockSessionForAppend } from "../../src/db/queries/lockSessionForAppend.js";
+import { lockSessionsWithOldMessages } from "../../src/db/queries/lockSessionsWithOldMessages.js";
 import { selectRehydrationSources } from "../../src/db/queries/selectRehydrationSources.js";
-import { selectLastMessages } from "../../src/db/queries/selectMessages.js";
+import { selectLastMessages, selectMessageById, selectMessagesPage } from "../../src/db/queries/selectMessages.js";
 import { selectSession } from "../../src/db/queries/selectSession.js";
+import { selectSessionStatistics } from "../../src/db/queries/selectSessionStatistics.js";
+import { selectSessionSummary } from "../../src/db/queries/selectSessionSummary.js";
+import { sessionIsRetained } from "../../src/db/queries/sessionIsRetained.js";
+import { tryRetentionLock } from "../../src/db/queries/tryRetentionLock.js";
 import { selectSessionsPage } from "../../src/db/queries/selectSessionsPage.js";
 import { selectHybridHits, selectLexicalHits, selectSemanticHits, type SearchScope } from "../../src/db/queries/selectSearchHits.js";
 import { updateSession } from "../../src/db/queries/updateSession.js";
@@ -27,6 +36,7 @@ import { upsertPreference } from "../../src/db/queries/upsertPreference.js";
 import { upsertSessionRelationship } from "../../src/db/queries/upsertSessionRelationship.js";
 import { upsertSessionSummary } from "../../src/db/queries/upsertSessionSummary.js";
 import { runMigrations } from "../../src/db/runMigrations.js";
+import type { RetentionCutoffs } from "../../src/domain/retention/RetentionPolicies.js";
 import { connectClient } from "../support/connectClient.js";
 
 const citusUrl = process.env.CITUS_URL;
@@ -159,7 +169,7 @@ describe.skipIf(skipReason !== null)("Citus: the hot statements are single-shard
       );
       const userKeyed = [
         "sessions", "messages", "message_append_requests", "message_embedding_queue", "context_entries",
-        "user_preferences", "session_relationships", "session_summaries", ...(vectors ? ["message_embeddings"] : []),
+        "user_preferences", "session_relationships", "session_summaries", "user_erasures", ...(vectors ? ["message_embeddings"] : []),
       ];
       const distributed = rows.filter((row) => row.method === "h");
       expect(distributed.map((row) => row.table).sort()).toEqual([...userKeyed].sort());
@@ -283,6 +293,94 @@ describe.skipIf(skipReason !== null)("Citus: the hot statements are single-shard
     );
     expect(read).toHaveLength(1);
     expectRouterPlan(read[0]!);
+  });
+
+  // Under a retention policy every read gets conditions with subqueries
+  // (retentionFilters.ts); they name the user, so the reads stay routed.
+  it("reads under a retention policy: sessions, messages, summary, statistics, rehydrate, search", async () => {
+    const day = 86_400_000;
+    const retention: RetentionCutoffs = {
+      sessionsActiveSince: new Date(Date.now() - 30 * day),
+      messagesSince: new Date(Date.now() - 7 * day),
+      keepSummaries: false,
+    };
+    const scope: SearchScope = {
+      tenantId: TENANT, userId: USER, sessionIds: [], roles: [], startTime: null, endTime: null, metadataFilter: null, retention,
+    };
+    for (const fn of [
+      () => selectSession(pool, TENANT, USER, SESSION, retention),
+      () => selectSessionsPage(pool, { tenantId: TENANT, userId: USER, status: null, after: null, limit: 10, retention }),
+      () => updateSession(pool, TENANT, USER, SESSION, { name: "renamed" }, retention),
+      () => sessionIsRetained(pool, TENANT, USER, SESSION, retention),
+      () => lockSessionForAppend(pool, TENANT, USER, SESSION, retention),
+      () => selectLastMessages(pool, TENANT, USER, SESSION, 20, retention),
+      () => selectMessagesPage(pool, { tenantId: TENANT, userId: USER, sessionId: SESSION, backward: false, afterIndex: null, limit: 10, retention }),
+      () => selectMessageById(pool, TENANT, USER, SESSION, randomUUID(), retention),
+      () => selectSessionSummary(pool, TENANT, USER, SESSION, retention),
+      () => selectSessionStatistics(pool, TENANT, USER, SESSION, retention),
+      () =>
+        selectRehydrationSources(pool, {
+          tenantId: TENANT, userId: USER, sessionId: SESSION, recent: 10, now: new Date(), maxPreferences: 50, maxContext: 50, retention,
+        }),
+      () => selectLexicalHits(pool, scope, { text: "hello", limit: 10, minScore: 0 }),
+      () => deleteSessionIfInactive(pool, TENANT, USER, "router-gone", new Date()),
+    ]) {
+      const plan = await plansOf(pool, plans, fn);
+      expect(plan.length, fn.toString()).toBeGreaterThan(0);
+      for (const p of plan) expectRouterPlan(p);
+    }
+  });
+
+  // The retention sweep: a read over every shard for the candidates (no
+  // lock), then per user a lock (FOR UPDATE SKIP LOCKED) and a delete that
+  // name the user, routed to the user's worker, where row locks are allowed.
+  it("retention sweep: the per-user locks and deletes", async () => {
+    const future = new Date(Date.now() + 86_400_000);
+    const setup = await connectClient(url);
+    try {
+      await setup.query(
+        `INSERT INTO message_append_requests (tenant_id, user_id, session_id, idempotency_key, request_hash, first_index, message_count)
+         VALUES ($1, $2, $3, 'router-key', decode(repeat('00', 32), 'hex'), 0, 1) ON CONFLICT DO NOTHING`,
+        [TENANT, USER, SESSION],
+      );
+    } finally {
+      await setup.end();
+    }
+    const locked = (statement: string) => statement.includes("SKIP LOCKED");
+    for (const fn of [
+      () => lockSessionsWithOldMessages(pool, TENANT, USER, [SESSION], future),
+      () => deleteOldMessages(pool, TENANT, USER, [SESSION], future, { keepSummaries: false, limit: 10 }),
+    ]) {
+      const plan = await plansOf(pool, plans, fn);
+      expect(plan).toHaveLength(1);
+      expectRouterPlan(plan[0]!);
+    }
+    // The candidates' read runs (it finds the session and the record); only the per-user statements are explained.
+    for (const fn of [
+      () => deleteInactiveSessions(pool, { except: [] }, future, 10),
+      () => deleteExpiredAppendRequests(pool, future, 10),
+    ]) {
+      const plan = await plansOf(pool, plans, fn, locked);
+      expect(plan).toHaveLength(1);
+      expectRouterPlan(plan[0]!);
+    }
+  });
+
+  // The sweeper's advisory lock (tryRetentionLock) is taken on the
+  // coordinator, where a statement without tables runs: one holder in the
+  // whole cluster, as on one node.
+  it("retention lock: one holder at a time, through the coordinator", async () => {
+    const replicas = [await createPool(url, { maxPoolSize: 1 }), await createPool(url, { maxPoolSize: 1 })] as const;
+    try {
+      const [a, b] = replicas;
+      await a.transaction(async (first) => {
+        expect(await tryRetentionLock(first)).toBe(true);
+        expect(await b.transaction((second) => tryRetentionLock(second))).toBe(false);
+      });
+      expect(await b.transaction((second) => tryRetentionLock(second))).toBe(true);
+    } finally {
+      for (const replica of replicas) await replica.end();
+    }
   });
 
   it("enableVectorStorage is idempotent on Citus", async () => {

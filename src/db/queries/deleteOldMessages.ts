@@ -1,12 +1,13 @@
 import { sql, type CommonQueryMethods } from "slonik";
 import { z } from "zod";
 import { timestamptz } from "./contextEntryRow.js";
-import type { SessionKey } from "./lockSessionsWithOldMessages.js";
 
 /**
- * Deletes up to `limit` messages created before `cutoff` from the given
- * sessions (locked by lockSessionsWithOldMessages in this transaction),
- * oldest first, and keeps each session consistent in the same statement:
+ * Deletes up to `limit` messages created before `cutoff` from the user's
+ * sessions `sessionIds` (locked by lockSessionsWithOldMessages in this
+ * transaction),
+ * in index order (oldest first), and keeps each session consistent in the
+ * same statement:
  *
  * - embeddings and embedding queue rows go with their message (ON DELETE CASCADE);
  * - the per-role counts, total_tokens, total_characters and content_bytes
@@ -22,43 +23,52 @@ import type { SessionKey } from "./lockSessionsWithOldMessages.js";
  * the session's log (concurrent appends can commit a few milliseconds out of
  * order; see updateSessionAfterAppend). Returns how many messages and
  * summaries were deleted.
+ *
+ * One user per statement, named in every table it reads or writes: on
+ * Citus the whole statement (its modifying CTEs included) is routed to the
+ * user's worker. No stable function is applied to a column in the UPDATE
+ * (Citus refuses it): only plain arithmetic and the deleted rows' values.
  */
 export async function deleteOldMessages(
   db: CommonQueryMethods,
-  sessions: readonly SessionKey[],
+  tenantId: string,
+  userId: string,
+  sessionIds: readonly string[],
   cutoff: Date,
   options: { keepSummaries: boolean; limit: number },
 ): Promise<{ messages: number; summaries: number }> {
-  const keys = sessions.map((s) => [s.tenant_id, s.user_id, s.id]);
+  if (sessionIds.length === 0 || options.limit <= 0) return { messages: 0, summaries: 0 };
   return db.one(sql.type(z.object({ messages: z.number(), summaries: z.number() }))`
-    WITH locked AS (
-      SELECT * FROM ${sql.unnest(keys, ["text", "text", "text"])} AS l(tenant_id, user_id, id)
-    ), victims AS (
-      SELECT v.tenant_id, v.user_id, v.session_id, v.message_index
-      FROM locked l
+    WITH victims AS (
+      SELECT v.session_id, v.message_index
+      FROM unnest(${sql.array(sessionIds, "text")}) AS l(id)
       CROSS JOIN LATERAL (
-        SELECT m.tenant_id, m.user_id, m.session_id, m.message_index
+        SELECT m.session_id, m.message_index
         FROM messages m
-        WHERE m.tenant_id = l.tenant_id AND m.user_id = l.user_id AND m.created_at < ${timestamptz(cutoff)} AND m.session_id = l.id
-        ORDER BY m.created_at
+        WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.created_at < ${timestamptz(cutoff)} AND m.session_id = l.id
+        -- By index, not by time: the messages of one append share their
+        -- created_at, and among equal times the order is arbitrary, so a
+        -- batch could delete a later message before an earlier one, past
+        -- which first_message_at would then move, leaving it unswept.
+        ORDER BY m.message_index
         LIMIT ${options.limit}
       ) v
       LIMIT ${options.limit}
     ), deleted AS (
       DELETE FROM messages m
       USING victims v
-      WHERE m.tenant_id = v.tenant_id AND m.user_id = v.user_id AND m.session_id = v.session_id AND m.message_index = v.message_index
-      RETURNING m.tenant_id, m.user_id, m.session_id, m.message_index, m.role, m.token_count,
+      WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.session_id = v.session_id AND m.message_index = v.message_index
+      RETURNING m.session_id, m.message_index, m.role, m.token_count,
                 char_length(m.content) AS characters, octet_length(m.content) AS bytes, m.context_hash
     ), per_session AS (
-      SELECT tenant_id, user_id, session_id, count(*) AS n,
+      SELECT session_id, count(*) AS n,
              count(*) FILTER (WHERE role = 'user') AS users, count(*) FILTER (WHERE role = 'assistant') AS assistants,
              count(*) FILTER (WHERE role = 'system') AS systems, count(*) FILTER (WHERE role = 'tool') AS tools,
              sum(token_count) AS tokens, sum(characters) AS characters, sum(bytes) AS bytes,
              min(message_index) AS first_index, max(message_index) AS last_index,
              (array_agg(context_hash ORDER BY message_index DESC))[1] AS anchor
       FROM deleted
-      GROUP BY tenant_id, user_id, session_id
+      GROUP BY session_id
     ), updated AS (
       UPDATE sessions s SET
         removed_message_count = s.removed_message_count + p.n,
@@ -74,19 +84,19 @@ export async function deleteOldMessages(
         -- first remaining one is the first after the deleted ones.
         first_message_at = (
           SELECT m.created_at FROM messages m
-          WHERE m.tenant_id = s.tenant_id AND m.user_id = s.user_id AND m.session_id = s.id AND m.message_index > p.last_index
+          WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.session_id = s.id AND m.message_index > p.last_index
           ORDER BY m.message_index
           LIMIT 1
         ),
         last_message_at = CASE WHEN s.message_count - s.removed_message_count - p.n <= 0 THEN NULL ELSE s.last_message_at END
       FROM per_session p
-      WHERE s.tenant_id = p.tenant_id AND s.user_id = p.user_id AND s.id = p.session_id
+      WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = p.session_id
       RETURNING 1
     ), summaries AS (
       DELETE FROM session_summaries ss
       USING per_session p
       WHERE NOT ${options.keepSummaries}
-        AND ss.tenant_id = p.tenant_id AND ss.user_id = p.user_id AND ss.session_id = p.session_id
+        AND ss.tenant_id = ${tenantId} AND ss.user_id = ${userId} AND ss.session_id = p.session_id
         AND ss.covers_through_index >= p.first_index
       RETURNING 1
     )

@@ -20,7 +20,7 @@ export async function selectMessagesByIndexRange(
   return db.any(sql.type(messageRow)`
     SELECT ${messageColumns} FROM messages m
     WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.session_id = ${sessionId}
-      AND m.message_index >= ${first} AND m.message_index < ${end} AND ${messageAndSessionRetained(retention)}
+      AND m.message_index >= ${first} AND m.message_index < ${end} AND ${messageAndSessionRetained(retention, userId)}
     ORDER BY m.message_index
   `);
 }
@@ -37,7 +37,7 @@ export async function selectMessageById(
   return db.maybeOne(sql.type(messageRow)`
     SELECT ${messageColumns} FROM messages m
     WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.id = ${messageId} AND m.session_id = ${sessionId}
-      AND ${messageAndSessionRetained(retention)}
+      AND ${messageAndSessionRetained(retention, userId)}
   `);
 }
 
@@ -57,7 +57,7 @@ export async function selectMessagesPage(
     retention?: RetentionCutoffs;
   },
 ): Promise<readonly MessageRow[]> {
-  const retained = messageAndSessionRetained(query.retention ?? noCutoffs);
+  const retained = messageAndSessionRetained(query.retention ?? noCutoffs, query.userId);
   if (query.backward) {
     const bound = query.afterIndex === null ? sql.fragment`TRUE` : sql.fragment`m.message_index < ${query.afterIndex}`;
     return db.any(sql.type(messageRow)`
@@ -97,7 +97,7 @@ export async function selectLastMessages(
         AND m.message_index >= (
           SELECT s.message_count - ${count} FROM sessions s WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId}
         )
-        AND ${messageAndSessionRetained(retention)}
+        AND ${messageAndSessionRetained(retention, userId)}
       ORDER BY m.message_index DESC
       LIMIT ${count}
     ) last ORDER BY message_index ASC

@@ -86,14 +86,14 @@ export async function selectRehydrationSources(
   const retention = query.retention ?? noCutoffs;
   const row = await db.one(sql.type(sourcesRow)`
     WITH s AS (
-      SELECT ${sessionColumnsFor(retention)} FROM sessions s ${sessionSummaryJoin(userId, retention)}
+      SELECT ${sessionColumnsFor(retention, userId)} FROM sessions s ${sessionSummaryJoin(userId, retention)}
       WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId} AND ${sessionRetained(retention)}
     )
     SELECT
       (SELECT to_jsonb(s) FROM s) AS session,
       (SELECT to_jsonb(x) FROM (
          SELECT ${summaryColumns} FROM session_summaries ss, s
-         WHERE ss.tenant_id = ${tenantId} AND ss.user_id = ${userId} AND ss.session_id = ${sessionId} AND ${summaryRetained(retention)}
+         WHERE ss.tenant_id = ${tenantId} AND ss.user_id = ${userId} AND ss.session_id = ${sessionId} AND ${summaryRetained(retention, userId)}
        ) x) AS summary,
       (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.message_index), '[]'::jsonb) FROM (
          SELECT ${messageColumns} FROM messages m, s

@@ -52,7 +52,7 @@ function scopeConditions(scope: SearchScope): FragmentSqlToken {
     );
   }
   if (scope.retention && (scope.retention.messagesSince !== null || scope.retention.sessionsActiveSince !== null)) {
-    conditions.push(messageAndSessionRetained(scope.retention));
+    conditions.push(messageAndSessionRetained(scope.retention, scope.userId));
   }
   return sql.fragment`${sql.join(conditions, sql.fragment` AND `)}`;
 }

@@ -15,7 +15,7 @@ export async function selectSession(
   retention: RetentionCutoffs = noCutoffs,
 ): Promise<SessionRow | null> {
   return db.maybeOne(sql.type(sessionRow)`
-    SELECT ${sessionColumnsFor(retention)}
+    SELECT ${sessionColumnsFor(retention, userId)}
     FROM sessions s ${sessionSummaryJoin(userId, retention)}
     WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId} AND ${sessionRetained(retention)}
   `);

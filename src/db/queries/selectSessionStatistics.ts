@@ -53,6 +53,8 @@ export async function selectSessionStatistics(
       WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId} AND ${sessionRetained(retention)}
     `);
   }
+  // The subqueries name the user, not only s.user_id: on Citus that routes
+  // the statement to the user's worker (see retentionFilters).
   const hidden = sql.fragment`LATERAL (
           SELECT count(*)::int8 AS n, count(*) FILTER (WHERE m.role = 'user')::int8 AS users,
                  count(*) FILTER (WHERE m.role = 'assistant')::int8 AS assistants,
@@ -60,13 +62,13 @@ export async function selectSessionStatistics(
                  count(*) FILTER (WHERE m.role = 'tool')::int8 AS tools,
                  coalesce(sum(m.token_count), 0)::int8 AS tokens, coalesce(sum(char_length(m.content)), 0)::int8 AS characters
           FROM messages m
-          WHERE m.tenant_id = s.tenant_id AND m.user_id = s.user_id AND m.created_at < ${timestamptz(cutoff)} AND m.session_id = s.id
+          WHERE m.tenant_id = s.tenant_id AND m.user_id = ${userId} AND m.created_at < ${timestamptz(cutoff)} AND m.session_id = s.id
         ) h`;
   // The first message a read returns, when older ones are hidden: the first
   // by index past the hidden ones (they come first).
   const firstShown = sql.fragment`CASE WHEN h.n = 0 THEN s.first_message_at ELSE (
           SELECT m.created_at FROM messages m
-          WHERE m.tenant_id = s.tenant_id AND m.user_id = s.user_id AND m.session_id = s.id AND m.created_at >= ${timestamptz(cutoff)}
+          WHERE m.tenant_id = s.tenant_id AND m.user_id = ${userId} AND m.session_id = s.id AND m.created_at >= ${timestamptz(cutoff)}
           ORDER BY m.message_index
           LIMIT 1
         ) END`;

@@ -30,7 +30,7 @@ export async function selectSessionSummary(
     SELECT s.id, ss.session_id, ss.content, ss.covers_through_index, ss.token_count, ss.metadata, ss.updated_at
     FROM sessions s
     LEFT JOIN session_summaries ss ON ss.tenant_id = s.tenant_id AND ss.user_id = s.user_id AND ss.session_id = s.id
-                                   AND ${summaryRetained(retention)}
+                                   AND ${summaryRetained(retention, userId)}
     WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId} AND ${sessionRetained(retention)}
   `);
   if (!row) return { session: null };

@@ -26,7 +26,7 @@ export async function selectSessionsPage(
       : sql.fragment`(s.last_activity_at, s.id) < (${query.after.activityCursor}::timestamptz, ${query.after.id})`;
   const retention = query.retention ?? noCutoffs;
   return db.any(sql.type(sessionRow)`
-    SELECT ${sessionColumnsFor(retention)}
+    SELECT ${sessionColumnsFor(retention, query.userId)}
     FROM sessions s ${sessionSummaryJoin(query.userId, retention)}
     WHERE s.tenant_id = ${query.tenantId} AND s.user_id = ${query.userId} AND ${statusFilter} AND ${afterFilter}
       AND ${sessionRetained(retention)}

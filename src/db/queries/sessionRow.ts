@@ -1,4 +1,4 @@
-import { sql } from "slonik";
+import { sql, type FragmentSqlToken } from "slonik";
 import { z } from "zod";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { epochCursor } from "./epochCursor.js";
@@ -27,20 +27,25 @@ export const sessionRow = z.object({
 
 export type SessionRow = z.infer<typeof sessionRow>;
 
-/** sessionRow's columns of the `sessions` row itself, but the cursor, for a table (or CTE) aliased `s`. */
-const ownColumns = (cutoffs: RetentionCutoffs) => sql.fragment`
+/**
+ * sessionRow's columns of the `sessions` row itself, but the cursor, for a
+ * table (or CTE) aliased `s`, with `removed` as removed_message_count.
+ */
+const ownColumns = (removed: FragmentSqlToken) => sql.fragment`
   s.user_id, s.id, s.name, s.type, s.status, s.metadata, s.relevance_score,
-  s.created_at, s.updated_at, s.last_activity_at, s.message_count, ${removedOrHidden(cutoffs)} AS removed_message_count
+  s.created_at, s.updated_at, s.last_activity_at, s.message_count, ${removed} AS removed_message_count
 `;
 
 /**
  * The select list matching sessionRow, for a `sessions` table (or a CTE of
- * its rows) aliased `s`, joined with sessionSummaryJoin. `summary` is the
- * content of the session's summary, '' until one is written (or while
- * retention hides it, see sessionSummaryJoin).
+ * its rows) aliased `s` of the user `userId`, joined with
+ * sessionSummaryJoin. `summary` is the content of the session's summary, ''
+ * until one is written (or while retention hides it, see
+ * sessionSummaryJoin). The user is named for the subquery counting hidden
+ * messages (see retentionFilters).
  */
-export const sessionColumnsFor = (cutoffs: RetentionCutoffs) => sql.fragment`
-  ${ownColumns(cutoffs)},
+export const sessionColumnsFor = (cutoffs: RetentionCutoffs, userId: string) => sql.fragment`
+  ${ownColumns(removedOrHidden(cutoffs, userId))},
   to_char(s.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS activity_cursor,
   coalesce(ss.content, '') AS summary
 `;
@@ -52,7 +57,7 @@ export const sessionColumnsFor = (cutoffs: RetentionCutoffs) => sql.fragment`
  * Citus allows only immutable functions in RETURNING, and to_char is not.
  */
 export const newSessionColumns = sql.fragment`
-  ${ownColumns(noCutoffs)},
+  ${ownColumns(sql.fragment`s.removed_message_count`)},
   extract(epoch FROM s.last_activity_at AT TIME ZONE 'UTC')::text AS activity_cursor,
   '' AS summary
 `;
@@ -74,8 +79,12 @@ export const newSessionRow = sessionRow.extend({ activity_cursor: epochCursor })
  */
 export const sessionSummaryJoin = (userId: string, cutoffs: RetentionCutoffs = noCutoffs) => sql.fragment`
   LEFT JOIN session_summaries ss ON ss.tenant_id = s.tenant_id AND ss.user_id = ${userId} AND ss.session_id = s.id
-    AND ${summaryRetained(cutoffs)}
+    AND ${summaryRetained(cutoffs, userId)}
 `;
 
-/** sessionColumns for a tenant without retention. */
-export const sessionColumns = sessionColumnsFor(noCutoffs);
+/** sessionColumns for a tenant without retention (for any user: no subquery). */
+export const sessionColumns = sql.fragment`
+  ${ownColumns(sql.fragment`s.removed_message_count`)},
+  to_char(s.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS activity_cursor,
+  coalesce(ss.content, '') AS summary
+`;

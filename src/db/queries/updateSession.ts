@@ -41,6 +41,6 @@ export async function updateSession(
       WHERE s.tenant_id = ${tenantId} AND s.user_id = ${userId} AND s.id = ${sessionId} AND ${sessionRetained(retention)}
       RETURNING s.*
     )
-    SELECT ${sessionColumnsFor(retention)} FROM s ${sessionSummaryJoin(userId, retention)}
+    SELECT ${sessionColumnsFor(retention, userId)} FROM s ${sessionSummaryJoin(userId, retention)}
   `);
 }
