@@ -22,23 +22,32 @@ export async function insertChainedMessages(
   let previous = "00".repeat(32);
   for (let first = 0; first < count; first += chunk) {
     const last = Math.min(count, first + chunk) - 1;
-    previous = await db.oneFirst(sql.type(z.object({ head: z.string() }))`
-      WITH RECURSIVE chain(i, content, content_hash, context_hash) AS (
-        SELECT ${first}::int8, x.c, sha256(convert_to(x.c, 'UTF8')),
-               sha256(decode(${previous}, 'hex') || convert_to('user', 'UTF8') || '\\x00'::bytea || sha256(convert_to(x.c, 'UTF8')))
-        FROM (SELECT repeat(md5(${first}::int8::text) || ' ', 16) AS c) x
-        UNION ALL
-        SELECT chain.i + 1, x.c, sha256(convert_to(x.c, 'UTF8')),
-               sha256(chain.context_hash || convert_to('user', 'UTF8') || '\\x00'::bytea || sha256(convert_to(x.c, 'UTF8')))
-        FROM chain, LATERAL (SELECT repeat(md5((chain.i + 1)::text) || ' ', 16) AS c) x
-        WHERE chain.i < ${last}
-      ), inserted AS (
+    // The chain into a temporary table first, then into messages: on Citus
+    // a recursive query may not feed a distributed table in one statement,
+    // but rows from a local table are routed to their shard.
+    previous = await db.transaction(async (tx) => {
+      await tx.query(sql.type(noRows)`
+        CREATE TEMPORARY TABLE ltst_chain ON COMMIT DROP AS
+        WITH RECURSIVE chain(i, content, content_hash, context_hash) AS (
+          SELECT ${first}::int8, x.c, sha256(convert_to(x.c, 'UTF8')),
+                 sha256(decode(${previous}, 'hex') || convert_to('user', 'UTF8') || '\\x00'::bytea || sha256(convert_to(x.c, 'UTF8')))
+          FROM (SELECT repeat(md5(${first}::int8::text) || ' ', 16) AS c) x
+          UNION ALL
+          SELECT chain.i + 1, x.c, sha256(convert_to(x.c, 'UTF8')),
+                 sha256(chain.context_hash || convert_to('user', 'UTF8') || '\\x00'::bytea || sha256(convert_to(x.c, 'UTF8')))
+          FROM chain, LATERAL (SELECT repeat(md5((chain.i + 1)::text) || ' ', 16) AS c) x
+          WHERE chain.i < ${last}
+        )
+        SELECT * FROM chain
+      `);
+      await tx.query(sql.type(noRows)`
         INSERT INTO messages (tenant_id, user_id, session_id, message_index, id, role, content, content_hash, context_hash, token_count)
-        SELECT ${tenantId}, ${userId}, ${sessionId}, i, gen_random_uuid(), 'user', content, content_hash, context_hash, 100 FROM chain
-        RETURNING message_index, context_hash
-      )
-      SELECT encode(context_hash, 'hex') AS head FROM inserted ORDER BY message_index DESC LIMIT 1
-    `);
+        SELECT ${tenantId}, ${userId}, ${sessionId}, i, gen_random_uuid(), 'user', content, content_hash, context_hash, 100 FROM ltst_chain
+      `);
+      return tx.oneFirst(sql.type(z.object({ head: z.string() }))`
+        SELECT encode(context_hash, 'hex') AS head FROM ltst_chain ORDER BY i DESC LIMIT 1
+      `);
+    });
   }
   const bytes = count * 528;
   await db.query(sql.type(noRows)`
