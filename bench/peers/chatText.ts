@@ -1,3 +1,4 @@
+import { prng } from "../search/corpus.js";
 /**
  * Deterministic chat text for the peer and concurrency benchmarks: message
  * `n` of a conversation, 20 to 400 words, from a seeded generator, so every
@@ -14,17 +15,6 @@ const topics =
   "trip budget hotel flight train museum dinner booking recipe garden project deadline meeting invoice report schedule weekend family birthday gift concert ticket apartment lease contract insurance doctor appointment vaccine passport visa airport luggage weather forecast hiking trail camping tent bicycle repair laptop battery phone charger keyboard software update backup password account bank transfer mortgage salary interview resume course exam lecture thesis chapter novel author library podcast episode playlist guitar lesson piano teacher painting gallery photo camera lens kitchen oven fridge coffee tea breakfast lunch salad soup pasta bread cheese wine market grocery list cleaning laundry plumber electrician roof window garage car tyre parking ferry island beach harbour mountain lake river forest village city council election newsletter volunteer charity marathon training gym yoga swimming football match score league coach team office colleague manager client proposal quote estimate spreadsheet database server outage migration release bug feature test review".split(" ");
 const syllables = "ka lo mi ra ven tor sel an qui bre dal fen gor hul isk jor kel lum mor nis ost pra rud sim tav ul vor wen yar zel".split(" ");
 
-/** mulberry32: a small, fast, seedable PRNG (the same stream on every run). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const madeUp: string[] = (() => {
   const next = prng(7);
