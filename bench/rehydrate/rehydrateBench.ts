@@ -195,17 +195,18 @@ async function seed(
 }
 
 // ---------------------------------------------------------------------------
-// The raw-SQL baseline: rehydrateSession's statements, written out.
+// The raw-SQL baseline: rehydrateSession's statements, written out (the
+// summary joined on the user, as sessionSummaryJoin does: on Citus the
+// correlated subquery this once was went to every shard). Without a
+// retention policy the service's retention conditions are constant TRUE and
+// removed_message_count is the column's 0.
 
 const rawSessionColumns = sql.fragment`
   s.user_id, s.id, s.name, s.type, s.status, s.metadata, s.relevance_score,
   s.created_at, s.updated_at, s.last_activity_at,
   to_char(s.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS activity_cursor,
-  s.message_count,
-  coalesce(
-    (SELECT ss.content FROM session_summaries ss WHERE ss.tenant_id = s.tenant_id AND ss.user_id = s.user_id AND ss.session_id = s.id),
-    ''
-  ) AS summary
+  s.message_count, 0::int8 AS removed_message_count,
+  coalesce(ss.content, '') AS summary
 `;
 
 const rawMessageColumns = sql.fragment`
@@ -224,7 +225,9 @@ function rawRehydration(pool: DatabasePool, semantic: boolean, model: string) {
     const now = new Date().toISOString();
     const snapshot = (await pool.one(sql.unsafe`
       WITH s AS (
-        SELECT ${rawSessionColumns} FROM sessions s WHERE s.tenant_id = 'default' AND s.user_id = ${userId} AND s.id = ${sessionId}
+        SELECT ${rawSessionColumns} FROM sessions s
+        LEFT JOIN session_summaries ss ON ss.tenant_id = s.tenant_id AND ss.user_id = ${userId} AND ss.session_id = s.id
+        WHERE s.tenant_id = 'default' AND s.user_id = ${userId} AND s.id = ${sessionId}
       )
       SELECT
         (SELECT to_jsonb(s) FROM s) AS session,
