@@ -1,6 +1,6 @@
 /**
  * Every table that holds rows of a user (a user_id column), and what an
- * erasure does with it. test/api/userDataErasure.test.ts lists the tables
+ * erasure does with it. test/api/userData.test.ts lists the tables
  * with a user_id column in the database and fails on any that is in neither
  * list: a new table keyed by user must be added here.
  *
