@@ -14,8 +14,8 @@ import {
   fetchModel,
   type ModelFile,
   type ProgressEvent,
-} from "../../src/model/fetchModel.js";
-import { expectFileContent, randomFile, sha256, startModelServer, type ModelServer } from "./modelServer.js";
+} from "./fetchModel.js";
+import { expectFileContent, randomFile, sha256, startModelServer, type ModelServer } from "../../test/support/modelServer.js";
 
 const TOKENIZER = randomFile(48_123);
 const CONFIG = randomFile(620);
