@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
       console.error("usage: ltst model fetch [--dir DIR] [--quantized]");
       return 2;
     }
-    const { runModelFetchCli } = await import("../model/modelFetchCli.js");
+    const { runModelFetchCli } = await import("../modelDownload/modelFetchCli.js");
     return runModelFetchCli(rest.slice(1), process.env);
   }
 
