@@ -5,7 +5,8 @@ import module from "node:module";
 // directory, or NODE_COMPILE_CACHE; NODE_DISABLE_COMPILE_CACHE=1 turns it
 // off) lets every start after the first skip compiling the service's and its
 // dependencies' JavaScript again. It only applies to modules loaded after it
-// is enabled, hence the dynamic import of everything else.
-module.enableCompileCache();
+// is enabled, hence the dynamic import of everything else. (Optional: older
+// Node versions, which package.json does not support, lack it.)
+module.enableCompileCache?.();
 const { runCli } = await import("./runCli.js");
 await runCli(process.argv.slice(2));
