@@ -25,6 +25,10 @@
  * concurrency: --clients (default 1,4,16,64), --seconds (per cell, default
  * 5), --cpu-prof.
  *
+ * bytes (storage per message against the minimal table, PostgreSQL only:
+ * DATABASE_URL; bench/storage/bytesPerMessageBench.ts): --sizes N (messages,
+ * default 10000).
+ *
  * startup (embedded start-up time and memory, bench/startup): --runs N
  * (default 3), --idle-ms MS (default 10000).
  *
@@ -95,6 +99,15 @@ if (selected.has("peers")) {
         log: (message) => console.error(`[peers] ${message}`),
       }),
     );
+  }
+}
+// Storage per message against the minimal table (PostgreSQL), only when named.
+if (selected.has("bytes")) {
+  if (!process.env.DATABASE_URL) console.error("[skip] bytes: DATABASE_URL is not set (storage per message is measured on PostgreSQL: the role needs CREATEDB)");
+  else {
+    const { runBytesPerMessageBench } = await import("./storage/bytesPerMessageBench.js");
+    const messages = positiveInt("--sizes", values.sizes ?? "10000");
+    sections.push(await runBytesPerMessageBench({ databaseUrl: process.env.DATABASE_URL, messages, log: (message) => console.error(`[bytes] ${message}`) }));
   }
 }
 if (selected.has("concurrency") && targets.every((t) => t.name === "citus")) {

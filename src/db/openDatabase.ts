@@ -13,6 +13,7 @@ import { startEmbeddedMaintenance, type EmbeddedMaintenance, type MaintenanceAct
 
 const backendPid = z.object({ pid: z.number().int() });
 const cancelled = z.object({ cancelled: z.boolean() });
+const citusInstalled = z.object({ citus: z.boolean() });
 
 /**
  * Opens the service's database: the PostgreSQL named by `databaseUrl`, or else
@@ -97,7 +98,9 @@ export async function openDatabase(options: {
         ...(options.maintenanceLog ? { log: options.maintenanceLog } : {}),
       });
     }
+    const distributed = embedded ? false : await pool.oneFirst(sql.type(citusInstalled)`SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') AS citus`);
     return createDatabase(pool, embedded ? "embedded" : "postgres", {
+      distributed,
       ...(control ? { controlPool: control } : {}),
       ...(maintenance ? { runMaintenance: maintenance.runOnce } : {}),
       close: release,
@@ -144,6 +147,8 @@ export function createDatabase(
   kind: DatabaseKind,
   options: {
     close: () => Promise<void>;
+    /** Citus (see Database.distributed); default false. */
+    distributed?: boolean;
     controlPool?: DatabasePool;
     runMaintenance?: () => Promise<MaintenanceAction[]>;
   },
@@ -220,6 +225,7 @@ export function createDatabase(
   return {
     pool,
     kind,
+    distributed: options.distributed ?? false,
     withConnection,
     withTransaction: (signal, routine) =>
       withConnection(signal, (connection) =>
