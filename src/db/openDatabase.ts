@@ -1,6 +1,7 @@
 import type { Tracer } from "@opentelemetry/api";
 import { sql, type DatabasePool, type DatabasePoolConnection } from "slonik";
 import { DomainError } from "../domain/errors.js";
+import { onAbort } from "../lib/onAbort.js";
 import { z } from "zod";
 import { createDatabasePool } from "./createDatabasePool.js";
 import type { Database, DatabaseKind } from "./Database.js";
@@ -165,17 +166,16 @@ export function createDatabase(
     const pid = await pidOf(connection);
     signal.throwIfAborted();
     let cancelling: Promise<unknown> | undefined;
-    const onAbort = () => {
+    const stopListening = onAbort(signal, () => {
       cancelling = controlPool.query(sql.type(cancelled)`SELECT pg_cancel_backend(${pid}) AS cancelled`).catch(() => undefined);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
+    });
     try {
       return await run();
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       throw error;
     } finally {
-      signal.removeEventListener("abort", onAbort);
+      stopListening();
       if (cancelling) await cancelling;
     }
   };
@@ -206,14 +206,13 @@ export function createDatabase(
     });
     if (!signal) return unwrap(await work, signal);
     return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        if (!started) reject(signal.reason);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
+      const stopListening = onAbort(signal, (reason) => {
+        if (!started) reject(reason);
+      });
       work
         .then((outcome) => unwrap(outcome, signal))
         .then(resolve, reject)
-        .finally(() => signal.removeEventListener("abort", onAbort));
+        .finally(stopListening);
     });
   };
 
