@@ -19,7 +19,7 @@ async function listAll(pageSize: number, maxBytes?: number): Promise<number[][]>
   const pages: number[][] = [];
   let pageToken = "";
   do {
-    const bytes = maxBytes === undefined ? undefined : { maxBytes, sizeOf: (row: { size: number }) => row.size };
+    const bytes = maxBytes === undefined ? undefined : { maxBytes, sizeOf: (row: { i: number; size: number }) => row.size };
     const { page, nextPageToken } = await keysetPage({ cursor, filters: ["u"], pageToken, pageSize, pageBytes: bytes }, read, (row) => ({ i: row.i }));
     pages.push(page.map((row) => row.i));
     pageToken = nextPageToken;
@@ -59,7 +59,7 @@ describe("keysetPage", () => {
   it("opens only the rows it may keep, before measuring them", async () => {
     const opened: number[] = [];
     const { page, nextPageToken } = await keysetPage(
-      { cursor, filters: ["u"], pageToken: "", pageSize: 2, pageBytes: { maxBytes: 100, sizeOf: (item: { label: string }) => item.label.length } },
+      { cursor, filters: ["u"], pageToken: "", pageSize: 2, pageBytes: { maxBytes: 100, sizeOf: (item: { i: number; label: string }) => item.label.length } },
       read,
       (item) => ({ i: item.i }),
       (row) => (opened.push(row.i), { i: row.i, label: `#${row.i}` }),
