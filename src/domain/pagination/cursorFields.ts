@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isId, uuidPattern } from "../../validation/limits.js";
+import { isId, limits, uuidPattern } from "../../validation/limits.js";
 
 /**
  * Zod pieces of page cursors. Page tokens are not secret, so each piece
@@ -16,8 +16,6 @@ export const uuidField = z.string().regex(uuidPattern);
 /** A message index, or any other non-negative safe integer. */
 export const indexField = z.number().int().nonnegative();
 
-/** 0001-01-01T00:00:00Z. */
-const YEAR_1_MS = -62_135_596_800_000;
 
 /**
  * A timestamp exactly as the queries write cursors (`YYYY-MM-DDTHH:MM:SS.ffffffZ`,
@@ -27,7 +25,7 @@ const YEAR_1_MS = -62_135_596_800_000;
 export const timestampCursorField = z.string().refine((value) => {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value)) return false;
   const millis = Date.parse(`${value.slice(0, 23)}Z`);
-  return !Number.isNaN(millis) && millis >= YEAR_1_MS && new Date(millis).toISOString().slice(0, 23) === value.slice(0, 23);
+  return !Number.isNaN(millis) && millis >= limits.timestampMinSeconds * 1000 && new Date(millis).toISOString().slice(0, 23) === value.slice(0, 23);
 });
 
 /** Text that could be stored: non-empty, no NUL (PostgreSQL text cannot hold it), at most `maxCodePoints`. */
