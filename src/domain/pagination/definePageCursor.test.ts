@@ -32,6 +32,13 @@ describe("definePageCursor", () => {
     expect(cursor.decode(before, ["t1", "alice"])).toEqual({ i: 7 });
   });
 
+  it("decodes a token issued before this module (a golden token from the previous encoder)", () => {
+    const sessions = definePageCursor("sessions", z.object({ a: z.string(), i: z.string() }));
+    const issued = "eyJmIjoianNDaUg1eWJqVFRIWjFCbyIsImMiOnsiYSI6IjIwMjYtMTEtMzBUMDk6MDE6MzYuMTIzNDU2WiIsImkiOiJzMSJ9fQ";
+    expect(sessions.decode(issued, ["default", "alice", null])).toEqual({ a: "2026-11-30T09:01:36.123456Z", i: "s1" });
+    expect(sessions.encode(["default", "alice", null], { a: "2026-11-30T09:01:36.123456Z", i: "s1" })).toBe(issued);
+  });
+
   it("refuses a token of other filters, another user, or another listing, naming page_token", () => {
     const token = cursor.encode(["t1", "alice"], { i: 1 });
     expect(refusal(() => cursor.decode(token, ["t1", "bob"]))).toMatch(/^page_token: was issued for another request/);
