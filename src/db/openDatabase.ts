@@ -1,7 +1,6 @@
 import type { Tracer } from "@opentelemetry/api";
 import { sql, type DatabasePool, type DatabasePoolConnection } from "slonik";
 import { DomainError } from "../domain/errors.js";
-import { onAbort } from "../lib/onAbort.js";
 import { z } from "zod";
 import { createDatabasePool } from "./createDatabasePool.js";
 import type { Database, DatabaseKind } from "./Database.js";
@@ -11,6 +10,7 @@ import { embeddedTemplateDir } from "./embeddedTemplateDir.js";
 import { defaultMigrationsDir, runMigrations, type MigrationLog } from "./runMigrations.js";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./startEmbeddedDatabase.js";
 import { startEmbeddedMaintenance, type EmbeddedMaintenance, type MaintenanceAction } from "./startEmbeddedMaintenance.js";
+import { onAbort } from "../lib/onAbort.js";
 
 const backendPid = z.object({ pid: z.number().int() });
 const cancelled = z.object({ cancelled: z.boolean() });
