@@ -10,6 +10,7 @@ import { embeddedTemplateDir } from "./embeddedTemplateDir.js";
 import { defaultMigrationsDir, runMigrations, type MigrationLog } from "./runMigrations.js";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./startEmbeddedDatabase.js";
 import { startEmbeddedMaintenance, type EmbeddedMaintenance, type MaintenanceAction } from "./startEmbeddedMaintenance.js";
+import { onAbort } from "../lib/onAbort.js";
 
 const backendPid = z.object({ pid: z.number().int() });
 const cancelled = z.object({ cancelled: z.boolean() });
@@ -170,17 +171,16 @@ export function createDatabase(
     const pid = await pidOf(connection);
     signal.throwIfAborted();
     let cancelling: Promise<unknown> | undefined;
-    const onAbort = () => {
+    const stopListening = onAbort(signal, () => {
       cancelling = controlPool.query(sql.type(cancelled)`SELECT pg_cancel_backend(${pid}) AS cancelled`).catch(() => undefined);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
+    });
     try {
       return await run();
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       throw error;
     } finally {
-      signal.removeEventListener("abort", onAbort);
+      stopListening();
       if (cancelling) await cancelling;
     }
   };
@@ -211,14 +211,13 @@ export function createDatabase(
     });
     if (!signal) return unwrap(await work, signal);
     return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        if (!started) reject(signal.reason);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
+      const stopListening = onAbort(signal, (reason) => {
+        if (!started) reject(reason);
+      });
       work
         .then((outcome) => unwrap(outcome, signal))
         .then(resolve, reject)
-        .finally(() => signal.removeEventListener("abort", onAbort));
+        .finally(stopListening);
     });
   };
 
