@@ -9,11 +9,9 @@ import {
   type RehydrationChunk,
   type RehydrationReport,
 } from "../../domain/rehydrate/rehydrateSession.js";
-import type { ChunkKindName } from "../../domain/rehydrate/TokenBudget.js";
 import type { Embeddings } from "../../indexing/startEmbeddings.js";
 import type { Metrics } from "../../observability/createMetrics.js";
 import {
-  ChunkKind,
   type RehydrateChunk,
   type RehydrateReport,
   type RehydrateRequest,
@@ -24,7 +22,9 @@ import { encodeMessage, encodePreference, encodeSession, encodeSummary } from ".
 import { encodeContextEntry } from "../encodeContextEntry.js";
 import { createChunkBatcher } from "../createChunkBatcher.js";
 import { serverStreaming, type HandlerContext } from "../handlers.js";
+import { chunkKinds } from "../parsers/chunkKinds.js";
 import { parseRehydrateRequest } from "../parsers/parseRehydrateRequest.js";
+import { searchModes } from "../parsers/searchModes.js";
 
 export type RehydrateServiceDeps = {
   db: Database;
@@ -40,17 +40,8 @@ export type RehydrateServiceDeps = {
   maxMessageBytes?: number;
 };
 
-const chunkKinds: Record<ChunkKindName, ChunkKind> = {
-  header: ChunkKind.CHUNK_KIND_HEADER,
-  summary: ChunkKind.CHUNK_KIND_SUMMARY,
-  preference: ChunkKind.CHUNK_KIND_PREFERENCE,
-  context_entry: ChunkKind.CHUNK_KIND_CONTEXT_ENTRY,
-  relevant_message: ChunkKind.CHUNK_KIND_RELEVANT_MESSAGE,
-  recent_message: ChunkKind.CHUNK_KIND_RECENT_MESSAGE,
-};
-
 function encodeChunk(chunk: RehydrationChunk): RehydrateChunk {
-  const base = { kind: chunkKinds[chunk.kind], tokenCount: chunk.tokens, text: chunk.text };
+  const base = { kind: chunkKinds.toProto[chunk.kind], tokenCount: chunk.tokens, text: chunk.text };
   switch (chunk.kind) {
     case "header":
       return { ...base, session: encodeSession(chunk.session) };
@@ -72,17 +63,12 @@ function encodeReport(report: RehydrationReport): RehydrateReport {
       tokensUsed: report.tokensUsed,
       tokenBudget: report.tokenBudget,
       omitted: report.omitted.map((entry) => ({
-        kind: chunkKinds[entry.kind],
+        kind: chunkKinds.toProto[entry.kind],
         count: entry.count,
         tokens: entry.tokens,
         notConsidered: entry.notConsidered,
       })),
-      relevanceMode:
-        report.relevanceMode === "semantic"
-          ? SearchMode.SEARCH_MODE_SEMANTIC
-          : report.relevanceMode === "lexical"
-            ? SearchMode.SEARCH_MODE_LEXICAL
-            : SearchMode.SEARCH_MODE_UNSPECIFIED,
+      relevanceMode: report.relevanceMode ? searchModes.toProto[report.relevanceMode] : SearchMode.SEARCH_MODE_UNSPECIFIED,
       relevanceNote: report.relevanceNote,
       query: report.query,
   };
