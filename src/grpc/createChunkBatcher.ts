@@ -1,8 +1,9 @@
 import type { RehydrateChunk, RehydrateReport, RehydrateResponse } from "../../gen/ts/ltst/memory/v1/rehydrate.js";
+import { limits } from "../validation/limits.js";
 import { encodedSizeBound } from "./encodedSizeBound.js";
 
 /** Most bytes of chunks in one batched response (by encodedSizeBound), unless the server's limit is lower. */
-export const BATCH_MAX_BYTES = 256 * 1024;
+export const BATCH_MAX_BYTES = limits.rehydrateBatchMaxBytes;
 
 /** Kept free in a batched response under the server's limit: the report, and the framing of the fields. */
 const RESERVED_BYTES = 16 * 1024;

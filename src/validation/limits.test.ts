@@ -83,6 +83,8 @@ const protoRules: Rule[] = [
     says: /at most (\d+) preferences and (\d+) context entries/,
     is: [limits.rehydrateMaxPreferences, limits.rehydrateMaxContextEntries],
   },
+  { where: /:RehydrateRequest\.batch_chunks$/, says: /before it would pass (\d+) KiB/, is: kib(limits.rehydrateBatchMaxBytes) },
+  { where: /:RehydrateRequest\.batch_chunks$/, says: /a window of (\d+) messages then\s+arrives in one or two stream messages instead of (\d+)/, is: [20, 21], literal: "an example of what batching saves" },
   { where: /:SearchMode\.SEARCH_MODE_LEXICAL$/, says: /first (\d+) characters/, is: limits.lexicalIndexedCharacters },
   { where: /:SearchRequest\.query$/, says: /at most (\d+) KiB/, is: kib(limits.searchQueryMaxBytes) },
   { where: /:SearchRequest\.top_k$/, says: /0 means (\d+); capped at (\d+)/, is: [limits.searchDefaultTopK, limits.searchMaxTopK] },
@@ -98,6 +100,7 @@ const protoRules: Rule[] = [
 ];
 
 const apiDocRules: Rule[] = [
+  { where: /api\.md/, says: /before it would pass (\d+) KiB\)/, is: kib(limits.rehydrateBatchMaxBytes) },
   { where: /api\.md/, says: /A batch of up to (\d+) is appended/, is: limits.batchMaxMessages },
   { where: /api\.md/, says: /`LTST_IDEMPOTENCY_TTL` \(default (\d+) h\)/, is: config.LTST_IDEMPOTENCY_TTL / 3_600_000 },
   {

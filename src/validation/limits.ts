@@ -55,6 +55,8 @@ export const limits = {
   listResponseReservedBytes: 16 * 1024,
   /** Characters of a message the lexical (full-text) index covers: `left(content, N)` in migrations/0002_search.sql. */
   lexicalIndexedCharacters: 131_072,
+  /** Most bytes of chunks in one batched Rehydrate response (batch_chunks), unless the server's LTST_MAX_MESSAGE_BYTES is lower. */
+  rehydrateBatchMaxBytes: 256 * 1024,
 } as const;
 
 /** Context entry types: lowercase letters, digits and `_ . -`. */
