@@ -33,6 +33,13 @@ function fakeDatabase(hits: readonly SearchHitRow[]) {
   const connection = (transaction: boolean) => ({
     any: async (query: { sql: string; values: readonly unknown[] }) => {
       statements.push({ transaction, sql: query.sql, values: query.values });
+      // selectQueryLexemes: "volcano" is common, "hike" rare.
+      if (query.sql.includes("most_common_elems")) {
+        return [
+          { lexeme: "volcano", estimated_messages: 50_000 },
+          { lexeme: "hike", estimated_messages: null },
+        ];
+      }
       return hits;
     },
     one: async (query: { sql: string; values: readonly unknown[] }) => {
@@ -79,6 +86,7 @@ const input = (overrides: Partial<ExecuteSearchInput>): ExecuteSearchInput => ({
   fallback: "lexical",
   ...overrides,
 });
+const isLexemes = (s: Statement) => s.sql.includes("most_common_elems");
 const isLexical = (s: Statement) => s.sql.includes("ts_rank_cd") && !s.sql.includes("<=>");
 const isSemantic = (s: Statement) => s.sql.includes("<=>") && !s.sql.includes("ts_rank_cd");
 const isHybrid = (s: Statement) => s.sql.includes("<=>") && s.sql.includes("ts_rank_cd");
@@ -104,7 +112,10 @@ describe("executeSearch", () => {
     const outcome = await executeSearch({ db, embeddings }, input({ mode: "hybrid", limit: 60 }));
     expect(outcome.mode).toBe("hybrid");
     expect(efSearch(statements)).toBe("120");
-    expect(isHybrid(statements[1]!)).toBe(true);
+    expect(statements.map((s) => s.transaction)).toEqual([true, true, true]);
+    expect(isLexemes(statements[1]!)).toBe(true);
+    expect(isHybrid(statements[2]!)).toBe(true);
+    expect(statements[2]!.values).toContain("'hike'");
   });
 
   it("runs lexical without the model and without touching the embedder", async () => {
@@ -113,9 +124,14 @@ describe("executeSearch", () => {
     const outcome = await executeSearch({ db, embeddings }, input({ mode: "lexical" }));
     expect(outcome).toMatchObject({ mode: "lexical", fallback: null, queryEmbeddingMs: 0 });
     expect(embedded).toEqual([]);
-    expect(statements).toHaveLength(1);
-    expect(statements[0]!.transaction).toBe(false);
-    expect(isLexical(statements[0]!)).toBe(true);
+    // The query's lexemes with their statistics, then the search with the selective one only.
+    expect(statements).toHaveLength(2);
+    expect(statements.map((s) => s.transaction)).toEqual([false, false]);
+    expect(isLexemes(statements[0]!)).toBe(true);
+    expect(statements[0]!.values).toContain("volcano hiking");
+    expect(isLexical(statements[1]!)).toBe(true);
+    expect(statements[1]!.values).toContain("'hike'");
+    expect(statements[1]!.values).not.toContain("'volcano' | 'hike'");
   });
 
   it("uses an embedding the caller started instead of embedding again", async () => {
@@ -132,7 +148,7 @@ describe("executeSearch", () => {
       const { embeddings } = fakeEmbeddings({ unavailable: "no pgvector" });
       const outcome = await executeSearch({ db, embeddings }, input({ mode, fallback: "lexical" }));
       expect(outcome).toMatchObject({ mode: "lexical", fallback: { kind: "unavailable", reason: "no pgvector" } });
-      expect(statements.every(isLexical)).toBe(true);
+      expect(statements.map((s) => (isLexemes(s) ? "lexemes" : isLexical(s) ? "lexical" : s.sql))).toEqual(["lexemes", "lexical"]);
     }
   });
 
@@ -150,7 +166,7 @@ describe("executeSearch", () => {
     const { embeddings } = fakeEmbeddings({ fail: "model crashed" });
     const outcome = await executeSearch({ db, embeddings }, input({ fallback: "lexical" }));
     expect(outcome).toMatchObject({ mode: "lexical", fallback: { kind: "embedding_failed", reason: "model crashed" } });
-    expect(statements.every(isLexical)).toBe(true);
+    expect(statements.map((s) => (isLexemes(s) ? "lexemes" : isLexical(s) ? "lexical" : s.sql))).toEqual(["lexemes", "lexical"]);
     await expect(executeSearch({ db, embeddings }, input({ fallback: "fail" }))).rejects.toThrow("model crashed");
   });
 

@@ -1,5 +1,7 @@
 import pgvector from "pgvector";
+import type { CommonQueryMethods } from "slonik";
 import type { Database } from "../../db/Database.js";
+import { selectQueryLexemes } from "../../db/queries/selectQueryLexemes.js";
 import {
   configureVectorScan,
   selectHybridHits,
@@ -7,9 +9,11 @@ import {
   selectSemanticHits,
   type SearchHitRow,
   type SearchScope,
+  type SearchTerms,
 } from "../../db/queries/selectSearchHits.js";
 import type { Embeddings } from "../../indexing/startEmbeddings.js";
 import { FailedPreconditionError } from "../errors.js";
+import { chooseSearchTerms, MAX_RANKED_CANDIDATES } from "./chooseSearchTerms.js";
 import { vectorsUnavailableReason } from "./vectorsUnavailableReason.js";
 
 export type SearchModeName = "semantic" | "lexical" | "hybrid";
@@ -59,7 +63,9 @@ export type ExecuteSearchDeps = { db: Database; embeddings: Embeddings };
 /**
  * Runs one search of a user's messages: the single place where a query is
  * embedded (or falls back to lexical, with the reason), the HNSW scan is
- * configured, and the semantic, lexical or hybrid query runs. Search and
+ * configured, the lexical words are chosen (the query's most selective
+ * lexemes, so that the work stays bounded for long queries and long
+ * histories), and the semantic, lexical or hybrid query runs. Search and
  * Rehydrate both go through it, so fallbacks and scan settings cannot drift
  * apart.
  */
@@ -100,9 +106,16 @@ export async function executeSearch(
     queryEmbeddingMs = performance.now() - started;
   }
 
+  // The lexical words: the query's most selective lexemes (chooseSearchTerms), from the statistics.
+  const termsOf = async (connection: CommonQueryMethods): Promise<SearchTerms> => ({
+    terms: chooseSearchTerms(await selectQueryLexemes(connection, input.text)),
+    maxCandidates: MAX_RANKED_CANDIDATES,
+  });
   let hits: readonly SearchHitRow[];
   if (mode === "lexical") {
-    hits = await db.withConnection(signal, (connection) => selectLexicalHits(connection, scope, { text: input.text, limit, minScore }));
+    hits = await db.withConnection(signal, async (connection) =>
+      selectLexicalHits(connection, scope, { ...(await termsOf(connection)), limit, minScore }),
+    );
   } else {
     const model = embeddings.embedder!.modelName;
     const candidates = Math.min(200, Math.max(50, limit * 2));
@@ -110,7 +123,7 @@ export async function executeSearch(
       await configureVectorScan(tx, Math.max(40, mode === "hybrid" ? candidates : limit));
       return mode === "semantic"
         ? selectSemanticHits(tx, scope, { vector, model, limit, minScore })
-        : selectHybridHits(tx, scope, { vector, model, text: input.text, candidates, limit, minScore });
+        : selectHybridHits(tx, scope, { ...(await termsOf(tx)), vector, model, candidates, limit, minScore });
     });
   }
   return { mode, fallback, hits, queryEmbeddingMs };
