@@ -1,5 +1,4 @@
 import pgvector from "pgvector";
-import type { CommonQueryMethods } from "slonik";
 import type { Database } from "../../db/Database.js";
 import { selectQueryLexemes } from "../../db/queries/selectQueryLexemes.js";
 import {
@@ -107,7 +106,7 @@ export async function executeSearch(
   }
 
   // The lexical words: the query's most selective lexemes (chooseSearchTerms), from the statistics.
-  const termsOf = async (connection: CommonQueryMethods): Promise<SearchTerms> => ({
+  const termsOf = async (connection: Parameters<typeof selectQueryLexemes>[0]): Promise<SearchTerms> => ({
     terms: chooseSearchTerms(await selectQueryLexemes(connection, input.text)),
     maxCandidates: MAX_RANKED_CANDIDATES,
   });
