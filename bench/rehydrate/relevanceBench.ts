@@ -122,7 +122,7 @@ export async function runRelevanceBench(options: RelevanceBenchOptions): Promise
       const window = new Samples();
       let mode = "";
       log(`measuring ${size.toLocaleString("en")}…`);
-      for (let i = -WARM_UP; i < options.iterations; i++) {
+      for (let i = -Math.min(WARM_UP, options.iterations); i < options.iterations; i++) {
         // Alternate which goes first (caches, timers).
         const order = i % 2 === 0 ? [RELEVANT, 0] : [0, RELEVANT];
         for (const maxRelevant of order) {

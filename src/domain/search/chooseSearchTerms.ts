@@ -11,7 +11,7 @@ export const MAX_COMMON_SEARCH_TERMS = 8;
  * of those that match); a lexeme found in more messages than this, by the
  * statistics, is common and left out while rarer ones exist.
  */
-export const MAX_RANKED_CANDIDATES = 100;
+export const MAX_RANKED_CANDIDATES = 50;
 
 /**
  * The lexemes lexical search uses for a query: its selective ones (those
