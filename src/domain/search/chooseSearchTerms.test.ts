@@ -34,6 +34,12 @@ describe("chooseSearchTerms", () => {
     expect(new Set(terms).size).toBe(terms.length);
   });
 
+  it("counts a word as common against the candidates ranked, which a larger top_k raises", () => {
+    const lexemes = [lexeme("volcano", 90), lexeme("iceland", 3)];
+    expect(chooseSearchTerms(lexemes)).toEqual(["iceland"]);
+    expect(chooseSearchTerms(lexemes, 100)).toEqual(["iceland", "volcano"]);
+  });
+
   it("returns nothing for a query without lexemes (only stop words)", () => {
     expect(chooseSearchTerms([])).toEqual([]);
   });

@@ -8,14 +8,15 @@ export const MAX_COMMON_SEARCH_TERMS = 8;
 
 /**
  * How many candidate messages lexical search ranks at most (the most recent
- * of those that match); a lexeme found in more messages than this, by the
- * statistics, is common and left out while rarer ones exist.
+ * of those that match), unless more hits are asked for; a lexeme found in
+ * more messages than are ranked, by the statistics, is common and left out
+ * while rarer ones exist.
  */
 export const MAX_RANKED_CANDIDATES = 50;
 
 /**
  * The lexemes lexical search uses for a query: its selective ones (those
- * the statistics put in at most MAX_RANKED_CANDIDATES messages, or do not
+ * the statistics put in at most `maxCandidates` messages, or do not
  * list among the most common), rarest first, at most MAX_SEARCH_TERMS. A
  * query of only common words keeps its MAX_COMMON_SEARCH_TERMS least common
  * ones (the ranked candidates are then the newest that match). Ties go to the
@@ -28,7 +29,7 @@ export const MAX_RANKED_CANDIDATES = 50;
  * work that grew with the history. A rare word says more about which
  * message is meant than a common one; common words only add matches.
  */
-export function chooseSearchTerms(lexemes: readonly QueryLexeme[]): string[] {
+export function chooseSearchTerms(lexemes: readonly QueryLexeme[], maxCandidates: number = MAX_RANKED_CANDIDATES): string[] {
   const estimate = (lexeme: QueryLexeme) => lexeme.estimated_messages ?? 0;
   const ordered = [...new Map(lexemes.map((lexeme) => [lexeme.lexeme, lexeme])).values()].sort(
     (a, b) =>
@@ -36,7 +37,7 @@ export function chooseSearchTerms(lexemes: readonly QueryLexeme[]): string[] {
       b.lexeme.length - a.lexeme.length ||
       (a.lexeme < b.lexeme ? -1 : a.lexeme > b.lexeme ? 1 : 0),
   );
-  const selective = ordered.filter((lexeme) => estimate(lexeme) <= MAX_RANKED_CANDIDATES);
+  const selective = ordered.filter((lexeme) => estimate(lexeme) <= maxCandidates);
   const chosen = selective.length > 0 ? selective.slice(0, MAX_SEARCH_TERMS) : ordered.slice(0, MAX_COMMON_SEARCH_TERMS);
   return chosen.map((lexeme) => lexeme.lexeme);
 }

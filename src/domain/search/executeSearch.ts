@@ -105,15 +105,16 @@ export async function executeSearch(
     queryEmbeddingMs = performance.now() - started;
   }
 
-  // The lexical words: the query's most selective lexemes (chooseSearchTerms), from the statistics.
-  const termsOf = async (connection: Parameters<typeof selectQueryLexemes>[0]): Promise<SearchTerms> => ({
-    terms: chooseSearchTerms(await selectQueryLexemes(connection, input.text)),
-    maxCandidates: MAX_RANKED_CANDIDATES,
-  });
+  // The lexical words: the query's most selective lexemes (chooseSearchTerms),
+  // from the statistics; never fewer candidates ranked than hits wanted.
+  const termsOf = async (connection: Parameters<typeof selectQueryLexemes>[0], wanted: number): Promise<SearchTerms> => {
+    const maxCandidates = Math.max(MAX_RANKED_CANDIDATES, wanted);
+    return { terms: chooseSearchTerms(await selectQueryLexemes(connection, input.text), maxCandidates), maxCandidates };
+  };
   let hits: readonly SearchHitRow[];
   if (mode === "lexical") {
     hits = await db.withConnection(signal, async (connection) =>
-      selectLexicalHits(connection, scope, { ...(await termsOf(connection)), limit, minScore }),
+      selectLexicalHits(connection, scope, { ...(await termsOf(connection, limit)), limit, minScore }),
     );
   } else {
     const model = embeddings.embedder!.modelName;
@@ -122,7 +123,7 @@ export async function executeSearch(
       await configureVectorScan(tx, Math.max(40, mode === "hybrid" ? candidates : limit));
       return mode === "semantic"
         ? selectSemanticHits(tx, scope, { vector, model, limit, minScore })
-        : selectHybridHits(tx, scope, { ...(await termsOf(tx)), vector, model, candidates, limit, minScore });
+        : selectHybridHits(tx, scope, { ...(await termsOf(tx, candidates)), vector, model, candidates, limit, minScore });
     });
   }
   return { mode, fallback, hits, queryEmbeddingMs };

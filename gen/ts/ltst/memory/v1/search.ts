@@ -36,11 +36,12 @@ export enum SearchMode {
    * first 131072 characters of a message are indexed. So that the work
    * stays bounded whatever the query's length and the history's size, the
    * search keeps the query's selective words, rarest first by the
-   * database's statistics (at most 16; words found in more than 50
-   * messages are left out while rarer ones exist; a query of only such
+   * database's statistics (at most 16; words found in more messages than
+   * are ranked are left out while rarer ones exist; a query of only such
    * common words keeps its 8 least common), and ranks at most the 50 most
-   * recent messages that contain them. A query of at most 16 words, none of
-   * them common, keeps all its words.
+   * recent messages that contain them, or top_k when larger (hybrid: its
+   * lexical candidates). A query of at most 16 words, none of them common,
+   * keeps all its words.
    */
   SEARCH_MODE_LEXICAL = 2,
   /**
