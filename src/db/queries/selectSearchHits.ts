@@ -94,10 +94,12 @@ function bestWords(scope: SearchScope, query: SearchTerms & { limit: number }): 
       SELECT m.session_id, m.message_index, m.content_tsv, m.created_at
       FROM messages m
       WHERE ${scopeConditions(scope)} AND m.content_tsv @@ ${tsquery}::tsquery
-      ORDER BY m.created_at DESC
+      -- Messages appended together share created_at: the rest of the key
+      -- makes the candidates the same on every call.
+      ORDER BY m.created_at DESC, m.session_id DESC, m.message_index DESC
       LIMIT ${query.maxCandidates}
     ) c
-    ORDER BY rank_cd DESC, c.created_at DESC
+    ORDER BY rank_cd DESC, c.created_at DESC, c.session_id, c.message_index
     LIMIT ${query.limit}
   `;
 }
