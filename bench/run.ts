@@ -28,6 +28,10 @@
  * pgvector): Rehydrate's defaults vs the window-only call by history size;
  * --sizes (default 10000,100000), --iterations (default 30 here).
  *
+ * bytes (storage per message against the minimal table, PostgreSQL only:
+ * DATABASE_URL; bench/storage/bytesPerMessageBench.ts): --sizes N (messages,
+ * default 10000).
+ *
  * startup (embedded start-up time and memory, bench/startup): --runs N
  * (default 3), --idle-ms MS (default 10000).
  *
@@ -113,6 +117,15 @@ if (selected.has("rehydrate-relevance")) {
         log: (message) => console.error(`[rehydrate-relevance] ${message}`),
       }),
     );
+  }
+}
+// Storage per message against the minimal table (PostgreSQL), only when named.
+if (selected.has("bytes")) {
+  if (!process.env.DATABASE_URL) console.error("[skip] bytes: DATABASE_URL is not set (storage per message is measured on PostgreSQL: the role needs CREATEDB)");
+  else {
+    const { runBytesPerMessageBench } = await import("./storage/bytesPerMessageBench.js");
+    const messages = positiveInt("--sizes", values.sizes ?? "10000");
+    sections.push(await runBytesPerMessageBench({ databaseUrl: process.env.DATABASE_URL, messages, log: (message) => console.error(`[bytes] ${message}`) }));
   }
 }
 if (selected.has("concurrency") && targets.every((t) => t.name === "citus")) {

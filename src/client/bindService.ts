@@ -1,4 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
+import { onAbort } from "../lib/onAbort.js";
 
 /** What a ts-proto grpc-js service definition says about one method. */
 type MethodDefinitionLike = {
@@ -100,13 +101,11 @@ export function bindService<S extends ServiceDefinitionLike>(
         new Promise((resolve, reject) => {
           const { signal } = options;
           const call = client.makeUnaryRequest(method.path, serialize, method.responseDeserialize, request, ...callArgs(options), (error, response) => {
-            signal?.removeEventListener("abort", cancel);
+            stopListening();
             if (error) reject(error);
             else resolve(response);
           });
-          const cancel = () => call.cancel();
-          if (signal?.aborted) cancel();
-          else signal?.addEventListener("abort", cancel, { once: true });
+          const stopListening = onAbort(signal, () => call.cancel());
         });
     } else if (!method.requestStream && method.responseStream) {
       bound[key] = (request: unknown, options: CallOptions = {}) =>
@@ -140,15 +139,13 @@ async function* streamResponses<Res>(open: () => grpc.ClientReadableStream<Res>,
   // The CANCELLED status of a call the loop left arrives after the iterator
   // stopped listening; without a listener it would be an uncaught 'error'.
   call.on("error", () => {});
-  const cancel = () => call.cancel();
-  if (signal?.aborted) cancel();
-  else signal?.addEventListener("abort", cancel, { once: true });
+  const stopListening = onAbort(signal, () => call.cancel());
   let ended = false;
   try {
     for await (const response of call) yield response as Res;
     ended = true;
   } finally {
-    signal?.removeEventListener("abort", cancel);
-    if (!ended) cancel();
+    stopListening();
+    if (!ended) call.cancel();
   }
 }

@@ -10,6 +10,7 @@ import * as summaryPb from "../../gen/ts/ltst/memory/v1/summary.js";
 import * as userDataPb from "../../gen/ts/ltst/memory/v1/user_data.js";
 import { bindService, type ServiceClient } from "./bindService.js";
 import { defaultDeadlineInterceptor } from "./defaultDeadlineInterceptor.js";
+import { unbatchRehydrate } from "./unbatchRehydrate.js";
 
 /** Every ltst.memory.v1 service: the client's name for it, its generated definition and module. */
 const services = {
@@ -84,7 +85,10 @@ export type MemoryClientOptions = {
  * A client of every ltst.memory.v1 service over one channel. Unary RPCs
  * return promises; Search, Rehydrate and ExportUserData return async
  * generators. Requests are partial messages (missing fields take their proto3
- * defaults); responses are the generated ts-proto types.
+ * defaults); responses are the generated ts-proto types. Rehydrate asks the
+ * server for batched chunks (batch_chunks) unless the request says
+ * otherwise, and yields them one response per chunk, then the report, as
+ * the unbatched stream has them (src/client/unbatchRehydrate.ts).
  */
 export type MemoryClient = { readonly [K in keyof Services]: ServiceClient<Services[K]["definition"]> } & {
   /** Resolves once the channel is connected; rejects if it is not by `deadline` (default: the default deadline from now). */
@@ -134,6 +138,7 @@ export function createMemoryClient(options: MemoryClientOptions): MemoryClient {
   ) as { [K in keyof Services]: ServiceClient<Services[K]["definition"]> };
   return {
     ...bound,
+    rehydrate: { rehydrate: unbatchRehydrate(bound.rehydrate.rehydrate) },
     waitForReady: (deadline) =>
       new Promise<void>((resolve, reject) => {
         const until = deadline ?? (defaultDeadlineMs === Infinity ? Infinity : Date.now() + defaultDeadlineMs);

@@ -9,6 +9,14 @@ export type Database = {
   readonly pool: DatabasePool;
   readonly kind: DatabaseKind;
   /**
+   * True on Citus (the citus extension is installed). There a statement
+   * whose modifying CTEs depend on each other is run as several subplans
+   * through the coordinator rather than routed whole to one worker, so the
+   * hot writes that are one such statement elsewhere (AppendMessages) are a
+   * transaction of router-planned statements instead.
+   */
+  readonly distributed: boolean;
+  /**
    * Runs `routine` on one pooled connection. When `signal` aborts (deadline
    * or client cancellation) the statement running on that connection is
    * cancelled in PostgreSQL, and the call rejects with the signal's reason.

@@ -10,9 +10,11 @@ import { embeddedTemplateDir } from "./embeddedTemplateDir.js";
 import { defaultMigrationsDir, runMigrations, type MigrationLog } from "./runMigrations.js";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./startEmbeddedDatabase.js";
 import { startEmbeddedMaintenance, type EmbeddedMaintenance, type MaintenanceAction } from "./startEmbeddedMaintenance.js";
+import { onAbort } from "../lib/onAbort.js";
 
 const backendPid = z.object({ pid: z.number().int() });
 const cancelled = z.object({ cancelled: z.boolean() });
+const citusInstalled = z.object({ citus: z.boolean() });
 
 /**
  * Opens the service's database: the PostgreSQL named by `databaseUrl`, or else
@@ -97,7 +99,9 @@ export async function openDatabase(options: {
         ...(options.maintenanceLog ? { log: options.maintenanceLog } : {}),
       });
     }
+    const distributed = embedded ? false : await pool.oneFirst(sql.type(citusInstalled)`SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') AS citus`);
     return createDatabase(pool, embedded ? "embedded" : "postgres", {
+      distributed,
       ...(control ? { controlPool: control } : {}),
       ...(maintenance ? { runMaintenance: maintenance.runOnce } : {}),
       close: release,
@@ -144,6 +148,8 @@ export function createDatabase(
   kind: DatabaseKind,
   options: {
     close: () => Promise<void>;
+    /** Citus (see Database.distributed); default false. */
+    distributed?: boolean;
     controlPool?: DatabasePool;
     runMaintenance?: () => Promise<MaintenanceAction[]>;
   },
@@ -165,17 +171,16 @@ export function createDatabase(
     const pid = await pidOf(connection);
     signal.throwIfAborted();
     let cancelling: Promise<unknown> | undefined;
-    const onAbort = () => {
+    const stopListening = onAbort(signal, () => {
       cancelling = controlPool.query(sql.type(cancelled)`SELECT pg_cancel_backend(${pid}) AS cancelled`).catch(() => undefined);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
+    });
     try {
       return await run();
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       throw error;
     } finally {
-      signal.removeEventListener("abort", onAbort);
+      stopListening();
       if (cancelling) await cancelling;
     }
   };
@@ -206,20 +211,20 @@ export function createDatabase(
     });
     if (!signal) return unwrap(await work, signal);
     return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        if (!started) reject(signal.reason);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
+      const stopListening = onAbort(signal, (reason) => {
+        if (!started) reject(reason);
+      });
       work
         .then((outcome) => unwrap(outcome, signal))
         .then(resolve, reject)
-        .finally(() => signal.removeEventListener("abort", onAbort));
+        .finally(stopListening);
     });
   };
 
   return {
     pool,
     kind,
+    distributed: options.distributed ?? false,
     withConnection,
     withTransaction: (signal, routine) =>
       withConnection(signal, (connection) =>

@@ -9,6 +9,7 @@ import {
 } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { UnimplementedError } from "../domain/errors.js";
+import { onAbort } from "../lib/onAbort.js";
 import type { CallContext, MethodInfo, Middleware } from "./pipeline/CallContext.js";
 import { toServiceError } from "./toServiceError.js";
 
@@ -182,15 +183,14 @@ export function serverStreaming<Req, Res>(
                 return;
               }
               const onDrain = () => {
-                signal.removeEventListener("abort", onAbort);
+                stopWaiting();
                 resolve();
               };
-              const onAbort = () => {
-                call.removeListener("drain", onDrain);
-                reject(signal.reason);
-              };
               call.once("drain", onDrain);
-              signal.addEventListener("abort", onAbort, { once: true });
+              const stopWaiting = onAbort(signal, (reason) => {
+                call.removeListener("drain", onDrain);
+                reject(reason);
+              });
             }),
         };
         await handler(call.request, writer);

@@ -1,17 +1,12 @@
 import type { PageBytes } from "../domain/pagination/takePage.js";
-
-/**
- * Bytes of a list response kept free of items: the next_page_token field
- * (a token is at most a few hundred bytes; the request limit for one is
- * 1 KiB) with ample margin. A response is its repeated items plus that field,
- * so items within maxMessageBytes minus this always leave a response that
- * grpc-js can send.
- */
-const RESERVED_BYTES = 16 * 1024;
+import { limits } from "../validation/limits.js";
 
 /**
  * The byte budget of one list page: the server's maximum response size
- * (LTST_MAX_MESSAGE_BYTES) less the reserve, with each item measured by
+ * (LTST_MAX_MESSAGE_BYTES) less the reserve for the next_page_token field
+ * (limits.listResponseReservedBytes: a response is its repeated items plus
+ * that field, so items within the budget always leave a response grpc-js
+ * can send), with each item measured by
  * `encodedSize`, which must return the exact encoded bytes the item adds to
  * its response: encode a response holding that one item and nothing else
  * (for example `ListMessagesResponse.encode({ messages: [m], nextPageToken:
@@ -22,5 +17,5 @@ const RESERVED_BYTES = 16 * 1024;
  */
 export function responsePageBytes<T>(maxMessageBytes: number | undefined, encodedSize: (item: T) => number): PageBytes<T> | undefined {
   if (maxMessageBytes === undefined) return undefined;
-  return { maxBytes: Math.max(0, maxMessageBytes - RESERVED_BYTES), sizeOf: encodedSize };
+  return { maxBytes: Math.max(0, maxMessageBytes - limits.listResponseReservedBytes), sizeOf: encodedSize };
 }

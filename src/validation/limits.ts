@@ -1,4 +1,8 @@
-/** Size limits of every input. The proto comments state the same numbers. */
+/**
+ * Size limits of every input, in one place. The proto comments and the docs
+ * state the same numbers; src/validation/limits.test.ts reads them and fails
+ * when one disagrees with this, so change a limit here and there together.
+ */
 export const limits = {
   idMaxLength: 128,
   nameMaxLength: 200,
@@ -36,6 +40,21 @@ export const limits = {
   /** Preferences and context entries one Rehydrate call reads, at most (more are reported as not considered). */
   rehydrateMaxPreferences: 100,
   rehydrateMaxContextEntries: 100,
+  /**
+   * google.protobuf.Timestamp's documented range (0001-01-01T00:00:00Z to
+   * 9999-12-31T23:59:59.999999999Z), in seconds since the epoch: checked on
+   * every decoded request, and the earliest instant a page cursor may hold
+   * (JavaScript takes year 0, PostgreSQL refuses it).
+   */
+  timestampMinSeconds: -62_135_596_800,
+  timestampMaxSeconds: 253_402_300_799,
+  /**
+   * Bytes of a list response kept free of items, for the next_page_token
+   * (a token is at most pageTokenMaxLength characters) with ample margin.
+   */
+  listResponseReservedBytes: 16 * 1024,
+  /** Characters of a message the lexical (full-text) index covers: `left(content, N)` in migrations/0002_search.sql. */
+  lexicalIndexedCharacters: 131_072,
 } as const;
 
 /** Context entry types: lowercase letters, digits and `_ . -`. */

@@ -7,12 +7,14 @@ import { createPreferenceClients, type PreferenceClients } from "../support/pref
 import {
   ChunkKind,
   RehydrateRequest,
+  RehydrateResponse,
   TokenEncoding,
   type OmittedItems,
   type RehydrateChunk,
 } from "../../gen/ts/ltst/memory/v1/rehydrate.js";
 import { SearchMode } from "../../gen/ts/ltst/memory/v1/search.js";
 import { CreateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
+import { createMemoryClient } from "../../src/client/createMemoryClient.js";
 import { createKeyring } from "../../src/crypto/createKeyring.js";
 import { rehydrateSession, type RehydrationChunk, type RehydrationReport } from "../../src/domain/rehydrate/rehydrateSession.js";
 import { countTokens, type EncodingName } from "../../src/tokens/countTokens.js";
@@ -371,6 +373,55 @@ describeEachBackend(
       }
     });
 
+    it("batch_chunks: the same chunks and report as the unbatched form, in fewer stream messages", async () => {
+      if (vectors) {
+        await api().search.run({ userId: "alice", query: "volcano", mode: SearchMode.SEARCH_MODE_SEMANTIC, waitForEmbeddings: true }, { deadline: Date.now() + 30_000 });
+      }
+      const requests: Partial<RehydrateRequest>[] = [
+        { query: "volcano hiking boots", maxRecentMessages: 8, maxRelevantMessages: 10 },
+        { maxRecentMessages: 20, maxRelevantMessages: -1, tokenBudget: 4_000 },
+        { maxRelevantMessages: -1, tokenBudget: 60 },
+        { userId: "bob", sessionId: "b1" },
+      ];
+      for (const request of requests) {
+        const unbatched = await run(request);
+        const batched = await run({ ...request, batchChunks: true });
+        expect(batched.chunks, JSON.stringify(request)).toEqual(unbatched.chunks);
+        expect(batched.report).toEqual(unbatched.report);
+        expect(unbatched.responses).toHaveLength(unbatched.chunks.length + 1);
+        // At most one batch before the relevance search, one after it with the report.
+        expect(batched.responses.length).toBeLessThanOrEqual(2);
+      }
+      // The shipped client asks for batches and yields the unbatched form.
+      const memory = createMemoryClient({ address: `127.0.0.1:${service().service.port}` });
+      try {
+        const request = { userId: "alice", sessionId: "a1", tokenBudget: 1_000_000, query: "volcano hiking boots", maxRecentMessages: 8 };
+        const viaClient: RehydrateResponse[] = [];
+        for await (const response of memory.rehydrate.rehydrate(request)) viaClient.push(response);
+        const viaClientUnbatched: RehydrateResponse[] = [];
+        for await (const response of memory.rehydrate.rehydrate({ ...request, batchChunks: false })) viaClientUnbatched.push(response);
+        expect(viaClient).toEqual((await run(request)).responses);
+        expect(viaClientUnbatched).toEqual(viaClient);
+      } finally {
+        memory.close();
+      }
+    });
+
+    it("batch_chunks: a batch larger than 256 KiB is split, and every chunk arrives in order", async () => {
+      await newSession("carol", "c1");
+      const long = Array.from({ length: 12 }, (_, i) => `${i} ${"long text ".repeat(6_000)}`);
+      for (const text of long) await append("carol", "c1", [text]);
+      const request = { userId: "carol", sessionId: "c1", maxRecentMessages: 12, maxRelevantMessages: -1 };
+      const unbatched = await run(request);
+      const batched = await run({ ...request, batchChunks: true });
+      expect(batched.chunks).toEqual(unbatched.chunks);
+      expect(batched.chunks.filter((c) => c.kind === RECENT)).toHaveLength(12);
+      // 12 chunks of about 120 KB (text and content): two to a response.
+      expect(batched.responses.length).toBeGreaterThanOrEqual(6);
+      expect(batched.responses.length).toBeLessThan(unbatched.responses.length);
+      for (const response of batched.responses) expect(RehydrateResponse.encode(response).finish().length).toBeLessThanOrEqual(256 * 1024 + 16 * 1024);
+    });
+
     it("a budget smaller than the newest message leaves the window out whole and sends the rest", async () => {
       const newest = countTokens(`<memory kind="recent_message" role="assistant" index="13">${A1[13]}</memory>`);
       const { chunks, report } = await run({ tokenBudget: newest - 1, maxRelevantMessages: -1 });
@@ -458,21 +509,23 @@ describeEachBackend(
       expect(error?.name).toBe("DecryptionFailedError");
     });
 
-    it("the first chunks go out before the relevance search runs", async () => {
+    it.each([false, true])("the first chunks go out before the relevance search runs (batch_chunks %s)", async (batchChunks) => {
       // Hold the relevance stage (the query embedding and vector search, or
       // the lexical search) until the first chunk has arrived.
       const gate = holdRelevanceStage();
       try {
         const call = rehydrate.client.rehydrate(
-          RehydrateRequest.fromPartial({ userId: "alice", sessionId: "a1", tokenBudget: 100_000, query: "volcano hiking" }),
+          RehydrateRequest.fromPartial({ userId: "alice", sessionId: "a1", tokenBudget: 100_000, query: "volcano hiking", batchChunks }),
           { deadline: Date.now() + 20_000 },
         );
         const received: RehydrateChunk[] = [];
         let searchesAtFirstChunk = -1;
         await new Promise<void>((resolve, reject) => {
-          call.on("data", (response: { chunk?: RehydrateChunk }) => {
+          call.on("data", (response: RehydrateResponse) => {
+            const first = received.length === 0;
             if (response.chunk) received.push(response.chunk);
-            if (received.length === 1) {
+            received.push(...response.chunks);
+            if (first && received.length > 0) {
               searchesAtFirstChunk = gate.searchesRun();
               gate.release();
             }

@@ -11,6 +11,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createPool, type DatabasePool } from "slonik";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import os from "node:os";
+import { openDatabase } from "../../src/db/openDatabase.js";
 import { claimEmbeddingBatch } from "../../src/db/queries/claimEmbeddingBatch.js";
 import { deleteExpiredAppendRequests } from "../../src/db/queries/deleteExpiredAppendRequests.js";
 import { deleteInactiveSessions } from "../../src/db/queries/deleteInactiveSessions.js";
@@ -204,6 +206,18 @@ describe.skipIf(skipReason !== null)("Citus: the hot statements are single-shard
     const queue = await plansOf(pool, plans, () => insertEmbeddingQueueEntries(pool, TENANT, USER, SESSION, [1, 2]));
     expect(queue).toHaveLength(1);
     expectRouterPlan(queue[0]!);
+  });
+
+  // The one-statement append (src/db/queries/appendToSessionHead.ts) chains
+  // modifying CTEs that Citus runs as subplans through the coordinator: on
+  // Citus the service appends with the router-planned statements above.
+  it("append: the service knows it is on Citus, and appends with the statements above", async () => {
+    const db = await openDatabase({ databaseUrl: url, dataDir: os.tmpdir(), poolSize: 1, migrate: false });
+    try {
+      expect(db.distributed).toBe(true);
+    } finally {
+      await db.close();
+    }
   });
 
   it("append: the session's head and statistics after the insert", async () => {

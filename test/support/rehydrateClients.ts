@@ -26,7 +26,8 @@ export function createRehydrateClients(address: string) {
   return {
     /**
      * Runs Rehydrate and collects the stream. Rejects unless every response
-     * but the last is a chunk and the last is the report.
+     * but the last is a chunk and the last is the report (with batch_chunks:
+     * unless the chunks come in `chunks` only, the last ones with the report).
      */
     run: async (request: Partial<RehydrateRequest>, options: Partial<grpc.CallOptions> = {}): Promise<Rehydration> => {
       const responses = await collectStream(
@@ -36,10 +37,19 @@ export function createRehydrateClients(address: string) {
       );
       const report = responses.at(-1)?.report;
       if (!report) throw new Error("the last Rehydrate response must be the report");
+      if (request.batchChunks) {
+        // Batched: chunks only in `chunks`, every response but the last without the report.
+        if (responses.some((response) => response.chunk)) throw new Error("a batched Rehydrate must not use `chunk`");
+        if (responses.slice(0, -1).some((response) => response.report || response.chunks.length === 0)) {
+          throw new Error("every batched Rehydrate response before the last must carry chunks and no report");
+        }
+        return { chunks: responses.flatMap((response) => response.chunks), report, responses };
+      }
       const chunks = responses.slice(0, -1).map((response) => {
-        if (!response.chunk || response.report) throw new Error("every Rehydrate response before the last must be a chunk");
+        if (!response.chunk || response.report || response.chunks.length > 0) throw new Error("every Rehydrate response before the last must be a chunk");
         return response.chunk;
       });
+      if (responses.at(-1)!.chunks.length > 0) throw new Error("the unbatched report carries no chunks");
       return { chunks, report, responses };
     },
     upsertContext: (request: Parameters<typeof context.upsertContextEntry>[0]) =>

@@ -1,12 +1,17 @@
+import { z } from "zod";
 import type { Database } from "../../db/Database.js";
 import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
 import { selectLiveContextEntriesPage } from "../../db/queries/selectLiveContextEntriesPage.js";
 import { selectSession } from "../../db/queries/selectSession.js";
 import { isContextKey, isContextType } from "../../validation/contextFields.js";
-import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
 import { systemClock, type Clock } from "../clock.js";
-import { InvalidArgumentError, NotFoundError } from "../errors.js";
-import { takePage, type PageBytes } from "../pagination/takePage.js";
+import { NotFoundError } from "../errors.js";
+import { definePageCursor } from "../pagination/definePageCursor.js";
+import { keysetPage } from "../pagination/keysetPage.js";
+import type { PageBytes } from "../pagination/takePage.js";
+
+/** After the last entry's type and key, both as input validation allows them. */
+const contextCursor = definePageCursor("context", z.object({ t: z.string().refine(isContextType), k: z.string().refine(isContextKey) }));
 
 export type ListContextEntriesInput = {
   tenantId: string;
@@ -30,33 +35,34 @@ export async function listContextEntries(
   input: ListContextEntriesInput,
   signal?: AbortSignal,
 ): Promise<{ entries: readonly ContextEntryRow[]; nextPageToken: string }> {
-  const scope = ["context", input.tenantId, input.userId, input.sessionId, input.type];
-  const cursor = decodePageToken("page_token", input.pageToken, scope);
-  let after: { type: string; key: string } | null = null;
-  if (cursor) {
-    // Page tokens are not secret: a tampered cursor must fail here, not in SQL.
-    if (!isContextType(cursor.t) || !isContextKey(cursor.k) || (input.type !== null && cursor.t !== input.type)) {
-      throw InvalidArgumentError.field("page_token", "is not a valid page token for this request");
-    }
-    after = { type: cursor.t, key: cursor.k };
-  }
   const now = (deps.now ?? systemClock)();
-  return deps.db.withConnection(signal, async (connection) => {
-    const rows = await selectLiveContextEntriesPage(connection, {
-      tenantId: input.tenantId,
-      userId: input.userId,
-      sessionId: input.sessionId,
-      type: input.type,
-      after,
-      now,
-      limit: input.pageSize + 1,
-    });
-    if (rows.length === 0 && !(await selectSession(connection, input.tenantId, input.userId, input.sessionId))) {
-      throw new NotFoundError("session", input.sessionId);
-    }
-    const { page, more } = takePage(rows, input.pageSize, input.pageBytes);
-    const last = page.at(-1);
-    const nextPageToken = more && last ? encodePageToken(scope, { t: last.type, k: last.key }) : "";
-    return { entries: page, nextPageToken };
-  });
+  const { page, nextPageToken } = await keysetPage(
+    {
+      cursor: contextCursor,
+      filters: [input.tenantId, input.userId, input.sessionId, input.type],
+      pageToken: input.pageToken,
+      pageSize: input.pageSize,
+      pageBytes: input.pageBytes,
+      // Bound to the type filter already; a tampered cursor of another type is refused too.
+      accept: (cursor) => input.type === null || cursor.t === input.type,
+    },
+    (after, limit) =>
+      deps.db.withConnection(signal, async (connection) => {
+        const rows = await selectLiveContextEntriesPage(connection, {
+          tenantId: input.tenantId,
+          userId: input.userId,
+          sessionId: input.sessionId,
+          type: input.type,
+          after: after && { type: after.t, key: after.k },
+          now,
+          limit,
+        });
+        if (rows.length === 0 && !(await selectSession(connection, input.tenantId, input.userId, input.sessionId))) {
+          throw new NotFoundError("session", input.sessionId);
+        }
+        return rows;
+      }),
+    (last) => ({ t: last.type, k: last.key }),
+  );
+  return { entries: page, nextPageToken };
 }

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Database } from "../../db/Database.js";
+import { APPEND_IN_ONE_STATEMENT_MAX, appendToSessionHead, type HeadMessage, type HeadTotals } from "../../db/queries/appendToSessionHead.js";
 import { insertAppendRequest } from "../../db/queries/insertAppendRequest.js";
 import { insertMessages, type NewMessageRow } from "../../db/queries/insertMessages.js";
 import { lockSessionForAppend } from "../../db/queries/lockSessionForAppend.js";
@@ -86,6 +87,11 @@ export async function appendMessages(
   const parentIds = [...new Set(input.messages.flatMap((m) => (m.parentMessageId ? [m.parentMessageId] : [])))];
 
   const clock = deps.clock ?? systemClock;
+  // Without parent links (the usual append) the whole append is one
+  // statement; parents are checked under the lock in a transaction, as are
+  // large batches, and every append on Citus (Database.distributed: there the
+  // one statement would not be routed whole to the user's worker).
+  if (parentIds.length === 0 && prepared.length <= APPEND_IN_ONE_STATEMENT_MAX && !deps.db.distributed) return appendInOneStatement(deps, input, prepared, requestHash, newId, clock, signal);
   const result = await deps.db.withTransaction(signal, async (tx) => {
     const head = await lockSessionForAppend(tx, input.tenantId, input.userId, input.sessionId, cutoffsFor(deps, input.tenantId));
     if (!head) throw new NotFoundError("session", input.sessionId);
@@ -179,6 +185,86 @@ export async function appendMessages(
     messagesSinceSummary,
     summaryDue: messagesSinceSummary >= deps.summaryEvery,
   };
+}
+
+type PreparedMessage = MessageInput & { contentHash: string; tokenCount: number; characters: number; bytes: number };
+
+/**
+ * The append as one statement (appendToSessionHead): lock, idempotency
+ * record, hash chain, messages, embedding queue and statistics in one round
+ * trip. When the key was already used, the earlier append is read (a second
+ * statement, which sees the record the first one found) and answered, or
+ * refused when it was for other messages.
+ */
+async function appendInOneStatement(
+  deps: AppendDeps,
+  input: AppendMessagesInput,
+  prepared: readonly PreparedMessage[],
+  requestHash: string | null,
+  newId: () => string,
+  clock: Clock,
+  signal: AbortSignal | undefined,
+): Promise<AppendMessagesResult> {
+  const totals: HeadTotals = { user: 0, assistant: 0, system: 0, tool: 0, tokens: 0, characters: 0, bytes: 0 };
+  const messages: HeadMessage[] = prepared.map((message) => {
+    totals[message.role] += 1;
+    totals.tokens += message.tokenCount;
+    totals.characters += message.characters;
+    totals.bytes += message.bytes;
+    return {
+      id: newId(),
+      role: message.role,
+      type: message.type,
+      content: message.content,
+      metadata: message.metadata,
+      contentHash: message.contentHash,
+      tokenCount: message.tokenCount,
+    };
+  });
+  const scope = { tenantId: input.tenantId, userId: input.userId, sessionId: input.sessionId };
+  const since = input.idempotencyKey === null || deps.idempotencyTtlMs === undefined ? null : new Date(clock().getTime() - deps.idempotencyTtlMs);
+  const outcome = await deps.db.withConnection(signal, async (connection) => {
+    const appended = await appendToSessionHead(connection, { ...scope, retention: cutoffsFor(deps, input.tenantId) }, messages, totals, {
+      enqueueEmbeddings: deps.enqueueEmbeddings,
+      idempotency:
+        input.idempotencyKey === null || requestHash === null
+          ? null
+          : { key: input.idempotencyKey, requestHash, createdAt: clock(), since },
+    });
+    if (appended.outcome !== "key_used") return appended;
+    const earlier = await selectAppendRequest(connection, input.tenantId, input.userId, input.sessionId, input.idempotencyKey!, since);
+    // The record the statement found may have expired (or been swept) since: then the retry appends again.
+    if (!earlier) return { outcome: "retry" as const };
+    if (earlier.request_hash !== requestHash) {
+      throw new FailedPreconditionError("idempotency_key was already used for a different batch of messages in this session", "IDEMPOTENCY_KEY_REUSED");
+    }
+    const replayed = await selectMessagesByIndexRange(connection, input.tenantId, input.userId, input.sessionId, earlier.first_index, earlier.first_index + earlier.message_count);
+    return { outcome: "replayed" as const, messages: replayed, headCount: appended.headCount, summaryCount: appended.summaryMessageCount };
+  });
+  if (outcome.outcome === "not_found") throw new NotFoundError("session", input.sessionId);
+  if (outcome.outcome === "retry") return appendInOneStatement(deps, input, prepared, requestHash, newId, clock, signal);
+  if (outcome.outcome === "replayed") {
+    const messagesSinceSummary = outcome.headCount - outcome.summaryCount;
+    return { messages: outcome.messages, replayed: true, messagesSinceSummary, summaryDue: messagesSinceSummary >= deps.summaryEvery };
+  }
+  const stored: MessageRow[] = messages.map((message, offset) => ({
+    id: message.id,
+    user_id: input.userId,
+    session_id: input.sessionId,
+    message_index: outcome.firstIndex + offset,
+    role: message.role,
+    type: message.type,
+    content: message.content,
+    metadata: message.metadata,
+    parent_message_id: null,
+    content_hash: message.contentHash,
+    context_hash: outcome.contextHashes[offset]!,
+    token_count: message.tokenCount,
+    created_at: outcome.createdAt,
+  }));
+  deps.onAppended?.(stored);
+  const messagesSinceSummary = outcome.firstIndex + stored.length - outcome.summaryMessageCount;
+  return { messages: stored, replayed: false, messagesSinceSummary, summaryDue: messagesSinceSummary >= deps.summaryEvery };
 }
 
 /**

@@ -1,12 +1,17 @@
+import { z } from "zod";
 import type { Database } from "../../db/Database.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
 import { selectLastMessages, selectMessagesByIndexRange } from "../../db/queries/selectMessages.js";
 import { sessionIsRetained } from "../../db/queries/sessionIsRetained.js";
-import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
-import { InvalidArgumentError, NotFoundError } from "../errors.js";
+import { NotFoundError } from "../errors.js";
+import { indexField } from "../pagination/cursorFields.js";
+import { definePageCursor } from "../pagination/definePageCursor.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";
 import type { RetentionOf } from "../retention/RetentionPolicies.js";
 import { takePage, type PageBytes } from "../pagination/takePage.js";
+
+/** The window being paged backward: its first index, and the oldest index already sent. */
+const lastMessagesCursor = definePageCursor("messages-last", z.object({ s: indexField, i: indexField }));
 
 export type ListLastMessagesInput = {
   tenantId: string;
@@ -36,16 +41,11 @@ export async function listLastMessages(
   signal?: AbortSignal,
 ): Promise<{ messages: readonly MessageRow[]; nextPageToken: string }> {
   // The token is bound to last_n too: another N would be another window.
-  const scope = ["messages-last", input.tenantId, input.userId, input.sessionId, input.lastN];
-  const cursor = decodePageToken("page_token", input.pageToken, scope);
-  let window: { first: number; end: number } | null = null;
-  if (cursor) {
-    const { s: first, i: end } = cursor;
-    if (!isIndex(first) || !isIndex(end) || first >= end || end - first > input.lastN) {
-      throw InvalidArgumentError.field("page_token", "is not a valid page token for this request");
-    }
-    window = { first, end };
-  }
+  const filters = [input.tenantId, input.userId, input.sessionId, input.lastN];
+  const cursor = lastMessagesCursor.decode(input.pageToken, filters, {
+    accept: ({ s: first, i: end }) => first < end && end - first <= input.lastN,
+  });
+  const window = cursor && { first: cursor.s, end: cursor.i };
   const cutoffs = cutoffsFor(deps, input.tenantId);
   return deps.db.withConnection(signal, async (connection) => {
     const rows = window
@@ -58,10 +58,7 @@ export async function listLastMessages(
     const first = rows[0];
     const oldestSent = page[0];
     const nextPageToken =
-      more && first && oldestSent ? encodePageToken(scope, { s: first.message_index, i: oldestSent.message_index }) : "";
+      more && first && oldestSent ? lastMessagesCursor.encode(filters, { s: first.message_index, i: oldestSent.message_index }) : "";
     return { messages: page, nextPageToken };
   });
 }
-
-/** Whether a page-token field is a message index (a non-negative safe integer). */
-export const isIndex = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;

@@ -1,13 +1,19 @@
+import { z } from "zod";
 import type { Database } from "../../db/Database.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
 import { sessionIsRetained } from "../../db/queries/sessionIsRetained.js";
 import { selectMessagesPage } from "../../db/queries/selectMessages.js";
-import { InvalidArgumentError, NotFoundError } from "../errors.js";
+import { NotFoundError } from "../errors.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";
 import type { RetentionOf } from "../retention/RetentionPolicies.js";
-import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
-import { takePage, type PageBytes } from "../pagination/takePage.js";
-import { isIndex, listLastMessages } from "./listLastMessages.js";
+import { indexField } from "../pagination/cursorFields.js";
+import { definePageCursor } from "../pagination/definePageCursor.js";
+import { keysetPage } from "../pagination/keysetPage.js";
+import type { PageBytes } from "../pagination/takePage.js";
+import { listLastMessages } from "./listLastMessages.js";
+
+/** After the last message's index (in the listing's direction). */
+const messagesCursor = definePageCursor("messages", z.object({ i: indexField }));
 
 export type ListMessagesInput = {
   tenantId: string;
@@ -35,32 +41,32 @@ export async function listMessages(
   signal?: AbortSignal,
 ): Promise<{ messages: readonly MessageRow[]; nextPageToken: string }> {
   if (input.lastN > 0) return listLastMessages(deps, input, signal);
-  const scope = ["messages", input.tenantId, input.userId, input.sessionId, input.backward];
-  const cursor = decodePageToken("page_token", input.pageToken, scope);
-  let afterIndex: number | null = null;
-  if (cursor) {
-    if (!isIndex(cursor.i)) {
-      throw InvalidArgumentError.field("page_token", "is not a valid page token for this request");
-    }
-    afterIndex = cursor.i;
-  }
   const cutoffs = cutoffsFor(deps, input.tenantId);
-  return deps.db.withConnection(signal, async (connection) => {
-    const rows = await selectMessagesPage(connection, {
-      retention: cutoffs,
-      tenantId: input.tenantId,
-      userId: input.userId,
-      sessionId: input.sessionId,
-      backward: input.backward,
-      afterIndex,
-      limit: input.pageSize + 1,
-    });
-    if (rows.length === 0 && !(await sessionIsRetained(connection, input.tenantId, input.userId, input.sessionId, cutoffs))) {
-      throw new NotFoundError("session", input.sessionId);
-    }
-    const { page, more } = takePage(rows, input.pageSize, input.pageBytes);
-    const last = page.at(-1);
-    const nextPageToken = more && last ? encodePageToken(scope, { i: last.message_index }) : "";
-    return { messages: page, nextPageToken };
-  });
+  const { page, nextPageToken } = await keysetPage(
+    {
+      cursor: messagesCursor,
+      filters: [input.tenantId, input.userId, input.sessionId, input.backward],
+      pageToken: input.pageToken,
+      pageSize: input.pageSize,
+      pageBytes: input.pageBytes,
+    },
+    (after, limit) =>
+      deps.db.withConnection(signal, async (connection) => {
+        const rows = await selectMessagesPage(connection, {
+          retention: cutoffs,
+          tenantId: input.tenantId,
+          userId: input.userId,
+          sessionId: input.sessionId,
+          backward: input.backward,
+          afterIndex: after?.i ?? null,
+          limit,
+        });
+        if (rows.length === 0 && !(await sessionIsRetained(connection, input.tenantId, input.userId, input.sessionId, cutoffs))) {
+          throw new NotFoundError("session", input.sessionId);
+        }
+        return rows;
+      }),
+    (last) => ({ i: last.message_index }),
+  );
+  return { messages: page, nextPageToken };
 }

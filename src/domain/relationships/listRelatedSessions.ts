@@ -1,11 +1,19 @@
+import { z } from "zod";
 import type { Database } from "../../db/Database.js";
 import { relationName, type RelationName, type RelationshipRow } from "../../db/queries/relationshipRow.js";
 import { selectOwnedSessionIds } from "../../db/queries/selectOwnedSessionIds.js";
-import { selectRelatedSessionsPage, type RelationshipCursor } from "../../db/queries/selectRelatedSessionsPage.js";
-import { isId } from "../../validation/limits.js";
-import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
-import { InvalidArgumentError, NotFoundError } from "../errors.js";
-import { takePage, type PageBytes } from "../pagination/takePage.js";
+import { selectRelatedSessionsPage } from "../../db/queries/selectRelatedSessionsPage.js";
+import { NotFoundError } from "../errors.js";
+import { idField } from "../pagination/cursorFields.js";
+import { definePageCursor } from "../pagination/definePageCursor.js";
+import { keysetPage } from "../pagination/keysetPage.js";
+import type { PageBytes } from "../pagination/takePage.js";
+
+/** After the last link's score (a relevance in [0, 1]), its two sessions and its relation. */
+const relationshipsCursor = definePageCursor(
+  "relationships",
+  z.object({ s: z.number().min(0).max(1), a: idField, b: idField, r: relationName }),
+);
 
 export type RelatedDirection = "outgoing" | "incoming" | "both";
 
@@ -31,51 +39,33 @@ export async function listRelatedSessions(
   input: ListRelatedSessionsInput,
   signal?: AbortSignal,
 ): Promise<{ relationships: readonly RelationshipRow[]; nextPageToken: string }> {
-  const scope = ["relationships", input.tenantId, input.userId, input.sessionId, input.direction, input.relation];
-  const cursor = decodePageToken("page_token", input.pageToken, scope);
-  const after = cursor === null ? null : parseCursor(cursor);
-  const rows = await deps.db.withConnection(signal, async (connection) => {
-    const page = await selectRelatedSessionsPage(connection, {
-      tenantId: input.tenantId,
-      userId: input.userId,
-      sessionId: input.sessionId,
-      outgoing: input.direction !== "incoming",
-      incoming: input.direction !== "outgoing",
-      relation: input.relation,
-      after,
-      limit: input.pageSize + 1,
-    });
-    // A link implies both its sessions exist for the user: check only when empty.
-    if (page.length === 0 && (await selectOwnedSessionIds(connection, input.tenantId, input.userId, [input.sessionId])).length === 0) {
-      throw new NotFoundError("session", input.sessionId);
-    }
-    return page;
-  });
-  const { page, more } = takePage(rows, input.pageSize, input.pageBytes);
-  const last = page.at(-1);
-  const nextPageToken =
-    more && last
-      ? encodePageToken(scope, { s: last.score, a: last.source_session_id, b: last.target_session_id, r: last.relation })
-      : "";
+  const { page, nextPageToken } = await keysetPage(
+    {
+      cursor: relationshipsCursor,
+      filters: [input.tenantId, input.userId, input.sessionId, input.direction, input.relation],
+      pageToken: input.pageToken,
+      pageSize: input.pageSize,
+      pageBytes: input.pageBytes,
+    },
+    (after, limit) =>
+      deps.db.withConnection(signal, async (connection) => {
+        const page = await selectRelatedSessionsPage(connection, {
+          tenantId: input.tenantId,
+          userId: input.userId,
+          sessionId: input.sessionId,
+          outgoing: input.direction !== "incoming",
+          incoming: input.direction !== "outgoing",
+          relation: input.relation,
+          after: after && { score: after.s, sourceSessionId: after.a, targetSessionId: after.b, relation: after.r },
+          limit,
+        });
+        // A link implies both its sessions exist for the user: check only when empty.
+        if (page.length === 0 && (await selectOwnedSessionIds(connection, input.tenantId, input.userId, [input.sessionId])).length === 0) {
+          throw new NotFoundError("session", input.sessionId);
+        }
+        return page;
+      }),
+    (last) => ({ s: last.score, a: last.source_session_id, b: last.target_session_id, r: last.relation }),
+  );
   return { relationships: page, nextPageToken };
-}
-
-/** The cursor of a decoded token; tokens are not secret, so a tampered one fails here, not in SQL. */
-function parseCursor(cursor: Record<string, unknown>): RelationshipCursor {
-  const { s, a, b, r } = cursor;
-  const relation = relationName.safeParse(r);
-  if (
-    typeof s !== "number" ||
-    !Number.isFinite(s) ||
-    s < 0 ||
-    s > 1 ||
-    typeof a !== "string" ||
-    !isId(a) ||
-    typeof b !== "string" ||
-    !isId(b) ||
-    !relation.success
-  ) {
-    throw InvalidArgumentError.field("page_token", "is not a valid page token for this request");
-  }
-  return { score: s, sourceSessionId: a, targetSessionId: b, relation: relation.data };
 }

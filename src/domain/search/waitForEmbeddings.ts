@@ -1,3 +1,5 @@
+import { onAbort } from "../../lib/onAbort.js";
+
 /** Messages in a search's scope still queued for their embedding, and how many of those have failed at least once. */
 export type PendingInScope = { pending: number; failing: number };
 
@@ -54,18 +56,17 @@ export async function waitForEmbeddings(
           signal?.throwIfAborted();
           const done = () => {
             clearTimeout(timer);
-            signal?.removeEventListener("abort", onAbort);
+            stopListening();
             wake = null;
             resolve();
           };
-          const onAbort = () => {
-            clearTimeout(timer);
-            wake = null;
-            reject(signal!.reason);
-          };
           const timer = setTimeout(done, pauseMs);
           wake = done;
-          signal?.addEventListener("abort", onAbort, { once: true });
+          const stopListening = onAbort(signal, (reason) => {
+            clearTimeout(timer);
+            wake = null;
+            reject(reason);
+          });
         });
       }
       batchFinished = false;

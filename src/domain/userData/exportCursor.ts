@@ -1,7 +1,9 @@
+import { z } from "zod";
 import { relationName } from "../../db/queries/relationshipRow.js";
-import { contextTypePattern, isId, limits } from "../../validation/limits.js";
-import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
-import { InvalidArgumentError } from "../errors.js";
+import { isContextType } from "../../validation/contextFields.js";
+import { limits } from "../../validation/limits.js";
+import { idField, indexField, storableTextField } from "../pagination/cursorFields.js";
+import { definePageCursor } from "../pagination/definePageCursor.js";
 
 /**
  * Where a record sits in an export, in export order: the parts of a session
@@ -19,12 +21,32 @@ export type ExportPosition =
 export const exportParts = ["session", "statistics", "context_entry", "message", "summary", "relationship", "preference"] as const;
 export type ExportPart = (typeof exportParts)[number];
 
-const scope = (tenantId: string, userId: string) => ["export", tenantId, userId];
+const rank = <P extends ExportPart>(part: P) => z.literal(exportParts.indexOf(part)).transform(() => part);
+
+/**
+ * A cursor on the wire: the part's rank as `p` (cursors handed out by earlier
+ * versions have this shape, and clients keep them to resume), then the
+ * position's fields, each bounded to what could be stored.
+ */
+const exportCursorWire = z.union([
+  z.object({ p: z.union([rank("session"), rank("statistics"), rank("summary")]), sessionId: idField }),
+  z.object({
+    p: rank("context_entry"),
+    sessionId: idField,
+    type: z.string().refine(isContextType),
+    key: storableTextField(limits.contextKeyMaxLength),
+  }),
+  z.object({ p: rank("message"), sessionId: idField, messageIndex: indexField }),
+  z.object({ p: rank("relationship"), sessionId: idField, target: idField, relation: relationName }),
+  z.object({ p: rank("preference"), key: storableTextField(limits.preferenceKeyMaxLength) }),
+]);
+
+const exportCursor = definePageCursor("export", exportCursorWire, { field: "cursor", noun: "export cursor" });
 
 /** The opaque cursor of a position: a page token bound to the tenant and user (a cursor of another user is refused). */
 export function encodeExportCursor(tenantId: string, userId: string, position: ExportPosition): string {
   const { part, ...rest } = position;
-  return encodePageToken(scope(tenantId, userId), { p: exportParts.indexOf(part), ...rest });
+  return exportCursor.encode([tenantId, userId], { p: exportParts.indexOf(part), ...rest } as z.input<typeof exportCursorWire>);
 }
 
 /**
@@ -34,40 +56,8 @@ export function encodeExportCursor(tenantId: string, userId: string, position: E
  * here, not in PostgreSQL).
  */
 export function decodeExportCursor(field: string, cursor: string, tenantId: string, userId: string): ExportPosition | null {
-  const decoded = decodePageToken(field, cursor, scope(tenantId, userId));
+  const decoded = exportCursor.decode(cursor, [tenantId, userId], { field });
   if (decoded === null) return null;
-  const position = positionOf(decoded);
-  if (!position) throw InvalidArgumentError.field(field, "is not a valid export cursor for this user");
-  return position;
-}
-
-const text = (value: unknown, max: number): value is string =>
-  typeof value === "string" && value !== "" && !value.includes("\u0000") && [...value].length <= max;
-const id = (value: unknown): value is string => typeof value === "string" && isId(value);
-
-function positionOf(c: Record<string, unknown>): ExportPosition | null {
-  const part = typeof c.p === "number" ? exportParts[c.p] : undefined;
-  switch (part) {
-    case undefined:
-      return null;
-    case "preference":
-      return text(c.key, limits.preferenceKeyMaxLength) ? { part, key: c.key } : null;
-    case "session":
-    case "statistics":
-    case "summary":
-      return id(c.sessionId) ? { part, sessionId: c.sessionId } : null;
-    case "context_entry":
-      return id(c.sessionId) && typeof c.type === "string" && c.type.length <= limits.contextTypeMaxLength &&
-        contextTypePattern.test(c.type) && text(c.key, limits.contextKeyMaxLength)
-        ? { part, sessionId: c.sessionId, type: c.type, key: c.key }
-        : null;
-    case "message":
-      return id(c.sessionId) && Number.isSafeInteger(c.messageIndex) && (c.messageIndex as number) >= 0
-        ? { part, sessionId: c.sessionId, messageIndex: c.messageIndex as number }
-        : null;
-    case "relationship":
-      return id(c.sessionId) && id(c.target) && relationName.safeParse(c.relation).success
-        ? { part, sessionId: c.sessionId, target: c.target, relation: c.relation as string }
-        : null;
-  }
+  const { p: part, ...rest } = decoded;
+  return { part, ...rest } as ExportPosition;
 }

@@ -1,11 +1,13 @@
+import { z } from "zod";
 import type { Database } from "../../db/Database.js";
 import type { ErasureRecordRow } from "../../db/queries/erasureRecordRow.js";
 import { selectErasureRecordsPage } from "../../db/queries/selectErasureRecordsPage.js";
-import { uuidPattern } from "../../validation/limits.js";
-import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
-import { InvalidArgumentError } from "../errors.js";
+import { timestampCursorField, uuidField } from "../pagination/cursorFields.js";
+import { definePageCursor } from "../pagination/definePageCursor.js";
+import { keysetPage } from "../pagination/keysetPage.js";
 
-const cursorTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+/** After the last record's erasure time (as selectErasureRecordsPage writes it) and id. */
+const erasuresCursor = definePageCursor("erasures", z.object({ t: timestampCursorField, i: uuidField }));
 
 /** One page of the tenant's erasure records (of one user when given), newest first. */
 export async function listErasureRecords(
@@ -13,20 +15,18 @@ export async function listErasureRecords(
   input: { tenantId: string; userId: string | null; pageSize: number; pageToken: string },
   signal?: AbortSignal,
 ): Promise<{ records: readonly ErasureRecordRow[]; nextPageToken: string }> {
-  const scope = ["erasures", input.tenantId, input.userId];
-  const cursor = decodePageToken("page_token", input.pageToken, scope);
-  let after: { erasedCursor: string; id: string } | null = null;
-  if (cursor) {
-    if (typeof cursor.t !== "string" || !cursorTime.test(cursor.t) || typeof cursor.i !== "string" || !uuidPattern.test(cursor.i)) {
-      throw InvalidArgumentError.field("page_token", "is not a valid page token for this request");
-    }
-    after = { erasedCursor: cursor.t, id: cursor.i };
-  }
-  const rows = await deps.db.withConnection(signal, (connection) =>
-    selectErasureRecordsPage(connection, { tenantId: input.tenantId, userId: input.userId, after, limit: input.pageSize + 1 }),
+  const { page, nextPageToken } = await keysetPage(
+    { cursor: erasuresCursor, filters: [input.tenantId, input.userId], pageToken: input.pageToken, pageSize: input.pageSize },
+    (after, limit) =>
+      deps.db.withConnection(signal, (connection) =>
+        selectErasureRecordsPage(connection, {
+          tenantId: input.tenantId,
+          userId: input.userId,
+          after: after && { erasedCursor: after.t, id: after.i },
+          limit,
+        }),
+      ),
+    (last) => ({ t: last.erased_cursor, i: last.id }),
   );
-  const records = rows.slice(0, input.pageSize);
-  const last = records.at(-1);
-  const nextPageToken = rows.length > input.pageSize && last ? encodePageToken(scope, { t: last.erased_cursor, i: last.id }) : "";
-  return { records, nextPageToken };
+  return { records: page, nextPageToken };
 }

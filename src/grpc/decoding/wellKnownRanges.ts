@@ -1,3 +1,5 @@
+import { limits } from "../../validation/limits.js";
+
 /**
  * The ranges google/protobuf/timestamp.proto and duration.proto document,
  * which ts-proto's decoders do not check: a Timestamp from
@@ -7,8 +9,8 @@
  */
 type Problem = { field: "seconds" | "nanos"; description: string } | null;
 
-const TIMESTAMP_MIN_SECONDS = -62_135_596_800n;
-const TIMESTAMP_MAX_SECONDS = 253_402_300_799n;
+const TIMESTAMP_MIN_SECONDS = BigInt(limits.timestampMinSeconds);
+const TIMESTAMP_MAX_SECONDS = BigInt(limits.timestampMaxSeconds);
 const DURATION_MAX_SECONDS = 315_576_000_000n;
 
 export const timestampRange = {

@@ -10,8 +10,14 @@ describe("parseRehydrateRequest", () => {
   it("defaults: cl100k_base, 5 recent, 5 relevant, the latest user message as the query", () => {
     expect(parse({})()).toEqual({
       userId: "alice", sessionId: "a1", query: "", tokenBudget: 1_000_000, encoding: "cl100k_base",
-      maxRecent: 5, maxRelevant: 5, currentSessionOnly: false, minRelevance: 0,
+      maxRecent: 5, maxRelevant: 5, currentSessionOnly: false, minRelevance: 0, batchChunks: false,
     });
+  });
+
+  it("batch_chunks passes through: unset (old clients) is one chunk per response", () => {
+    expect(parse({ batchChunks: true })().batchChunks).toBe(true);
+    expect(parse({ batchChunks: false })().batchChunks).toBe(false);
+    expect(parseRehydrateRequest(RehydrateRequest.decode(RehydrateRequest.encode(RehydrateRequest.fromPartial({ userId: "a", sessionId: "b", tokenBudget: 1 })).finish())).batchChunks).toBe(false);
   });
 
   it("0 means the default, -1 means none (relevant messages only)", () => {
@@ -28,7 +34,7 @@ describe("parseRehydrateRequest", () => {
       })(),
     ).toEqual({
       userId: "alice", sessionId: "a1", query: "x".repeat(4096), tokenBudget: 1, encoding: "o200k_base",
-      maxRecent: 200, maxRelevant: 50, currentSessionOnly: true, minRelevance: 1,
+      maxRecent: 200, maxRelevant: 50, currentSessionOnly: true, minRelevance: 1, batchChunks: false,
     });
     expect(parse({ encoding: TokenEncoding.TOKEN_ENCODING_CL100K_BASE, maxRecentMessages: 1, maxRelevantMessages: 1 })()).toMatchObject({
       encoding: "cl100k_base", maxRecent: 1, maxRelevant: 1,

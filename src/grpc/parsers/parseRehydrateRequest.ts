@@ -4,13 +4,17 @@ import { Validator } from "../../validation/Validator.js";
 import { TokenEncoding, type RehydrateRequest } from "../../../gen/ts/ltst/memory/v1/rehydrate.js";
 import { tokenEncodings } from "./tokenEncodings.js";
 
-export type RehydrateParsed = Omit<RehydrateInput, "tenantId">;
+export type RehydrateParsed = Omit<RehydrateInput, "tenantId"> & {
+  /** Several chunks per response (batch_chunks); a matter of the transport, not of the domain. */
+  batchChunks: boolean;
+};
 
 /**
  * Rehydrate's input: token_budget required (1 to 1,000,000); encoding
  * UNSPECIFIED means cl100k_base; max_recent_messages 0 means 5;
  * max_relevant_messages 0 means 5 and -1 means none; an empty query means
- * the latest user message (decided by the domain). Throws
+ * the latest user message (decided by the domain); batch_chunks passes
+ * through (any value is valid). Throws
  * InvalidArgumentError naming every bad field.
  */
 export function parseRehydrateRequest(request: RehydrateRequest): RehydrateParsed {
@@ -50,5 +54,6 @@ export function parseRehydrateRequest(request: RehydrateRequest): RehydrateParse
     maxRelevant: relevant === -1 ? 0 : relevant === 0 ? limits.rehydrateDefaultRelevant : relevant,
     currentSessionOnly: request.currentSessionOnly,
     minRelevance,
+    batchChunks: request.batchChunks,
   };
 }

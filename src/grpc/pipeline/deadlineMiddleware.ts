@@ -1,4 +1,5 @@
 import { CancelledError, DeadlineExceededError } from "../../domain/errors.js";
+import { onAbort } from "../../lib/onAbort.js";
 import type { Middleware } from "./CallContext.js";
 
 /**
@@ -17,16 +18,15 @@ export function deadlineMiddleware(options: { defaultMs: number; maxMs: number }
     const controller = new AbortController();
     // setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days).
     const timer = setTimeout(() => controller.abort(new DeadlineExceededError()), Math.min(Math.max(0, deadlineAt - now), 2 ** 31 - 1));
-    const cancelled = context.signal;
-    const onCancelled = () => controller.abort(Date.now() >= deadlineAt ? new DeadlineExceededError() : new CancelledError());
-    if (cancelled.aborted) onCancelled();
-    else cancelled.addEventListener("abort", onCancelled, { once: true });
+    const stopListening = onAbort(context.signal, () =>
+      controller.abort(Date.now() >= deadlineAt ? new DeadlineExceededError() : new CancelledError()),
+    );
     context.signal = controller.signal;
     try {
       await next();
     } finally {
       clearTimeout(timer);
-      cancelled.removeEventListener("abort", onCancelled);
+      stopListening();
     }
   };
 }

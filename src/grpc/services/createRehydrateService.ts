@@ -15,13 +15,14 @@ import type { Metrics } from "../../observability/createMetrics.js";
 import {
   ChunkKind,
   type RehydrateChunk,
+  type RehydrateReport,
   type RehydrateRequest,
-  type RehydrateResponse,
   type RehydrateServiceServer,
 } from "../../../gen/ts/ltst/memory/v1/rehydrate.js";
 import { SearchMode } from "../../../gen/ts/ltst/memory/v1/search.js";
 import { encodeMessage, encodePreference, encodeSession, encodeSummary } from "../encode.js";
 import { encodeContextEntry } from "../encodeContextEntry.js";
+import { createChunkBatcher } from "../createChunkBatcher.js";
 import { serverStreaming, type HandlerContext } from "../handlers.js";
 import { parseRehydrateRequest } from "../parsers/parseRehydrateRequest.js";
 
@@ -35,6 +36,8 @@ export type RehydrateServiceDeps = {
   clock?: Clock;
   /** The tenant's retention cutoffs now: reads leave out what is past them. */
   retention?: RetentionOf | undefined;
+  /** The server's maximum response size (LTST_MAX_MESSAGE_BYTES): batched responses stay below it. */
+  maxMessageBytes?: number;
 };
 
 const chunkKinds: Record<ChunkKindName, ChunkKind> = {
@@ -64,9 +67,8 @@ function encodeChunk(chunk: RehydrationChunk): RehydrateChunk {
   }
 }
 
-function encodeReport(report: RehydrationReport): RehydrateResponse {
+function encodeReport(report: RehydrationReport): RehydrateReport {
   return {
-    report: {
       tokensUsed: report.tokensUsed,
       tokenBudget: report.tokenBudget,
       omitted: report.omitted.map((entry) => ({
@@ -83,7 +85,6 @@ function encodeReport(report: RehydrationReport): RehydrateResponse {
             : SearchMode.SEARCH_MODE_UNSPECIFIED,
       relevanceNote: report.relevanceNote,
       query: report.query,
-    },
   };
 }
 
@@ -96,12 +97,19 @@ export function createRehydrateService(context: HandlerContext, deps: RehydrateS
       const started = performance.now();
       const metrics = deps.metrics;
       try {
+        // Old clients (batch_chunks unset) get one chunk per response, as before.
+        const out = input.batchChunks
+          ? createChunkBatcher((response) => writer.write(response), deps.maxMessageBytes)
+          : {
+              chunk: (chunk: RehydrateChunk) => writer.write({ chunk, chunks: [] }),
+              report: (report: RehydrateReport) => writer.write({ report, chunks: [] }),
+            };
         await rehydrateSession(
           deps,
           { ...input, tenantId: writer.scope.tenantId },
           {
-            chunk: (chunk) => writer.write({ chunk: encodeChunk(chunk) }),
-            report: (report) => writer.write(encodeReport(report)),
+            chunk: (chunk) => out.chunk(encodeChunk(chunk)),
+            report: (report) => out.report(encodeReport(report)),
             onFirstChunk: () => metrics?.rehydrateFirstChunkSeconds.observe((performance.now() - started) / 1000),
           },
           writer.signal,

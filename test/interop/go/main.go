@@ -38,6 +38,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
@@ -592,6 +593,20 @@ func run(address string) int {
 		} else {
 			check(report.GetRelevanceMode() == memoryv1.SearchMode_SEARCH_MODE_SEMANTIC, "relevance mode: %v", report)
 		}
+		// batch_chunks: the same chunks and report, several chunks per response, the report with the last ones.
+		batched, err := rehydrateCall(&memoryv1.RehydrateRequest{UserId: user, SessionId: sessionID, TokenBudget: budget, MaxRecentMessages: 5, Query: "giraffe", BatchChunks: true})
+		must(err, "Rehydrate (batched)")
+		var batchedChunks []*memoryv1.RehydrateChunk
+		for _, r := range batched {
+			check(r.GetChunk() == nil, "a batched stream never uses chunk")
+			batchedChunks = append(batchedChunks, r.GetChunks()...)
+		}
+		check(len(batched) < len(chunks)+1 && batched[len(batched)-1].GetReport() != nil, "fewer responses, the report last: %d", len(batched))
+		check(len(batchedChunks) == len(chunks), "batched: as many chunks: %d and %d", len(batchedChunks), len(chunks))
+		for i := range chunks {
+			check(proto.Equal(batchedChunks[i], chunks[i]), "batched: chunk %d the same", i)
+		}
+		check(proto.Equal(batched[len(batched)-1].GetReport(), report), "batched: the same report")
 		newest := chunks[len(chunks)-1]
 		check(newest.GetKind() == memoryv1.ChunkKind_CHUNK_KIND_RECENT_MESSAGE, "the newest message is the last chunk")
 		tightBudget := newest.GetTokenCount()

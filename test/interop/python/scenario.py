@@ -257,6 +257,12 @@ def main(address):
             check(any("giraffe" in m.content for m in relevant), f"the older giraffe message is relevant: {relevant}")
         else:
             check(report.relevance_mode == search_pb2.SEARCH_MODE_SEMANTIC, f"relevance mode: {report}")
+        # batch_chunks: the same chunks and report, several chunks per response, the report with the last ones.
+        batched = rehydrate_call(user_id=user, session_id=session_id, token_budget=budget, max_recent_messages=5, query="giraffe", batch_chunks=True)
+        check(all(r.WhichOneof("event") != "chunk" for r in batched), "a batched stream never uses `chunk`")
+        check(batched[-1].WhichOneof("event") == "report" and len(batched) < len(chunks) + 1, f"fewer responses, the report last: {len(batched)}")
+        check([c for r in batched for c in r.chunks] == list(chunks), "batched: the same chunks in the same order")
+        check(batched[-1].report == report, "batched: the same report")
         # A budget that fits only the newest message: the recent window is kept first, from the newest back.
         newest_tokens = next(c.token_count for c in reversed(chunks) if c.kind == rehydrate_pb2.CHUNK_KIND_RECENT_MESSAGE)
         tight, tight_report = check_stream(

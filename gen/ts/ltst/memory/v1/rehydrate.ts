@@ -186,6 +186,19 @@ export interface RehydrateRequest {
    * with cosine similarity (semantic) or the normalised text rank (lexical).
    */
   minRelevance: number;
+  /**
+   * When true, the server packs several chunks into one response, in
+   * RehydrateResponse.chunks (never in `chunk`), and puts the report in the
+   * response that carries the last chunks: a window of 20 messages then
+   * arrives in one or two stream messages instead of 21, which saves each
+   * side the per-message work of the stream. The chunks, their order and
+   * the report are exactly those of the unbatched form. A batch is sent
+   * whenever the server would otherwise wait (before the relevance search)
+   * and before it would pass 256 KiB (a single larger chunk travels alone,
+   * as in the unbatched form). False (the default, and what clients written
+   * before this field send) keeps one chunk per response in `chunk`.
+   */
+  batchChunks: boolean;
 }
 
 /** One relevant older message with its relevance. */
@@ -310,12 +323,27 @@ export interface RehydrateReport {
 
 /** One message of the Rehydrate stream. */
 export interface RehydrateResponse {
-  /** A chunk; chunks arrive in prompt order. */
+  /**
+   * A chunk; chunks arrive in prompt order. Not used when the request set
+   * batch_chunks.
+   */
   chunk?:
     | RehydrateChunk
     | undefined;
-  /** The report; sent last. */
-  report?: RehydrateReport | undefined;
+  /**
+   * The report; sent last. When the request set batch_chunks, it comes in
+   * the same response as the last chunks (in `chunks`), if any.
+   */
+  report?:
+    | RehydrateReport
+    | undefined;
+  /**
+   * Only when the request set batch_chunks: the next chunks, in prompt order
+   * (several per response; possibly none in the response that carries the
+   * report). Reading `chunks` of every response in turn gives the same
+   * sequence as reading `chunk` of every response of the unbatched form.
+   */
+  chunks: RehydrateChunk[];
 }
 
 function createBaseRehydrateRequest(): RehydrateRequest {
@@ -329,6 +357,7 @@ function createBaseRehydrateRequest(): RehydrateRequest {
     maxRelevantMessages: 0,
     currentSessionOnly: false,
     minRelevance: 0,
+    batchChunks: false,
   };
 }
 
@@ -360,6 +389,9 @@ export const RehydrateRequest: MessageFns<RehydrateRequest> = {
     }
     if (message.minRelevance !== 0) {
       writer.uint32(73).double(message.minRelevance);
+    }
+    if (message.batchChunks !== false) {
+      writer.uint32(80).bool(message.batchChunks);
     }
     return writer;
   },
@@ -449,6 +481,14 @@ export const RehydrateRequest: MessageFns<RehydrateRequest> = {
             message.minRelevance = reader.double();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.batchChunks = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -500,6 +540,11 @@ export const RehydrateRequest: MessageFns<RehydrateRequest> = {
         : isSet(object.min_relevance)
         ? globalThis.Number(object.min_relevance)
         : 0,
+      batchChunks: isSet(object.batchChunks)
+        ? globalThis.Boolean(object.batchChunks)
+        : isSet(object.batch_chunks)
+        ? globalThis.Boolean(object.batch_chunks)
+        : false,
     };
   },
 
@@ -532,6 +577,9 @@ export const RehydrateRequest: MessageFns<RehydrateRequest> = {
     if (message.minRelevance !== 0) {
       obj.minRelevance = floatToJson(message.minRelevance);
     }
+    if (message.batchChunks !== false) {
+      obj.batchChunks = message.batchChunks;
+    }
     return obj;
   },
 
@@ -549,6 +597,7 @@ export const RehydrateRequest: MessageFns<RehydrateRequest> = {
     message.maxRelevantMessages = object.maxRelevantMessages ?? 0;
     message.currentSessionOnly = object.currentSessionOnly ?? false;
     message.minRelevance = object.minRelevance ?? 0;
+    message.batchChunks = object.batchChunks ?? false;
     return message;
   },
 };
@@ -1164,7 +1213,7 @@ export const RehydrateReport: MessageFns<RehydrateReport> = {
 };
 
 function createBaseRehydrateResponse(): RehydrateResponse {
-  return { chunk: undefined, report: undefined };
+  return { chunk: undefined, report: undefined, chunks: [] };
 }
 
 export const RehydrateResponse: MessageFns<RehydrateResponse> = {
@@ -1174,6 +1223,9 @@ export const RehydrateResponse: MessageFns<RehydrateResponse> = {
     }
     if (message.report !== undefined) {
       RehydrateReport.encode(message.report, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.chunks) {
+      RehydrateChunk.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1207,6 +1259,14 @@ export const RehydrateResponse: MessageFns<RehydrateResponse> = {
             message.report = RehydrateReport.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.chunks.push(RehydrateChunk.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1223,6 +1283,7 @@ export const RehydrateResponse: MessageFns<RehydrateResponse> = {
     return {
       chunk: isSet(object.chunk) ? RehydrateChunk.fromJSON(object.chunk) : undefined,
       report: isSet(object.report) ? RehydrateReport.fromJSON(object.report) : undefined,
+      chunks: globalThis.Array.isArray(object?.chunks) ? object.chunks.map((e: any) => RehydrateChunk.fromJSON(e)) : [],
     };
   },
 
@@ -1233,6 +1294,9 @@ export const RehydrateResponse: MessageFns<RehydrateResponse> = {
     }
     if (message.report !== undefined) {
       obj.report = RehydrateReport.toJSON(message.report);
+    }
+    if (message.chunks?.length) {
+      obj.chunks = message.chunks.map((e) => RehydrateChunk.toJSON(e));
     }
     return obj;
   },
@@ -1248,6 +1312,7 @@ export const RehydrateResponse: MessageFns<RehydrateResponse> = {
     message.report = (object.report !== undefined && object.report !== null)
       ? RehydrateReport.fromPartial(object.report)
       : undefined;
+    message.chunks = object.chunks?.map((e) => RehydrateChunk.fromPartial(e)) || [];
     return message;
   },
 };

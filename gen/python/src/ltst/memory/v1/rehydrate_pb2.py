@@ -19,7 +19,7 @@ from ltst.memory.v1 import session_pb2 as ltst_dot_memory_dot_v1_dot_session__pb
 from ltst.memory.v1 import summary_pb2 as ltst_dot_memory_dot_v1_dot_summary__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eltst/memory/v1/rehydrate.proto\x12\x0eltst.memory.v1\x1a\x1cltst/memory/v1/context.proto\x1a\x1cltst/memory/v1/message.proto\x1a\x1fltst/memory/v1/preference.proto\x1a\x1bltst/memory/v1/search.proto\x1a\x1cltst/memory/v1/session.proto\x1a\x1cltst/memory/v1/summary.proto\"\xf9\x02\n\x10RehydrateRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x1d\n\nsession_id\x18\x02 \x01(\tR\tsessionId\x12\x14\n\x05query\x18\x03 \x01(\tR\x05query\x12!\n\x0ctoken_budget\x18\x04 \x01(\x05R\x0btokenBudget\x12\x39\n\x08\x65ncoding\x18\x05 \x01(\x0e\x32\x1d.ltst.memory.v1.TokenEncodingR\x08\x65ncoding\x12.\n\x13max_recent_messages\x18\x06 \x01(\x05R\x11maxRecentMessages\x12\x32\n\x15max_relevant_messages\x18\x07 \x01(\x05R\x13maxRelevantMessages\x12\x30\n\x14\x63urrent_session_only\x18\x08 \x01(\x08R\x12\x63urrentSessionOnly\x12#\n\rmin_relevance\x18\t \x01(\x01R\x0cminRelevance\"Z\n\x0fRelevantMessage\x12\x31\n\x07message\x18\x01 \x01(\x0b\x32\x17.ltst.memory.v1.MessageR\x07message\x12\x14\n\x05score\x18\x02 \x01(\x01R\x05score\"\x80\x04\n\x0eRehydrateChunk\x12-\n\x04kind\x18\x01 \x01(\x0e\x32\x19.ltst.memory.v1.ChunkKindR\x04kind\x12\x1f\n\x0btoken_count\x18\x02 \x01(\x05R\ntokenCount\x12\x12\n\x04text\x18\x03 \x01(\tR\x04text\x12\x33\n\x07session\x18\x04 \x01(\x0b\x32\x17.ltst.memory.v1.SessionH\x00R\x07session\x12:\n\x07summary\x18\x05 \x01(\x0b\x32\x1e.ltst.memory.v1.SessionSummaryH\x00R\x07summary\x12<\n\npreference\x18\x06 \x01(\x0b\x32\x1a.ltst.memory.v1.PreferenceH\x00R\npreference\x12\x43\n\rcontext_entry\x18\x07 \x01(\x0b\x32\x1c.ltst.memory.v1.ContextEntryH\x00R\x0c\x63ontextEntry\x12L\n\x10relevant_message\x18\x08 \x01(\x0b\x32\x1f.ltst.memory.v1.RelevantMessageH\x00R\x0frelevantMessage\x12@\n\x0erecent_message\x18\t \x01(\x0b\x32\x17.ltst.memory.v1.MessageH\x00R\rrecentMessageB\x06\n\x04item\"\x92\x01\n\x0cOmittedItems\x12-\n\x04kind\x18\x01 \x01(\x0e\x32\x19.ltst.memory.v1.ChunkKindR\x04kind\x12\x14\n\x05\x63ount\x18\x02 \x01(\x05R\x05\x63ount\x12\x16\n\x06tokens\x18\x03 \x01(\x03R\x06tokens\x12%\n\x0enot_considered\x18\x04 \x01(\x05R\rnotConsidered\"\x8d\x02\n\x0fRehydrateReport\x12\x1f\n\x0btokens_used\x18\x01 \x01(\x03R\ntokensUsed\x12!\n\x0ctoken_budget\x18\x02 \x01(\x03R\x0btokenBudget\x12\x36\n\x07omitted\x18\x03 \x03(\x0b\x32\x1c.ltst.memory.v1.OmittedItemsR\x07omitted\x12\x41\n\x0erelevance_mode\x18\x04 \x01(\x0e\x32\x1a.ltst.memory.v1.SearchModeR\rrelevanceMode\x12%\n\x0erelevance_note\x18\x05 \x01(\tR\rrelevanceNote\x12\x14\n\x05query\x18\x06 \x01(\tR\x05query\"\x8f\x01\n\x11RehydrateResponse\x12\x36\n\x05\x63hunk\x18\x01 \x01(\x0b\x32\x1e.ltst.memory.v1.RehydrateChunkH\x00R\x05\x63hunk\x12\x39\n\x06report\x18\x02 \x01(\x0b\x32\x1f.ltst.memory.v1.RehydrateReportH\x00R\x06reportB\x07\n\x05\x65vent*n\n\rTokenEncoding\x12\x1e\n\x1aTOKEN_ENCODING_UNSPECIFIED\x10\x00\x12\x1e\n\x1aTOKEN_ENCODING_CL100K_BASE\x10\x01\x12\x1d\n\x19TOKEN_ENCODING_O200K_BASE\x10\x02*\xcf\x01\n\tChunkKind\x12\x1a\n\x16\x43HUNK_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43HUNK_KIND_HEADER\x10\x01\x12\x16\n\x12\x43HUNK_KIND_SUMMARY\x10\x02\x12\x19\n\x15\x43HUNK_KIND_PREFERENCE\x10\x03\x12\x1c\n\x18\x43HUNK_KIND_CONTEXT_ENTRY\x10\x04\x12\x1f\n\x1b\x43HUNK_KIND_RELEVANT_MESSAGE\x10\x05\x12\x1d\n\x19\x43HUNK_KIND_RECENT_MESSAGE\x10\x06\x32\x66\n\x10RehydrateService\x12R\n\tRehydrate\x12 .ltst.memory.v1.RehydrateRequest\x1a!.ltst.memory.v1.RehydrateResponse0\x01\x42\x43ZAgithub.com/ltst-memory/ltst-memory/gen/go/ltst/memory/v1;memoryv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eltst/memory/v1/rehydrate.proto\x12\x0eltst.memory.v1\x1a\x1cltst/memory/v1/context.proto\x1a\x1cltst/memory/v1/message.proto\x1a\x1fltst/memory/v1/preference.proto\x1a\x1bltst/memory/v1/search.proto\x1a\x1cltst/memory/v1/session.proto\x1a\x1cltst/memory/v1/summary.proto\"\x9c\x03\n\x10RehydrateRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x1d\n\nsession_id\x18\x02 \x01(\tR\tsessionId\x12\x14\n\x05query\x18\x03 \x01(\tR\x05query\x12!\n\x0ctoken_budget\x18\x04 \x01(\x05R\x0btokenBudget\x12\x39\n\x08\x65ncoding\x18\x05 \x01(\x0e\x32\x1d.ltst.memory.v1.TokenEncodingR\x08\x65ncoding\x12.\n\x13max_recent_messages\x18\x06 \x01(\x05R\x11maxRecentMessages\x12\x32\n\x15max_relevant_messages\x18\x07 \x01(\x05R\x13maxRelevantMessages\x12\x30\n\x14\x63urrent_session_only\x18\x08 \x01(\x08R\x12\x63urrentSessionOnly\x12#\n\rmin_relevance\x18\t \x01(\x01R\x0cminRelevance\x12!\n\x0c\x62\x61tch_chunks\x18\n \x01(\x08R\x0b\x62\x61tchChunks\"Z\n\x0fRelevantMessage\x12\x31\n\x07message\x18\x01 \x01(\x0b\x32\x17.ltst.memory.v1.MessageR\x07message\x12\x14\n\x05score\x18\x02 \x01(\x01R\x05score\"\x80\x04\n\x0eRehydrateChunk\x12-\n\x04kind\x18\x01 \x01(\x0e\x32\x19.ltst.memory.v1.ChunkKindR\x04kind\x12\x1f\n\x0btoken_count\x18\x02 \x01(\x05R\ntokenCount\x12\x12\n\x04text\x18\x03 \x01(\tR\x04text\x12\x33\n\x07session\x18\x04 \x01(\x0b\x32\x17.ltst.memory.v1.SessionH\x00R\x07session\x12:\n\x07summary\x18\x05 \x01(\x0b\x32\x1e.ltst.memory.v1.SessionSummaryH\x00R\x07summary\x12<\n\npreference\x18\x06 \x01(\x0b\x32\x1a.ltst.memory.v1.PreferenceH\x00R\npreference\x12\x43\n\rcontext_entry\x18\x07 \x01(\x0b\x32\x1c.ltst.memory.v1.ContextEntryH\x00R\x0c\x63ontextEntry\x12L\n\x10relevant_message\x18\x08 \x01(\x0b\x32\x1f.ltst.memory.v1.RelevantMessageH\x00R\x0frelevantMessage\x12@\n\x0erecent_message\x18\t \x01(\x0b\x32\x17.ltst.memory.v1.MessageH\x00R\rrecentMessageB\x06\n\x04item\"\x92\x01\n\x0cOmittedItems\x12-\n\x04kind\x18\x01 \x01(\x0e\x32\x19.ltst.memory.v1.ChunkKindR\x04kind\x12\x14\n\x05\x63ount\x18\x02 \x01(\x05R\x05\x63ount\x12\x16\n\x06tokens\x18\x03 \x01(\x03R\x06tokens\x12%\n\x0enot_considered\x18\x04 \x01(\x05R\rnotConsidered\"\x8d\x02\n\x0fRehydrateReport\x12\x1f\n\x0btokens_used\x18\x01 \x01(\x03R\ntokensUsed\x12!\n\x0ctoken_budget\x18\x02 \x01(\x03R\x0btokenBudget\x12\x36\n\x07omitted\x18\x03 \x03(\x0b\x32\x1c.ltst.memory.v1.OmittedItemsR\x07omitted\x12\x41\n\x0erelevance_mode\x18\x04 \x01(\x0e\x32\x1a.ltst.memory.v1.SearchModeR\rrelevanceMode\x12%\n\x0erelevance_note\x18\x05 \x01(\tR\rrelevanceNote\x12\x14\n\x05query\x18\x06 \x01(\tR\x05query\"\xc7\x01\n\x11RehydrateResponse\x12\x36\n\x05\x63hunk\x18\x01 \x01(\x0b\x32\x1e.ltst.memory.v1.RehydrateChunkH\x00R\x05\x63hunk\x12\x39\n\x06report\x18\x02 \x01(\x0b\x32\x1f.ltst.memory.v1.RehydrateReportH\x00R\x06report\x12\x36\n\x06\x63hunks\x18\x03 \x03(\x0b\x32\x1e.ltst.memory.v1.RehydrateChunkR\x06\x63hunksB\x07\n\x05\x65vent*n\n\rTokenEncoding\x12\x1e\n\x1aTOKEN_ENCODING_UNSPECIFIED\x10\x00\x12\x1e\n\x1aTOKEN_ENCODING_CL100K_BASE\x10\x01\x12\x1d\n\x19TOKEN_ENCODING_O200K_BASE\x10\x02*\xcf\x01\n\tChunkKind\x12\x1a\n\x16\x43HUNK_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43HUNK_KIND_HEADER\x10\x01\x12\x16\n\x12\x43HUNK_KIND_SUMMARY\x10\x02\x12\x19\n\x15\x43HUNK_KIND_PREFERENCE\x10\x03\x12\x1c\n\x18\x43HUNK_KIND_CONTEXT_ENTRY\x10\x04\x12\x1f\n\x1b\x43HUNK_KIND_RELEVANT_MESSAGE\x10\x05\x12\x1d\n\x19\x43HUNK_KIND_RECENT_MESSAGE\x10\x06\x32\x66\n\x10RehydrateService\x12R\n\tRehydrate\x12 .ltst.memory.v1.RehydrateRequest\x1a!.ltst.memory.v1.RehydrateResponse0\x01\x42\x43ZAgithub.com/ltst-memory/ltst-memory/gen/go/ltst/memory/v1;memoryv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ltst.memory.v1.rehydrate_pb2', globals())
@@ -27,22 +27,22 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'ZAgithub.com/ltst-memory/ltst-memory/gen/go/ltst/memory/v1;memoryv1'
-  _TOKENENCODING._serialized_start=1786
-  _TOKENENCODING._serialized_end=1896
-  _CHUNKKIND._serialized_start=1899
-  _CHUNKKIND._serialized_end=2106
+  _TOKENENCODING._serialized_start=1877
+  _TOKENENCODING._serialized_end=1987
+  _CHUNKKIND._serialized_start=1990
+  _CHUNKKIND._serialized_end=2197
   _REHYDRATEREQUEST._serialized_start=233
-  _REHYDRATEREQUEST._serialized_end=610
-  _RELEVANTMESSAGE._serialized_start=612
-  _RELEVANTMESSAGE._serialized_end=702
-  _REHYDRATECHUNK._serialized_start=705
-  _REHYDRATECHUNK._serialized_end=1217
-  _OMITTEDITEMS._serialized_start=1220
-  _OMITTEDITEMS._serialized_end=1366
-  _REHYDRATEREPORT._serialized_start=1369
-  _REHYDRATEREPORT._serialized_end=1638
-  _REHYDRATERESPONSE._serialized_start=1641
-  _REHYDRATERESPONSE._serialized_end=1784
-  _REHYDRATESERVICE._serialized_start=2108
-  _REHYDRATESERVICE._serialized_end=2210
+  _REHYDRATEREQUEST._serialized_end=645
+  _RELEVANTMESSAGE._serialized_start=647
+  _RELEVANTMESSAGE._serialized_end=737
+  _REHYDRATECHUNK._serialized_start=740
+  _REHYDRATECHUNK._serialized_end=1252
+  _OMITTEDITEMS._serialized_start=1255
+  _OMITTEDITEMS._serialized_end=1401
+  _REHYDRATEREPORT._serialized_start=1404
+  _REHYDRATEREPORT._serialized_end=1673
+  _REHYDRATERESPONSE._serialized_start=1676
+  _REHYDRATERESPONSE._serialized_end=1875
+  _REHYDRATESERVICE._serialized_start=2199
+  _REHYDRATESERVICE._serialized_end=2301
 # @@protoc_insertion_point(module_scope)

@@ -73,7 +73,8 @@ class RehydrateReport(_message.Message):
     def __init__(self, tokens_used: _Optional[int] = ..., token_budget: _Optional[int] = ..., omitted: _Optional[_Iterable[_Union[OmittedItems, _Mapping]]] = ..., relevance_mode: _Optional[_Union[_search_pb2.SearchMode, str]] = ..., relevance_note: _Optional[str] = ..., query: _Optional[str] = ...) -> None: ...
 
 class RehydrateRequest(_message.Message):
-    __slots__ = ["current_session_only", "encoding", "max_recent_messages", "max_relevant_messages", "min_relevance", "query", "session_id", "token_budget", "user_id"]
+    __slots__ = ["batch_chunks", "current_session_only", "encoding", "max_recent_messages", "max_relevant_messages", "min_relevance", "query", "session_id", "token_budget", "user_id"]
+    BATCH_CHUNKS_FIELD_NUMBER: _ClassVar[int]
     CURRENT_SESSION_ONLY_FIELD_NUMBER: _ClassVar[int]
     ENCODING_FIELD_NUMBER: _ClassVar[int]
     MAX_RECENT_MESSAGES_FIELD_NUMBER: _ClassVar[int]
@@ -83,6 +84,7 @@ class RehydrateRequest(_message.Message):
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     TOKEN_BUDGET_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
+    batch_chunks: bool
     current_session_only: bool
     encoding: TokenEncoding
     max_recent_messages: int
@@ -92,15 +94,17 @@ class RehydrateRequest(_message.Message):
     session_id: str
     token_budget: int
     user_id: str
-    def __init__(self, user_id: _Optional[str] = ..., session_id: _Optional[str] = ..., query: _Optional[str] = ..., token_budget: _Optional[int] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ..., max_recent_messages: _Optional[int] = ..., max_relevant_messages: _Optional[int] = ..., current_session_only: bool = ..., min_relevance: _Optional[float] = ...) -> None: ...
+    def __init__(self, user_id: _Optional[str] = ..., session_id: _Optional[str] = ..., query: _Optional[str] = ..., token_budget: _Optional[int] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ..., max_recent_messages: _Optional[int] = ..., max_relevant_messages: _Optional[int] = ..., current_session_only: bool = ..., min_relevance: _Optional[float] = ..., batch_chunks: bool = ...) -> None: ...
 
 class RehydrateResponse(_message.Message):
-    __slots__ = ["chunk", "report"]
+    __slots__ = ["chunk", "chunks", "report"]
+    CHUNKS_FIELD_NUMBER: _ClassVar[int]
     CHUNK_FIELD_NUMBER: _ClassVar[int]
     REPORT_FIELD_NUMBER: _ClassVar[int]
     chunk: RehydrateChunk
+    chunks: _containers.RepeatedCompositeFieldContainer[RehydrateChunk]
     report: RehydrateReport
-    def __init__(self, chunk: _Optional[_Union[RehydrateChunk, _Mapping]] = ..., report: _Optional[_Union[RehydrateReport, _Mapping]] = ...) -> None: ...
+    def __init__(self, chunk: _Optional[_Union[RehydrateChunk, _Mapping]] = ..., report: _Optional[_Union[RehydrateReport, _Mapping]] = ..., chunks: _Optional[_Iterable[_Union[RehydrateChunk, _Mapping]]] = ...) -> None: ...
 
 class RelevantMessage(_message.Message):
     __slots__ = ["message", "score"]
