@@ -24,6 +24,9 @@
  * --cpu-prof (a V8 profile of the service process in ./bench-profiles).
  * concurrency: --clients (default 1,4,16,64), --seconds (per cell, default
  * 5), --cpu-prof.
+ * rehydrate-relevance (PostgreSQL only: DATABASE_URL, with or without
+ * pgvector): Rehydrate's defaults vs the window-only call by history size;
+ * --sizes (default 10000,100000), --iterations (default 30 here).
  *
  * bytes (storage per message against the minimal table, PostgreSQL only:
  * DATABASE_URL; bench/storage/bytesPerMessageBench.ts): --sizes N (messages,
@@ -97,6 +100,21 @@ if (selected.has("peers")) {
         ...(values["langgraph-max"] ? { langgraphMaxSize: positiveInt("--langgraph-max", values["langgraph-max"]) } : {}),
         ...(values["cpu-prof"] ? { cpuProf: true } : {}),
         log: (message) => console.error(`[peers] ${message}`),
+      }),
+    );
+  }
+}
+if (selected.has("rehydrate-relevance")) {
+  if (!process.env.DATABASE_URL) console.error("[skip] rehydrate-relevance: DATABASE_URL is not set (it runs on PostgreSQL, with or without pgvector)");
+  else {
+    const { runRelevanceBench } = await import("./rehydrate/relevanceBench.js");
+    const sizes = (values.sizes ?? "10000,100000").split(",").map((s) => positiveInt("--sizes", s.trim()));
+    sections.push(
+      await runRelevanceBench({
+        databaseUrl: process.env.DATABASE_URL,
+        sizes,
+        iterations: positiveInt("--iterations", values.iterations ?? "30"),
+        log: (message) => console.error(`[rehydrate-relevance] ${message}`),
       }),
     );
   }

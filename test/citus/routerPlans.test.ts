@@ -31,6 +31,7 @@ import { selectSessionSummary } from "../../src/db/queries/selectSessionSummary.
 import { sessionIsRetained } from "../../src/db/queries/sessionIsRetained.js";
 import { tryRetentionLock } from "../../src/db/queries/tryRetentionLock.js";
 import { selectSessionsPage } from "../../src/db/queries/selectSessionsPage.js";
+import { selectQueryLexemes } from "../../src/db/queries/selectQueryLexemes.js";
 import { selectHybridHits, selectLexicalHits, selectSemanticHits, type SearchScope } from "../../src/db/queries/selectSearchHits.js";
 import { updateSession } from "../../src/db/queries/updateSession.js";
 import { updateSessionAfterAppend } from "../../src/db/queries/updateSessionAfterAppend.js";
@@ -282,8 +283,15 @@ describe.skipIf(skipReason !== null)("Citus: the hot statements are single-shard
   });
 
   it("search: lexical, and semantic and hybrid where pgvector is", async () => {
+    // The lexical words come from the catalog on the coordinator (no shard
+    // is read; run, not explained): without statistics there, no estimate.
+    let lexemes: unknown = null;
+    await plansOf(pool, plans, async () => (lexemes = await selectQueryLexemes(pool, "Hello, hello world")), () => false);
+    expect(lexemes).toEqual(
+      expect.arrayContaining([{ lexeme: "hello", estimated_messages: null }, { lexeme: "world", estimated_messages: null }]),
+    );
     const scope: SearchScope = { tenantId: TENANT, userId: USER, sessionIds: [], roles: [], startTime: null, endTime: null, metadataFilter: null };
-    const lexical = await plansOf(pool, plans, () => selectLexicalHits(pool, scope, { text: "hello", limit: 10, minScore: 0 }));
+    const lexical = await plansOf(pool, plans, () => selectLexicalHits(pool, scope, { terms: ["hello"], maxCandidates: 200, limit: 10, minScore: 0 }));
     expect(lexical).toHaveLength(1);
     expectRouterPlan(lexical[0]!);
     if (!vectors) return;
@@ -292,7 +300,7 @@ describe.skipIf(skipReason !== null)("Citus: the hot statements are single-shard
     expect(semantic).toHaveLength(1);
     expectRouterPlan(semantic[0]!);
     const hybrid = await plansOf(pool, plans, () =>
-      selectHybridHits(pool, scope, { vector, model: "m", text: "hello", candidates: 50, limit: 10, minScore: 0 }),
+      selectHybridHits(pool, scope, { vector, model: "m", terms: ["hello"], maxCandidates: 200, candidates: 50, limit: 10, minScore: 0 }),
     );
     expect(hybrid).toHaveLength(1);
     expectRouterPlan(hybrid[0]!);
@@ -336,7 +344,7 @@ describe.skipIf(skipReason !== null)("Citus: the hot statements are single-shard
         selectRehydrationSources(pool, {
           tenantId: TENANT, userId: USER, sessionId: SESSION, recent: 10, now: new Date(), maxPreferences: 50, maxContext: 50, retention,
         }),
-      () => selectLexicalHits(pool, scope, { text: "hello", limit: 10, minScore: 0 }),
+      () => selectLexicalHits(pool, scope, { terms: ["hello"], maxCandidates: 200, limit: 10, minScore: 0 }),
       () => deleteSessionIfInactive(pool, TENANT, USER, "router-gone", new Date()),
     ]) {
       const plan = await plansOf(pool, plans, fn);

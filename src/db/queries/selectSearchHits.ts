@@ -70,13 +70,36 @@ function nearest(scope: SearchScope, query: { vector: string; model: string; lim
   `;
 }
 
-/** The `limit` messages that best match any word of `text`, best first (ts_rank_cd, normalised to [0, 1)). */
-function bestWords(scope: SearchScope, query: { text: string; limit: number }): FragmentSqlToken {
+/** Lexical search's words: lexemes (as to_tsvector stores them), and how many matching messages it ranks at most. */
+export type SearchTerms = { terms: readonly string[]; maxCandidates: number };
+
+/** `terms` as a tsquery text matching any of them, each quoted as a literal (quotes and backslashes doubled). */
+function anyTermQuery(terms: readonly string[]): string {
+  return terms.map((term) => `'${term.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`).join(" | ");
+}
+
+/**
+ * The `limit` messages that best match any of `terms`, best first
+ * (ts_rank_cd, normalised to [0, 1)), among the `maxCandidates` most recent
+ * that match: the ranking, whose cost grows with each message's length and
+ * the query's, never sees more rows than that, whatever the history's size.
+ * The tsquery is a parameter, so the planner plans with its words' statistics
+ * (a few rare words: the GIN index; common ones: the newest messages first).
+ */
+function bestWords(scope: SearchScope, query: SearchTerms & { limit: number }): FragmentSqlToken {
+  const tsquery = anyTermQuery(query.terms);
   return sql.fragment`
-    SELECT m.session_id, m.message_index, ts_rank_cd(m.content_tsv, q.query, 32) AS rank_cd
-    FROM messages m, (SELECT ltst_any_word_tsquery(${query.text}) AS query) q
-    WHERE ${scopeConditions(scope)} AND m.content_tsv @@ q.query
-    ORDER BY rank_cd DESC, m.created_at DESC
+    SELECT c.session_id, c.message_index, ts_rank_cd(c.content_tsv, ${tsquery}::tsquery, 32) AS rank_cd
+    FROM (
+      SELECT m.session_id, m.message_index, m.content_tsv, m.created_at
+      FROM messages m
+      WHERE ${scopeConditions(scope)} AND m.content_tsv @@ ${tsquery}::tsquery
+      -- Messages appended together share created_at: the rest of the key
+      -- makes the candidates the same on every call.
+      ORDER BY m.created_at DESC, m.session_id DESC, m.message_index DESC
+      LIMIT ${query.maxCandidates}
+    ) c
+    ORDER BY rank_cd DESC, c.created_at DESC, c.session_id, c.message_index
     LIMIT ${query.limit}
   `;
 }
@@ -102,12 +125,13 @@ export async function selectSemanticHits(
   `);
 }
 
-/** Lexical search: PostgreSQL full-text search over the content, any of the query's words, best first. */
+/** Lexical search: PostgreSQL full-text search over the content, any of the terms, best first (none without terms). */
 export async function selectLexicalHits(
   db: CommonQueryMethods,
   scope: SearchScope,
-  query: { text: string; limit: number; minScore: number },
+  query: SearchTerms & { limit: number; minScore: number },
 ): Promise<readonly SearchHitRow[]> {
+  if (query.terms.length === 0) return [];
   return db.any(sql.type(searchHitRow)`
     SELECT ${messageColumns}, w.rank_cd AS score, NULL::int8 AS semantic_rank,
            row_number() OVER (ORDER BY w.rank_cd DESC, m.created_at DESC, m.session_id, m.message_index) AS lexical_rank
@@ -127,7 +151,7 @@ export async function selectLexicalHits(
 export async function selectHybridHits(
   db: CommonQueryMethods,
   scope: SearchScope,
-  query: { vector: string; model: string; text: string; candidates: number; limit: number; minScore: number },
+  query: SearchTerms & { vector: string; model: string; candidates: number; limit: number; minScore: number },
 ): Promise<readonly SearchHitRow[]> {
   const candidates = { ...query, limit: query.candidates };
   return db.any(sql.type(searchHitRow)`

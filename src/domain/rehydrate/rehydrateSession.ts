@@ -1,16 +1,9 @@
-import pgvector from "pgvector";
 import type { Keyring } from "../../crypto/createKeyring.js";
 import type { Database } from "../../db/Database.js";
 import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
 import { selectLatestUserMessageText, selectRehydrationSources } from "../../db/queries/selectRehydrationSources.js";
-import {
-  configureVectorScan,
-  selectLexicalHits,
-  selectSemanticHits,
-  type SearchHitRow,
-  type SearchScope,
-} from "../../db/queries/selectSearchHits.js";
+import type { SearchHitRow, SearchScope } from "../../db/queries/selectSearchHits.js";
 import type { SessionRow } from "../../db/queries/sessionRow.js";
 import type { SummaryRow } from "../../db/queries/summaryRow.js";
 import type { Embeddings } from "../../indexing/startEmbeddings.js";
@@ -21,6 +14,8 @@ import { systemClock, type Clock } from "../clock.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";
 import type { RetentionOf } from "../retention/RetentionPolicies.js";
 import { NotFoundError } from "../errors.js";
+import { executeSearch } from "../search/executeSearch.js";
+import { vectorsUnavailableReason } from "../search/vectorsUnavailableReason.js";
 import { openPreference, type Preference } from "../preferences/openPreference.js";
 import {
   renderContextEntry,
@@ -246,14 +241,16 @@ function planRelevance(
   if (input.maxRelevant <= 0) {
     return { wanted: false, mode: null, note: "no relevant messages looked for: max_relevant_messages is -1" };
   }
-  if (embeddings.unavailableReason !== null || embeddings.embedder === null) {
-    return {
-      wanted: true,
-      mode: "lexical",
-      note: `relevant messages found by lexical search: semantic search is unavailable: ${embeddings.unavailableReason ?? "no model"}`,
-    };
+  const unavailable = vectorsUnavailableReason(embeddings);
+  if (unavailable !== null) {
+    return { wanted: true, mode: "lexical", note: lexicalNote(`semantic search is unavailable: ${unavailable}`) };
   }
   return { wanted: true, mode: "semantic", note: "" };
+}
+
+/** The report's note when relevant messages were found lexically, and why. */
+function lexicalNote(why: string): string {
+  return `relevant messages found by lexical search: ${why}`;
 }
 
 /**
@@ -281,30 +278,18 @@ async function findRelevant(
   };
   // Extra hits make up for the ones deduplication drops.
   const limit = Math.min(limits.searchMaxTopK, input.maxRelevant * 2 + sources.recent.length);
-  let mode = plannedMode;
-  let note = "";
-  let vector = "";
-  if (mode === "semantic") {
-    try {
-      vector = pgvector.toSql(Array.from(await abortable(queryEmbedding!, signal)))!;
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      mode = "lexical";
-      note = `relevant messages found by lexical search: the query could not be embedded (${(error as Error).message})`;
-    }
-  }
-  let hits: readonly SearchHitRow[];
-  if (mode === "semantic") {
-    const model = deps.embeddings.embedder!.modelName;
-    hits = await deps.db.withTransaction(signal, async (tx) => {
-      await configureVectorScan(tx, Math.max(40, limit));
-      return selectSemanticHits(tx, scope, { vector, model, limit, minScore: input.minRelevance });
-    });
-  } else {
-    hits = await deps.db.withConnection(signal, (connection) =>
-      selectLexicalHits(connection, scope, { text: sources.query, limit, minScore: input.minRelevance }),
-    );
-  }
+  const outcome = await executeSearch(
+    deps,
+    { scope, text: sources.query, mode: plannedMode, limit, minScore: input.minRelevance, fallback: "lexical", queryEmbedding },
+    signal,
+  );
+  const mode: RelevanceMode = outcome.mode === "semantic" ? "semantic" : "lexical";
+  const note = !outcome.fallback
+    ? ""
+    : outcome.fallback.kind === "unavailable"
+      ? lexicalNote(`semantic search is unavailable: ${outcome.fallback.reason}`)
+      : lexicalNote(`the query could not be embedded (${outcome.fallback.reason})`);
+  const hits = outcome.hits;
   const seen = new Set(sources.recent.map((message) => message.content));
   const unique: SearchHitRow[] = [];
   for (const hit of hits) {
@@ -314,26 +299,6 @@ async function findRelevant(
     unique.push(hit);
   }
   return { mode, note, hits: unique };
-}
-
-/** `promise`, or the signal's reason as soon as it aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** The longest prefix of `text` of at most `maxBytes` UTF-8 bytes, cut between code points. */

@@ -1,21 +1,13 @@
-import pgvector from "pgvector";
 import type { Database } from "../../db/Database.js";
-import {
-  configureVectorScan,
-  countPendingInScope,
-  selectHybridHits,
-  selectLexicalHits,
-  selectSemanticHits,
-  type SearchHitRow,
-  type SearchScope,
-} from "../../db/queries/selectSearchHits.js";
+import { countPendingInScope, type SearchHitRow, type SearchScope } from "../../db/queries/selectSearchHits.js";
 import type { Embeddings } from "../../indexing/startEmbeddings.js";
-import { FailedPreconditionError } from "../errors.js";
+import { executeSearch, type SearchModeName } from "./executeSearch.js";
+import { vectorsUnavailableReason } from "./vectorsUnavailableReason.js";
 import { waitForEmbeddings } from "./waitForEmbeddings.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";
 import type { RetentionOf } from "../retention/RetentionPolicies.js";
 
-export type SearchModeName = "semantic" | "lexical" | "hybrid";
+export type { SearchModeName };
 
 export type SearchInput = {
   scope: SearchScope;
@@ -51,22 +43,21 @@ export type SearchDeps = {
  * (FAILED_PRECONDITION, naming what is missing, otherwise); hybrid search
  * falls back to lexical without them and says why. With waitForEmbeddings,
  * messages in scope that are still queued are embedded first (this replica's
- * worker is woken), within the call's deadline.
+ * worker is woken), within the call's deadline. The search itself runs in
+ * executeSearch, as Rehydrate's does; this decides the mode first, since
+ * waiting for embeddings only makes sense when vectors will be used.
  */
 export async function searchMessages(deps: SearchDeps, request: SearchInput, signal?: AbortSignal): Promise<SearchOutcome> {
   const { db, embeddings } = deps;
   const input = { ...request, scope: { ...request.scope, retention: request.scope.retention ?? cutoffsFor(deps, request.scope.tenantId) } };
-  const unavailable = embeddings.unavailableReason;
-  if (input.mode === "semantic" && unavailable !== null) {
-    throw new FailedPreconditionError(`semantic search is unavailable: ${unavailable}`, "EMBEDDINGS_UNAVAILABLE");
-  }
-  const effectiveMode: SearchModeName = input.mode === "hybrid" && unavailable !== null ? "lexical" : input.mode;
-  const fallbackReason = effectiveMode === input.mode ? "" : `hybrid search fell back to lexical: ${unavailable}`;
-  const usesVectors = effectiveMode !== "lexical";
+  const unavailable = vectorsUnavailableReason(embeddings);
+  const usesVectors = input.mode !== "lexical" && unavailable === null;
+  // Semantic without vectors: executeSearch refuses it (FAILED_PRECONDITION), so nothing is counted.
+  const refused = input.mode === "semantic" && unavailable !== null;
 
   const countPending = () => db.withConnection(signal, (connection) => countPendingInScope(connection, input.scope));
   let pending: Promise<number> = Promise.resolve(0);
-  if (embeddings.storage) {
+  if (embeddings.storage && !refused) {
     if (input.waitForEmbeddings && usesVectors) {
       // Read-your-writes: the search starts once nothing in scope is queued
       // (see waitForEmbeddings for the failing ones and the polling pace).
@@ -82,31 +73,17 @@ export async function searchMessages(deps: SearchDeps, request: SearchInput, sig
     }
   }
 
-  let vector = "";
-  let queryEmbeddingMs = 0;
-  if (usesVectors) {
-    const started = performance.now();
-    const [embedding] = await embeddings.embedder!.embed([input.query]);
-    queryEmbeddingMs = performance.now() - started;
-    vector = pgvector.toSql(Array.from(embedding!))!;
-    signal?.throwIfAborted();
-  }
-  const model = embeddings.embedder?.modelName ?? "";
   const { scope, topK: limit, minScore } = input;
-
-  let hits: readonly SearchHitRow[];
-  if (effectiveMode === "lexical") {
-    hits = await db.withConnection(signal, (connection) =>
-      selectLexicalHits(connection, scope, { text: input.query, limit, minScore }),
-    );
-  } else {
-    const candidates = Math.min(200, Math.max(50, limit * 2));
-    hits = await db.withTransaction(signal, async (tx) => {
-      await configureVectorScan(tx, Math.max(40, effectiveMode === "hybrid" ? candidates : limit));
-      return effectiveMode === "semantic"
-        ? selectSemanticHits(tx, scope, { vector, model, limit, minScore })
-        : selectHybridHits(tx, scope, { vector, model, text: input.query, candidates, limit, minScore });
-    });
-  }
-  return { effectiveMode, fallbackReason, pendingEmbeddings: await pending, hits, queryEmbeddingMs };
+  const outcome = await executeSearch(
+    { db, embeddings },
+    { scope, text: input.query, mode: input.mode, limit, minScore, fallback: "fail" },
+    signal,
+  );
+  return {
+    effectiveMode: outcome.mode,
+    fallbackReason: outcome.fallback ? `hybrid search fell back to lexical: ${outcome.fallback.reason}` : "",
+    pendingEmbeddings: await pending,
+    hits: outcome.hits,
+    queryEmbeddingMs: outcome.queryEmbeddingMs,
+  };
 }

@@ -33,7 +33,15 @@ export enum SearchMode {
   /**
    * SEARCH_MODE_LEXICAL - PostgreSQL full-text search: messages containing any of the query's
    * words (English stemming, stop words ignored), ranked by ts_rank_cd. The
-   * first 131072 characters of a message are indexed.
+   * first 131072 characters of a message are indexed. So that the work
+   * stays bounded whatever the query's length and the history's size, the
+   * search keeps the query's selective words, rarest first by the
+   * database's statistics (at most 16; words found in more messages than
+   * are ranked are left out while rarer ones exist; a query of only such
+   * common words keeps its 8 least common), and ranks at most the 50 most
+   * recent messages that contain them, or top_k when larger (hybrid: its
+   * lexical candidates). A query of at most 16 words, none of them common,
+   * keeps all its words.
    */
   SEARCH_MODE_LEXICAL = 2,
   /**

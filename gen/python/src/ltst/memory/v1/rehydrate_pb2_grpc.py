@@ -44,8 +44,8 @@ class RehydrateServiceServicer(object):
         Relevant messages are never in the recent window, and never repeat the
         text of a recent message or of another relevant message. They are found
         by semantic search when embeddings are available, else by lexical search
-        (the report says so). Only messages already embedded are found
-        semantically.
+        (the report says so; see SEARCH_MODE_LEXICAL for the words it keeps of a
+        long query). Only messages already embedded are found semantically.
 
         Chunks up to the relevant messages are sent before the query is
         embedded and searched. Cancelling the call stops the server's work.

@@ -1,0 +1,6 @@
+import type { Embeddings } from "../../indexing/startEmbeddings.js";
+
+/** Why a search cannot use vectors (names what is missing), or null when it can. */
+export function vectorsUnavailableReason(embeddings: Embeddings): string | null {
+  return embeddings.unavailableReason ?? (embeddings.embedder === null ? "no model" : null);
+}
