@@ -55,6 +55,12 @@ export const limits = {
   listResponseReservedBytes: 16 * 1024,
   /** Characters of a message the lexical (full-text) index covers: `left(content, N)` in migrations/0002_search.sql. */
   lexicalIndexedCharacters: 131_072,
+  /** Most of a query's selective words lexical search matches with (src/domain/search/chooseSearchTerms.ts). */
+  lexicalMaxTerms: 16,
+  /** Words a query of only common words keeps: the cost of ranking grows with their matches. */
+  lexicalMaxCommonTerms: 8,
+  /** Most candidate messages lexical search ranks (the newest that match), unless top_k asks for more. */
+  lexicalMaxRankedCandidates: 50,
   /** Most bytes of chunks in one batched Rehydrate response (batch_chunks), unless the server's LTST_MAX_MESSAGE_BYTES is lower. */
   rehydrateBatchMaxBytes: 256 * 1024,
 } as const;

@@ -1,10 +1,11 @@
 import type { QueryLexeme } from "../../db/queries/selectQueryLexemes.js";
+import { limits } from "../../validation/limits.js";
 
 /** How many of a query's selective lexemes lexical search matches and ranks with. */
-export const MAX_SEARCH_TERMS = 16;
+export const MAX_SEARCH_TERMS = limits.lexicalMaxTerms;
 
 /** How many lexemes a query of only common words keeps (the cost of ts_rank_cd grows with their matches). */
-export const MAX_COMMON_SEARCH_TERMS = 8;
+export const MAX_COMMON_SEARCH_TERMS = limits.lexicalMaxCommonTerms;
 
 /**
  * How many candidate messages lexical search ranks at most (the most recent
@@ -12,7 +13,7 @@ export const MAX_COMMON_SEARCH_TERMS = 8;
  * more messages than are ranked, by the statistics, is common and left out
  * while rarer ones exist.
  */
-export const MAX_RANKED_CANDIDATES = 50;
+export const MAX_RANKED_CANDIDATES = limits.lexicalMaxRankedCandidates;
 
 /**
  * The lexemes lexical search uses for a query: its selective ones (those

@@ -11,6 +11,7 @@ import {
   type SearchTerms,
 } from "../../db/queries/selectSearchHits.js";
 import type { Embeddings } from "../../indexing/startEmbeddings.js";
+import { abortable } from "../../lib/abortable.js";
 import { FailedPreconditionError } from "../errors.js";
 import { chooseSearchTerms, MAX_RANKED_CANDIDATES } from "./chooseSearchTerms.js";
 import { vectorsUnavailableReason } from "./vectorsUnavailableReason.js";
@@ -127,24 +128,4 @@ export async function executeSearch(
     });
   }
   return { mode, fallback, hits, queryEmbeddingMs };
-}
-
-/** `promise`, or the signal's reason as soon as it aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
