@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
 import { selectLiveContextEntriesPage } from "../../db/queries/selectLiveContextEntriesPage.js";
 import { selectSession } from "../../db/queries/selectSession.js";

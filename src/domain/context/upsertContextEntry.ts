@@ -1,5 +1,5 @@
 import { ForeignKeyIntegrityConstraintViolationError } from "slonik";
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
 import { insertContextEntry } from "../../db/queries/insertContextEntry.js";
 import { updateLiveContextEntry } from "../../db/queries/updateLiveContextEntry.js";

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { insertAppendRequest } from "../../db/queries/insertAppendRequest.js";
 import { insertMessages, type NewMessageRow } from "../../db/queries/insertMessages.js";
 import { lockSessionForAppend } from "../../db/queries/lockSessionForAppend.js";

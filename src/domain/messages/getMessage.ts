@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
 import { selectMessageById } from "../../db/queries/selectMessages.js";
 import { NotFoundError } from "../errors.js";

@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
 import { selectLastMessages, selectMessagesByIndexRange } from "../../db/queries/selectMessages.js";
 import { sessionIsRetained } from "../../db/queries/sessionIsRetained.js";

@@ -1,5 +1,5 @@
-import type { Keyring } from "../../crypto/createKeyring.js";
-import type { Database } from "../../db/Database.js";
+import type { Keyring } from "../ports/Keyring.js";
+import type { Database } from "../ports/Database.js";
 import { selectPreferencesPage } from "../../db/queries/selectPreferencesPage.js";
 import { limits } from "../../validation/limits.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";

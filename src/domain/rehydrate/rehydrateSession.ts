@@ -1,6 +1,6 @@
 import pgvector from "pgvector";
-import type { Keyring } from "../../crypto/createKeyring.js";
-import type { Database } from "../../db/Database.js";
+import type { Keyring } from "../ports/Keyring.js";
+import type { Database } from "../ports/Database.js";
 import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
 import { selectLatestUserMessageText, selectRehydrationSources } from "../../db/queries/selectRehydrationSources.js";
@@ -13,7 +13,7 @@ import {
 } from "../../db/queries/selectSearchHits.js";
 import type { SessionRow } from "../../db/queries/sessionRow.js";
 import type { SummaryRow } from "../../db/queries/summaryRow.js";
-import type { Embeddings } from "../../indexing/startEmbeddings.js";
+import type { Embeddings } from "../ports/Embeddings.js";
 import { countTokensEach, type EncodingName } from "../../tokens/countTokens.js";
 import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import { limits } from "../../validation/limits.js";

@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import type { RelationName, RelationshipRow } from "../../db/queries/relationshipRow.js";
 import { selectOwnedSessionIds } from "../../db/queries/selectOwnedSessionIds.js";
 import { upsertSessionRelationship } from "../../db/queries/upsertSessionRelationship.js";

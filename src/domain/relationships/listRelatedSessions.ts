@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { relationName, type RelationName, type RelationshipRow } from "../../db/queries/relationshipRow.js";
 import { selectOwnedSessionIds } from "../../db/queries/selectOwnedSessionIds.js";
 import { selectRelatedSessionsPage, type RelationshipCursor } from "../../db/queries/selectRelatedSessionsPage.js";

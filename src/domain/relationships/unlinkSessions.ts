@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { deleteSessionRelationship } from "../../db/queries/deleteSessionRelationship.js";
 import type { RelationName } from "../../db/queries/relationshipRow.js";
 import { selectOwnedSessionIds } from "../../db/queries/selectOwnedSessionIds.js";

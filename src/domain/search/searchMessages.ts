@@ -1,5 +1,5 @@
 import pgvector from "pgvector";
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import {
   configureVectorScan,
   countPendingInScope,
@@ -9,7 +9,7 @@ import {
   type SearchHitRow,
   type SearchScope,
 } from "../../db/queries/selectSearchHits.js";
-import type { Embeddings } from "../../indexing/startEmbeddings.js";
+import type { Embeddings } from "../ports/Embeddings.js";
 import { FailedPreconditionError } from "../errors.js";
 import { waitForEmbeddings } from "./waitForEmbeddings.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { insertSession, type NewSessionRow } from "../../db/queries/insertSession.js";
 import { selectSession } from "../../db/queries/selectSession.js";
 import type { SessionRow } from "../../db/queries/sessionRow.js";

@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { selectSession } from "../../db/queries/selectSession.js";
 import type { SessionRow } from "../../db/queries/sessionRow.js";
 import { NotFoundError } from "../errors.js";

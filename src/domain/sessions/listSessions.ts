@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { selectSessionsPage } from "../../db/queries/selectSessionsPage.js";
 import type { SessionRow } from "../../db/queries/sessionRow.js";
 import { InvalidArgumentError } from "../errors.js";

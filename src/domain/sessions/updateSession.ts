@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import type { SessionRow } from "../../db/queries/sessionRow.js";
 import { updateSession as updateSessionRow, type SessionChanges } from "../../db/queries/updateSession.js";
 import { NotFoundError } from "../errors.js";

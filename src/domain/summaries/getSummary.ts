@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { selectSessionSummary } from "../../db/queries/selectSessionSummary.js";
 import type { SummaryRow } from "../../db/queries/summaryRow.js";
 import { NotFoundError } from "../errors.js";

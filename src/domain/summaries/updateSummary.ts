@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { lockSessionForAppend } from "../../db/queries/lockSessionForAppend.js";
 import { markSessionSummarized } from "../../db/queries/markSessionSummarized.js";
 import type { SummaryRow } from "../../db/queries/summaryRow.js";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { deleteUserRows } from "../../db/queries/deleteUserRows.js";
 import type { ErasureRecordRow } from "../../db/queries/erasureRecordRow.js";
 import { insertErasureRecord } from "../../db/queries/insertErasureRecord.js";

@@ -1,5 +1,5 @@
-import type { Keyring } from "../../crypto/createKeyring.js";
-import type { Database } from "../../db/Database.js";
+import type { Keyring } from "../ports/Keyring.js";
+import type { Database } from "../ports/Database.js";
 import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
 import type { RelationshipRow } from "../../db/queries/relationshipRow.js";

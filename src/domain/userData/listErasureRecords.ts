@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import type { ErasureRecordRow } from "../../db/queries/erasureRecordRow.js";
 import { selectErasureRecordsPage } from "../../db/queries/selectErasureRecordsPage.js";
 import { uuidPattern } from "../../validation/limits.js";

@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../../domain/ports/Database.js";
 import type { Clock } from "../../domain/clock.js";
 import { deleteContextEntry } from "../../domain/context/deleteContextEntry.js";
 import { getContextEntry } from "../../domain/context/getContextEntry.js";

@@ -1,6 +1,6 @@
 import type { RetentionOf } from "../../domain/retention/RetentionPolicies.js";
 import type { Clock } from "../../domain/clock.js";
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../../domain/ports/Database.js";
 import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
 import { appendMessages } from "../../domain/messages/appendMessages.js";

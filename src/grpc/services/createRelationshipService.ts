@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../../domain/ports/Database.js";
 import type { RelationshipRow } from "../../db/queries/relationshipRow.js";
 import { linkSessions } from "../../domain/relationships/linkSessions.js";
 import { listRelatedSessions } from "../../domain/relationships/listRelatedSessions.js";

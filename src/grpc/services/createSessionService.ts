@@ -1,5 +1,5 @@
 import type { RetentionOf } from "../../domain/retention/RetentionPolicies.js";
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../../domain/ports/Database.js";
 import { createSession } from "../../domain/sessions/createSession.js";
 import { deleteSession } from "../../domain/sessions/deleteSession.js";
 import { getSession } from "../../domain/sessions/getSession.js";
