@@ -350,7 +350,7 @@ for (const backend of backends) {
       await expect(getSession({ db: db() }, "acme", USER, S1)).rejects.toThrow(NotFoundError);
 
       // globex still has all of it.
-      expect((await getSession({ db: db() }, "globex", USER, S1)).message_count).toBe(MESSAGES.globex.length);
+      expect((await getSession({ db: db() }, "globex", USER, S1)).messageCount).toBe(MESSAGES.globex.length);
       const { messages } = await listMessages(
         { db: db() },
         { tenantId: "globex", userId: USER, sessionId: S1, backward: false, pageSize: 100, pageToken: "", lastN: 0 },

@@ -1,3 +1,4 @@
+import type { Session } from "../../domain/sessions/Session.js";
 import { sql, type CommonQueryMethods } from "slonik";
 import { z } from "zod";
 import { contextEntryColumns, contextEntryRow, isLive, type ContextEntryRow } from "./contextEntryRow.js";
@@ -5,12 +6,12 @@ import { messageColumns, messageRow, type MessageRow } from "./messageRow.js";
 import { preferenceRow, type PreferenceRow } from "./preferenceRow.js";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { messageRetained, sessionRetained, summaryRetained } from "./retentionFilters.js";
-import { sessionColumnsFor, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
+import { sessionColumnsFor, sessionSummaryJoin, sessionRowShape, toSession } from "./sessionRow.js";
 import { summaryColumns, summaryRow, type SummaryRow } from "./summaryRow.js";
 
 /** What Rehydrate reads about a session, from one snapshot. */
 export type RehydrationSources = {
-  session: SessionRow;
+  session: Session;
   summary: SummaryRow | null;
   /** The last messages, in chronological order. */
   recent: readonly MessageRow[];
@@ -22,11 +23,13 @@ export type RehydrationSources = {
 
 // The statement returns each part as JSON: timestamps come as ISO text and
 // the preference values as base64.
-const sessionJson = sessionRow.extend({
-  created_at: z.coerce.date(),
-  updated_at: z.coerce.date(),
-  last_activity_at: z.coerce.date(),
-});
+const sessionJson = sessionRowShape
+  .extend({
+    created_at: z.coerce.date(),
+    updated_at: z.coerce.date(),
+    last_activity_at: z.coerce.date(),
+  })
+  .transform(toSession);
 const summaryJson = summaryRow.extend({ updated_at: z.coerce.date() });
 const messageJson = messageRow.extend({ created_at: z.coerce.date() });
 const preferenceJson = preferenceRow.extend({

@@ -11,7 +11,7 @@ import {
   type SearchHitRow,
   type SearchScope,
 } from "../../db/queries/selectSearchHits.js";
-import type { SessionRow } from "../../db/queries/sessionRow.js";
+import type { Session } from "../sessions/Session.js";
 import type { SummaryRow } from "../../db/queries/summaryRow.js";
 import type { Embeddings } from "../ports/Embeddings.js";
 import { countTokensEach, type EncodingName } from "../../tokens/countTokens.js";
@@ -67,7 +67,7 @@ type ChunkBase = { tokens: number; text: string };
 /** One chunk of a rehydration, with the item behind its text. */
 export type RehydrationChunk = ChunkBase &
   (
-    | { kind: "header"; session: SessionRow }
+    | { kind: "header"; session: Session }
     | { kind: "summary"; summary: SummaryRow }
     | { kind: "preference"; preference: Preference }
     | { kind: "context_entry"; entry: ContextEntryRow }
@@ -148,7 +148,7 @@ export async function rehydrateSession(
       retention,
     });
     if (!found) throw new NotFoundError("session", input.sessionId);
-    const windowStart = Math.max(0, found.session.message_count - input.maxRecent);
+    const windowStart = Math.max(0, found.session.messageCount - input.maxRecent);
     let query = input.query;
     if (query === "" && relevance.wanted) {
       const latestInWindow = found.recent.findLast((message) => message.role === "user");

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
-import type { SessionRow } from "../../db/queries/sessionRow.js";
+import type { Session } from "../sessions/Session.js";
 import type { SummaryRow } from "../../db/queries/summaryRow.js";
 import { repositoryPath } from "../../paths.js";
 import { readMemoryElement } from "../../../test/support/readMemoryElement.js";
@@ -20,8 +20,8 @@ import {
 } from "./renderChunkText.js";
 
 const created = new Date("2026-11-23T22:15:00Z");
-const session = (fields: Partial<SessionRow>) =>
-  ({ id: "s1", name: "Lisbon trip", type: "chat", status: "active", message_count: 11, removed_message_count: 0, created_at: created, ...fields }) as SessionRow;
+const session = (fields: Partial<Session>) =>
+  ({ id: "s1", name: "Lisbon trip", type: "chat", status: "active", messageCount: 11, removedMessageCount: 0, createdAt: created, ...fields }) as Session;
 const message = (fields: Partial<MessageRow>) =>
   ({ role: "user", message_index: 12, content: "hi", created_at: created, ...fields }) as MessageRow;
 

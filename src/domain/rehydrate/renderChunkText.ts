@@ -1,6 +1,6 @@
 import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
-import type { SessionRow } from "../../db/queries/sessionRow.js";
+import type { Session } from "../sessions/Session.js";
 import type { SummaryRow } from "../../db/queries/summaryRow.js";
 import type { Preference } from "../preferences/openPreference.js";
 
@@ -13,14 +13,14 @@ import { memoryElement } from "./memoryElement.js";
 
 const day = (time: Date) => time.toISOString().slice(0, 10);
 
-export function renderHeader(session: SessionRow): string {
+export function renderHeader(session: Session): string {
   return memoryElement(
     "header",
     [
       ["type", session.type === "" ? null : session.type],
       ["status", session.status],
-      ["messages", session.message_count - session.removed_message_count],
-      ["started", day(session.created_at)],
+      ["messages", session.messageCount - session.removedMessageCount],
+      ["started", day(session.createdAt)],
     ],
     session.name === "" ? session.id : session.name,
   );

@@ -1,6 +1,6 @@
 import type { Database } from "../ports/Database.js";
 import { selectSessionsPage } from "../../db/queries/selectSessionsPage.js";
-import type { SessionRow } from "../../db/queries/sessionRow.js";
+import type { Session } from "./Session.js";
 import { InvalidArgumentError } from "../errors.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";
 import type { RetentionOf } from "../retention/RetentionPolicies.js";
@@ -17,13 +17,13 @@ export async function listSessions(
   input: {
     tenantId: string;
     userId: string;
-    status: SessionRow["status"] | null;
+    status: Session["status"] | null;
     pageSize: number;
     pageToken: string;
-    pageBytes?: PageBytes<SessionRow> | undefined;
+    pageBytes?: PageBytes<Session> | undefined;
   },
   signal?: AbortSignal,
-): Promise<{ sessions: readonly SessionRow[]; nextPageToken: string }> {
+): Promise<{ sessions: readonly Session[]; nextPageToken: string }> {
   const scope = ["sessions", input.tenantId, input.userId, input.status];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   let after: { activityCursor: string; id: string } | null = null;
@@ -39,7 +39,7 @@ export async function listSessions(
   const { page, more } = takePage(rows, input.pageSize, input.pageBytes);
   const last = page.at(-1);
   const nextPageToken =
-    more && last ? encodePageToken(scope, { a: last.activity_cursor, i: last.id }) : "";
+    more && last ? encodePageToken(scope, { a: last.activityCursor, i: last.id }) : "";
   return { sessions: page, nextPageToken };
 }
 

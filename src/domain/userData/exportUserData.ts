@@ -9,7 +9,7 @@ import { selectOutgoingRelationshipsForExport } from "../../db/queries/selectOut
 import { selectPreferencesPage } from "../../db/queries/selectPreferencesPage.js";
 import { selectSessionsForExport } from "../../db/queries/selectSessionsForExport.js";
 import { selectSessionSummary } from "../../db/queries/selectSessionSummary.js";
-import type { SessionRow } from "../../db/queries/sessionRow.js";
+import type { Session } from "../sessions/Session.js";
 import type { SummaryRow } from "../../db/queries/summaryRow.js";
 import type { Clock } from "../clock.js";
 import { NotFoundError } from "../errors.js";
@@ -19,7 +19,7 @@ import { encodeExportCursor, exportParts, type ExportPart, type ExportPosition }
 
 /** One record of an export, with the cursor that continues after it. */
 export type ExportRecord = { cursor: string } & (
-  | { kind: "session"; session: SessionRow }
+  | { kind: "session"; session: Session }
   | { kind: "statistics"; statistics: SessionStatistics }
   | { kind: "summary"; summary: SummaryRow }
   | { kind: "context_entry"; entry: ContextEntryRow }
@@ -88,7 +88,7 @@ async function* exportSession(
   input: {
     tenantId: string;
     userId: string;
-    session: SessionRow;
+    session: Session;
     resume: Exclude<ExportPosition, { part: "preference" }> | null;
     cursor: (position: ExportPosition) => string;
   },
