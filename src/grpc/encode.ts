@@ -1,6 +1,6 @@
 import type { MessageRow } from "../db/queries/messageRow.js";
 import type { Session as DomainSession } from "../domain/sessions/Session.js";
-import type { SummaryRow } from "../db/queries/summaryRow.js";
+import type { Summary as DomainSummary } from "../domain/summaries/Summary.js";
 import type { Preference as DomainPreference } from "../domain/preferences/openPreference.js";
 import type { Preference } from "../../gen/ts/ltst/memory/v1/preference.js";
 import type { SessionSummary } from "../../gen/ts/ltst/memory/v1/summary.js";
@@ -56,14 +56,14 @@ export function encodeMessage(row: MessageRow): Message {
   };
 }
 
-export function encodeSummary(row: SummaryRow): SessionSummary {
+export function encodeSummary(row: DomainSummary): SessionSummary {
   return {
-    sessionId: row.session_id,
+    sessionId: row.sessionId,
     content: row.content,
-    coversThroughIndex: row.covers_through_index,
-    tokenCount: row.token_count,
+    coversThroughIndex: row.coversThroughIndex,
+    tokenCount: row.tokenCount,
     metadata: row.metadata,
-    updateTime: row.updated_at,
+    updateTime: row.updatedAt,
   };
 }
 

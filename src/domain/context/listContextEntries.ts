@@ -1,5 +1,5 @@
 import type { Database } from "../ports/Database.js";
-import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
+import type { ContextEntry } from "./ContextEntry.js";
 import { selectLiveContextEntriesPage } from "../../db/queries/selectLiveContextEntriesPage.js";
 import { selectSession } from "../../db/queries/selectSession.js";
 import { isContextKey, isContextType } from "../../validation/contextFields.js";
@@ -17,7 +17,7 @@ export type ListContextEntriesInput = {
   pageSize: number;
   pageToken: string;
   /** Bounds the page by its encoded size as well as by pageSize. */
-  pageBytes?: PageBytes<ContextEntryRow> | undefined;
+  pageBytes?: PageBytes<ContextEntry> | undefined;
 };
 
 /**
@@ -29,7 +29,7 @@ export async function listContextEntries(
   deps: { db: Database; now?: Clock },
   input: ListContextEntriesInput,
   signal?: AbortSignal,
-): Promise<{ entries: readonly ContextEntryRow[]; nextPageToken: string }> {
+): Promise<{ entries: readonly ContextEntry[]; nextPageToken: string }> {
   const scope = ["context", input.tenantId, input.userId, input.sessionId, input.type];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   let after: { type: string; key: string } | null = null;

@@ -1,7 +1,7 @@
 import pgvector from "pgvector";
 import type { Keyring } from "../ports/Keyring.js";
 import type { Database } from "../ports/Database.js";
-import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
+import type { ContextEntry } from "../context/ContextEntry.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
 import { selectLatestUserMessageText, selectRehydrationSources } from "../../db/queries/selectRehydrationSources.js";
 import {
@@ -12,7 +12,7 @@ import {
   type SearchScope,
 } from "../../db/queries/selectSearchHits.js";
 import type { Session } from "../sessions/Session.js";
-import type { SummaryRow } from "../../db/queries/summaryRow.js";
+import type { Summary } from "../summaries/Summary.js";
 import type { Embeddings } from "../ports/Embeddings.js";
 import { countTokensEach, type EncodingName } from "../../tokens/countTokens.js";
 import type { TokenCounter } from "../../tokens/createTokenCounter.js";
@@ -68,9 +68,9 @@ type ChunkBase = { tokens: number; text: string };
 export type RehydrationChunk = ChunkBase &
   (
     | { kind: "header"; session: Session }
-    | { kind: "summary"; summary: SummaryRow }
+    | { kind: "summary"; summary: Summary }
     | { kind: "preference"; preference: Preference }
-    | { kind: "context_entry"; entry: ContextEntryRow }
+    | { kind: "context_entry"; entry: ContextEntry }
     | { kind: "relevant_message"; message: MessageRow; score: number }
     | { kind: "recent_message"; message: MessageRow }
   );

@@ -1,7 +1,7 @@
-import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
+import type { ContextEntry } from "../context/ContextEntry.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
 import type { Session } from "../sessions/Session.js";
-import type { SummaryRow } from "../../db/queries/summaryRow.js";
+import type { Summary } from "../summaries/Summary.js";
 import type { Preference } from "../preferences/openPreference.js";
 
 import { memoryElement } from "./memoryElement.js";
@@ -26,10 +26,10 @@ export function renderHeader(session: Session): string {
   );
 }
 
-export function renderSummary(summary: SummaryRow): string {
+export function renderSummary(summary: Summary): string {
   return memoryElement(
     "summary",
-    [["covers_through_index", summary.covers_through_index < 0 ? null : summary.covers_through_index]],
+    [["covers_through_index", summary.coversThroughIndex < 0 ? null : summary.coversThroughIndex]],
     summary.content,
   );
 }
@@ -38,7 +38,7 @@ export function renderPreference(preference: Preference): string {
   return memoryElement("preference", [["key", preference.key]], preference.value);
 }
 
-export function renderContextEntry(entry: ContextEntryRow): string {
+export function renderContextEntry(entry: ContextEntry): string {
   return memoryElement("context_entry", [["type", entry.type], ["key", entry.key]], entry.value);
 }
 

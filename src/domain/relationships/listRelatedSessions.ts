@@ -1,5 +1,7 @@
 import type { Database } from "../ports/Database.js";
-import { relationName, type RelationName, type RelationshipRow } from "../../db/queries/relationshipRow.js";
+import type { RelationName } from "./Relationship.js";
+import type { Relationship } from "./Relationship.js";
+import { relationName } from "../../db/queries/relationshipRow.js";
 import { selectOwnedSessionIds } from "../../db/queries/selectOwnedSessionIds.js";
 import { selectRelatedSessionsPage, type RelationshipCursor } from "../../db/queries/selectRelatedSessionsPage.js";
 import { isId } from "../../validation/limits.js";
@@ -18,7 +20,7 @@ export type ListRelatedSessionsInput = {
   pageSize: number;
   pageToken: string;
   /** Bounds the page by its encoded size as well as by pageSize. */
-  pageBytes?: PageBytes<RelationshipRow> | undefined;
+  pageBytes?: PageBytes<Relationship> | undefined;
 };
 
 /**
@@ -30,7 +32,7 @@ export async function listRelatedSessions(
   deps: { db: Database },
   input: ListRelatedSessionsInput,
   signal?: AbortSignal,
-): Promise<{ relationships: readonly RelationshipRow[]; nextPageToken: string }> {
+): Promise<{ relationships: readonly Relationship[]; nextPageToken: string }> {
   const scope = ["relationships", input.tenantId, input.userId, input.sessionId, input.direction, input.relation];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   const after = cursor === null ? null : parseCursor(cursor);
@@ -55,7 +57,7 @@ export async function listRelatedSessions(
   const last = page.at(-1);
   const nextPageToken =
     more && last
-      ? encodePageToken(scope, { s: last.score, a: last.source_session_id, b: last.target_session_id, r: last.relation })
+      ? encodePageToken(scope, { s: last.score, a: last.sourceSessionId, b: last.targetSessionId, r: last.relation })
       : "";
   return { relationships: page, nextPageToken };
 }

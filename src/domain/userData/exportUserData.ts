@@ -1,8 +1,8 @@
 import type { Keyring } from "../ports/Keyring.js";
 import type { Database } from "../ports/Database.js";
-import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
+import type { ContextEntry } from "../context/ContextEntry.js";
 import type { MessageRow } from "../../db/queries/messageRow.js";
-import type { RelationshipRow } from "../../db/queries/relationshipRow.js";
+import type { Relationship } from "../relationships/Relationship.js";
 import { selectContextEntriesForExport } from "../../db/queries/selectContextEntriesForExport.js";
 import { selectMessagesForExport } from "../../db/queries/selectMessagesForExport.js";
 import { selectOutgoingRelationshipsForExport } from "../../db/queries/selectOutgoingRelationshipsForExport.js";
@@ -10,7 +10,7 @@ import { selectPreferencesPage } from "../../db/queries/selectPreferencesPage.js
 import { selectSessionsForExport } from "../../db/queries/selectSessionsForExport.js";
 import { selectSessionSummary } from "../../db/queries/selectSessionSummary.js";
 import type { Session } from "../sessions/Session.js";
-import type { SummaryRow } from "../../db/queries/summaryRow.js";
+import type { Summary } from "../summaries/Summary.js";
 import type { Clock } from "../clock.js";
 import { NotFoundError } from "../errors.js";
 import { openPreference, type Preference } from "../preferences/openPreference.js";
@@ -21,10 +21,10 @@ import { encodeExportCursor, exportParts, type ExportPart, type ExportPosition }
 export type ExportRecord = { cursor: string } & (
   | { kind: "session"; session: Session }
   | { kind: "statistics"; statistics: SessionStatistics }
-  | { kind: "summary"; summary: SummaryRow }
-  | { kind: "context_entry"; entry: ContextEntryRow }
+  | { kind: "summary"; summary: Summary }
+  | { kind: "context_entry"; entry: ContextEntry }
   | { kind: "message"; message: MessageRow }
-  | { kind: "relationship"; relationship: RelationshipRow }
+  | { kind: "relationship"; relationship: Relationship }
   | { kind: "preference"; preference: Preference }
 );
 
@@ -156,12 +156,12 @@ async function* exportSession(
         yield {
           kind: "relationship",
           relationship,
-          cursor: cursor({ part: "relationship", sessionId, target: relationship.target_session_id, relation: relationship.relation }),
+          cursor: cursor({ part: "relationship", sessionId, target: relationship.targetSessionId, relation: relationship.relation }),
         };
       }
       const last = rows.at(-1);
       if (!last || rows.length < pageRows) break;
-      after = { target: last.target_session_id, relation: last.relation };
+      after = { target: last.targetSessionId, relation: last.relation };
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { Database } from "../ports/Database.js";
-import type { ErasureRecordRow } from "../../db/queries/erasureRecordRow.js";
+import type { ErasureRecord } from "./ErasureRecord.js";
 import { selectErasureRecordsPage } from "../../db/queries/selectErasureRecordsPage.js";
 import { uuidPattern } from "../../validation/limits.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
@@ -12,7 +12,7 @@ export async function listErasureRecords(
   deps: { db: Database },
   input: { tenantId: string; userId: string | null; pageSize: number; pageToken: string },
   signal?: AbortSignal,
-): Promise<{ records: readonly ErasureRecordRow[]; nextPageToken: string }> {
+): Promise<{ records: readonly ErasureRecord[]; nextPageToken: string }> {
   const scope = ["erasures", input.tenantId, input.userId];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
   let after: { erasedCursor: string; id: string } | null = null;
@@ -27,6 +27,6 @@ export async function listErasureRecords(
   );
   const records = rows.slice(0, input.pageSize);
   const last = records.at(-1);
-  const nextPageToken = rows.length > input.pageSize && last ? encodePageToken(scope, { t: last.erased_cursor, i: last.id }) : "";
+  const nextPageToken = rows.length > input.pageSize && last ? encodePageToken(scope, { t: last.erasedCursor, i: last.id }) : "";
   return { records, nextPageToken };
 }
