@@ -1,4 +1,4 @@
-import type { MessageRow } from "../db/queries/messageRow.js";
+import type { Message as DomainMessage } from "../domain/messages/Message.js";
 import type { Session as DomainSession } from "../domain/sessions/Session.js";
 import type { Summary as DomainSummary } from "../domain/summaries/Summary.js";
 import type { Preference as DomainPreference } from "../domain/preferences/openPreference.js";
@@ -38,21 +38,21 @@ export function encodeSession(row: DomainSession): Session {
   };
 }
 
-export function encodeMessage(row: MessageRow): Message {
+export function encodeMessage(row: DomainMessage): Message {
   return {
     id: row.id,
-    sessionId: row.session_id,
-    userId: row.user_id,
-    messageIndex: row.message_index,
+    sessionId: row.sessionId,
+    userId: row.userId,
+    messageIndex: row.messageIndex,
     role: roleToProto[row.role],
     type: row.type,
     content: row.content,
     metadata: row.metadata,
-    parentMessageId: row.parent_message_id ?? "",
-    contentHash: row.content_hash,
-    contextHash: row.context_hash,
-    tokenCount: row.token_count,
-    createTime: row.created_at,
+    parentMessageId: row.parentMessageId ?? "",
+    contentHash: row.contentHash,
+    contextHash: row.contextHash,
+    tokenCount: row.tokenCount,
+    createTime: row.createdAt,
   };
 }
 

@@ -1,10 +1,11 @@
 import type { Session } from "../../domain/sessions/Session.js";
+import type { Message } from "../../domain/messages/Message.js";
 import type { Summary } from "../../domain/summaries/Summary.js";
 import type { ContextEntry } from "../../domain/context/ContextEntry.js";
 import { sql, type CommonQueryMethods } from "slonik";
 import { z } from "zod";
 import { contextEntryColumns, contextEntryRowShape, isLive, toContextEntry } from "./contextEntryRow.js";
-import { messageColumns, messageRow, type MessageRow } from "./messageRow.js";
+import { messageColumns, messageRowShape, toMessage } from "./messageRow.js";
 import { preferenceRow, type PreferenceRow } from "./preferenceRow.js";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { messageRetained, sessionRetained, summaryRetained } from "./retentionFilters.js";
@@ -16,7 +17,7 @@ export type RehydrationSources = {
   session: Session;
   summary: Summary | null;
   /** The last messages, in chronological order. */
-  recent: readonly MessageRow[];
+  recent: readonly Message[];
   /** The first preferences in key order, and how many the user has. */
   preferences: { rows: readonly PreferenceRow[]; total: number };
   /** The most relevant live context entries, and how many are live. */
@@ -33,7 +34,7 @@ const sessionJson = sessionRowShape
   })
   .transform(toSession);
 const summaryJson = summaryRowShape.extend({ updated_at: z.coerce.date() }).transform(toSummary);
-const messageJson = messageRow.extend({ created_at: z.coerce.date() });
+const messageJson = messageRowShape.extend({ created_at: z.coerce.date() }).transform(toMessage);
 const preferenceJson = preferenceRow.extend({
   value: z.string().transform((base64) => Buffer.from(base64, "base64")),
   created_at: z.coerce.date(),

@@ -1,17 +1,10 @@
-import type { Session } from "../../domain/sessions/Session.js";
+import type { Session, SessionChanges } from "../../domain/sessions/Session.js";
 import { sql, type CommonQueryMethods } from "slonik";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { sessionRetained } from "./retentionFilters.js";
 import { sessionColumnsFor, sessionSummaryJoin, sessionRow } from "./sessionRow.js";
 
-/** Fields an update may change; undefined means "leave as is". */
-export type SessionChanges = {
-  name?: string;
-  type?: string;
-  status?: Session["status"];
-  metadata?: Record<string, unknown>;
-  relevanceScore?: number;
-};
+export type { SessionChanges };
 
 /**
  * Applies the changes to the user's session; null when it does not exist for

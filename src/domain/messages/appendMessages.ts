@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
+import type { Message, RoleName } from "./Message.js";
 import type { Database } from "../ports/Database.js";
 import { insertAppendRequest } from "../../db/queries/insertAppendRequest.js";
 import { insertMessages, type NewMessageRow } from "../../db/queries/insertMessages.js";
 import { lockSessionForAppend } from "../../db/queries/lockSessionForAppend.js";
-import type { MessageRow, RoleName } from "../../db/queries/messageRow.js";
 import { selectAppendRequest } from "../../db/queries/selectAppendRequest.js";
 import { selectExistingMessageIds } from "../../db/queries/selectExistingMessageIds.js";
 import { selectMessagesByIndexRange } from "../../db/queries/selectMessages.js";
@@ -35,7 +35,7 @@ export type AppendMessagesInput = {
 };
 
 export type AppendMessagesResult = {
-  messages: readonly MessageRow[];
+  messages: readonly Message[];
   replayed: boolean;
   summaryDue: boolean;
   messagesSinceSummary: number;
@@ -50,7 +50,7 @@ export type AppendDeps = {
   /** Counts large batches off the event loop; without it, counting is inline. */
   tokenCounter?: TokenCounter | undefined;
   /** Called after a commit that stored new messages (for the embedding queue, metrics). */
-  onAppended?: (messages: readonly MessageRow[]) => void;
+  onAppended?: (messages: readonly Message[]) => void;
   /** Sessions past their tenant's inactivity limit are NOT_FOUND (not revived by an append). */
   retention?: RetentionOf | undefined;
   /** How long an idempotency key is remembered (LTST_IDEMPOTENCY_TTL); unset: forever. */

@@ -1,5 +1,5 @@
 import type { Database } from "../ports/Database.js";
-import type { MessageRow } from "../../db/queries/messageRow.js";
+import type { Message } from "./Message.js";
 import { selectLastMessages, selectMessagesByIndexRange } from "../../db/queries/selectMessages.js";
 import { sessionIsRetained } from "../../db/queries/sessionIsRetained.js";
 import { decodePageToken, encodePageToken } from "../../validation/pageToken.js";
@@ -16,7 +16,7 @@ export type ListLastMessagesInput = {
   lastN: number;
   /** "" for the first page; then the previous page's next_page_token. */
   pageToken: string;
-  pageBytes?: PageBytes<MessageRow> | undefined;
+  pageBytes?: PageBytes<Message> | undefined;
 };
 
 /**
@@ -34,7 +34,7 @@ export async function listLastMessages(
   deps: { db: Database; retention?: RetentionOf | undefined },
   input: ListLastMessagesInput,
   signal?: AbortSignal,
-): Promise<{ messages: readonly MessageRow[]; nextPageToken: string }> {
+): Promise<{ messages: readonly Message[]; nextPageToken: string }> {
   // The token is bound to last_n too: another N would be another window.
   const scope = ["messages-last", input.tenantId, input.userId, input.sessionId, input.lastN];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
@@ -58,7 +58,7 @@ export async function listLastMessages(
     const first = rows[0];
     const oldestSent = page[0];
     const nextPageToken =
-      more && first && oldestSent ? encodePageToken(scope, { s: first.message_index, i: oldestSent.message_index }) : "";
+      more && first && oldestSent ? encodePageToken(scope, { s: first.messageIndex, i: oldestSent.messageIndex }) : "";
     return { messages: page, nextPageToken };
   });
 }

@@ -1,5 +1,5 @@
 import type { Database } from "../ports/Database.js";
-import type { MessageRow } from "../../db/queries/messageRow.js";
+import type { Message } from "./Message.js";
 import { sessionIsRetained } from "../../db/queries/sessionIsRetained.js";
 import { selectMessagesPage } from "../../db/queries/selectMessages.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
@@ -19,7 +19,7 @@ export type ListMessagesInput = {
   /** When > 0: the last N messages, chronological (see listLastMessages). */
   lastN: number;
   /** Bounds each page by its encoded size as well as by pageSize. */
-  pageBytes?: PageBytes<MessageRow> | undefined;
+  pageBytes?: PageBytes<Message> | undefined;
 };
 
 /**
@@ -33,7 +33,7 @@ export async function listMessages(
   deps: { db: Database; retention?: RetentionOf | undefined },
   input: ListMessagesInput,
   signal?: AbortSignal,
-): Promise<{ messages: readonly MessageRow[]; nextPageToken: string }> {
+): Promise<{ messages: readonly Message[]; nextPageToken: string }> {
   if (input.lastN > 0) return listLastMessages(deps, input, signal);
   const scope = ["messages", input.tenantId, input.userId, input.sessionId, input.backward];
   const cursor = decodePageToken("page_token", input.pageToken, scope);
@@ -60,7 +60,7 @@ export async function listMessages(
     }
     const { page, more } = takePage(rows, input.pageSize, input.pageBytes);
     const last = page.at(-1);
-    const nextPageToken = more && last ? encodePageToken(scope, { i: last.message_index }) : "";
+    const nextPageToken = more && last ? encodePageToken(scope, { i: last.messageIndex }) : "";
     return { messages: page, nextPageToken };
   });
 }

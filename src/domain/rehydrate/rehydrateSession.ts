@@ -2,7 +2,7 @@ import pgvector from "pgvector";
 import type { Keyring } from "../ports/Keyring.js";
 import type { Database } from "../ports/Database.js";
 import type { ContextEntry } from "../context/ContextEntry.js";
-import type { MessageRow } from "../../db/queries/messageRow.js";
+import type { Message } from "../messages/Message.js";
 import { selectLatestUserMessageText, selectRehydrationSources } from "../../db/queries/selectRehydrationSources.js";
 import {
   configureVectorScan,
@@ -71,8 +71,8 @@ export type RehydrationChunk = ChunkBase &
     | { kind: "summary"; summary: Summary }
     | { kind: "preference"; preference: Preference }
     | { kind: "context_entry"; entry: ContextEntry }
-    | { kind: "relevant_message"; message: MessageRow; score: number }
-    | { kind: "recent_message"; message: MessageRow }
+    | { kind: "relevant_message"; message: Message; score: number }
+    | { kind: "recent_message"; message: Message }
   );
 
 export type RelevanceMode = "semantic" | "lexical";
@@ -263,7 +263,7 @@ function planRelevance(
 async function findRelevant(
   deps: RehydrateDeps,
   input: RehydrateInput,
-  sources: { recent: readonly MessageRow[]; windowStart: number; query: string },
+  sources: { recent: readonly Message[]; windowStart: number; query: string },
   plannedMode: RelevanceMode,
   queryEmbedding: Promise<Float32Array> | null,
   signal: AbortSignal | undefined,

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { ContextEntry } from "../context/ContextEntry.js";
-import type { MessageRow } from "../../db/queries/messageRow.js";
+import type { Message } from "../messages/Message.js";
 import type { Session } from "../sessions/Session.js";
 import type { Summary } from "../summaries/Summary.js";
 import { repositoryPath } from "../../paths.js";
@@ -22,8 +22,8 @@ import {
 const created = new Date("2026-11-23T22:15:00Z");
 const session = (fields: Partial<Session>) =>
   ({ id: "s1", name: "Lisbon trip", type: "chat", status: "active", messageCount: 11, removedMessageCount: 0, createdAt: created, ...fields }) as Session;
-const message = (fields: Partial<MessageRow>) =>
-  ({ role: "user", message_index: 12, content: "hi", created_at: created, ...fields }) as MessageRow;
+const message = (fields: Partial<Message>) =>
+  ({ role: "user", messageIndex: 12, content: "hi", createdAt: created, ...fields }) as Message;
 
 /** The documented forms: the lines of RehydrateChunk.text's comment that start with "<kind>:". */
 function documentedForms(): Record<string, string> {

@@ -1,5 +1,5 @@
 import type { ContextEntry } from "../context/ContextEntry.js";
-import type { MessageRow } from "../../db/queries/messageRow.js";
+import type { Message } from "../messages/Message.js";
 import type { Session } from "../sessions/Session.js";
 import type { Summary } from "../summaries/Summary.js";
 import type { Preference } from "../preferences/openPreference.js";
@@ -42,10 +42,10 @@ export function renderContextEntry(entry: ContextEntry): string {
   return memoryElement("context_entry", [["type", entry.type], ["key", entry.key]], entry.value);
 }
 
-export function renderRelevantMessage(message: MessageRow): string {
-  return memoryElement("relevant_message", [["role", message.role], ["date", day(message.created_at)]], message.content);
+export function renderRelevantMessage(message: Message): string {
+  return memoryElement("relevant_message", [["role", message.role], ["date", day(message.createdAt)]], message.content);
 }
 
-export function renderRecentMessage(message: MessageRow): string {
-  return memoryElement("recent_message", [["role", message.role], ["index", message.message_index]], message.content);
+export function renderRecentMessage(message: Message): string {
+  return memoryElement("recent_message", [["role", message.role], ["index", message.messageIndex]], message.content);
 }

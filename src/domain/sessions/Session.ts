@@ -22,3 +22,12 @@ export type Session = {
   /** The content of the session's summary, '' until one is written (or while retention hides it). */
   readonly summary: string;
 };
+
+/** Fields an update may change; undefined means "leave as is". */
+export type SessionChanges = {
+  name?: string;
+  type?: string;
+  status?: SessionStatus;
+  metadata?: Record<string, unknown>;
+  relevanceScore?: number;
+};

@@ -1,6 +1,6 @@
 import type { Database } from "../ports/Database.js";
-import type { Session } from "./Session.js";
-import { updateSession as updateSessionRow, type SessionChanges } from "../../db/queries/updateSession.js";
+import type { Session, SessionChanges } from "./Session.js";
+import { updateSession as updateSessionRow } from "../../db/queries/updateSession.js";
 import { NotFoundError } from "../errors.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";
 import type { RetentionOf } from "../retention/RetentionPolicies.js";

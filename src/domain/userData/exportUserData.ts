@@ -1,7 +1,7 @@
 import type { Keyring } from "../ports/Keyring.js";
 import type { Database } from "../ports/Database.js";
 import type { ContextEntry } from "../context/ContextEntry.js";
-import type { MessageRow } from "../../db/queries/messageRow.js";
+import type { Message } from "../messages/Message.js";
 import type { Relationship } from "../relationships/Relationship.js";
 import { selectContextEntriesForExport } from "../../db/queries/selectContextEntriesForExport.js";
 import { selectMessagesForExport } from "../../db/queries/selectMessagesForExport.js";
@@ -23,7 +23,7 @@ export type ExportRecord = { cursor: string } & (
   | { kind: "statistics"; statistics: SessionStatistics }
   | { kind: "summary"; summary: Summary }
   | { kind: "context_entry"; entry: ContextEntry }
-  | { kind: "message"; message: MessageRow }
+  | { kind: "message"; message: Message }
   | { kind: "relationship"; relationship: Relationship }
   | { kind: "preference"; preference: Preference }
 );
@@ -133,11 +133,11 @@ async function* exportSession(
         selectMessagesForExport(c, { tenantId, userId, sessionId, afterIndex, limit: pageRows, maxBytes: pageContentBytes }),
       );
       for (const message of rows) {
-        yield { kind: "message", message, cursor: cursor({ part: "message", sessionId, messageIndex: message.message_index }) };
+        yield { kind: "message", message, cursor: cursor({ part: "message", sessionId, messageIndex: message.messageIndex }) };
       }
       const last = rows.at(-1);
       if (!last) break;
-      afterIndex = last.message_index;
+      afterIndex = last.messageIndex;
     }
   }
 

@@ -34,8 +34,8 @@ export function createSearchService(context: HandlerContext, deps: SearchService
           hit: {
             message: encodeMessage(hit),
             score: hit.score,
-            semanticRank: hit.semantic_rank ?? 0,
-            lexicalRank: hit.lexical_rank ?? 0,
+            semanticRank: hit.semanticRank ?? 0,
+            lexicalRank: hit.lexicalRank ?? 0,
           },
         });
       }
