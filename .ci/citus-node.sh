@@ -7,6 +7,9 @@
 
 citus_database=ltst
 
+# shellcheck source=.ci/pg-cluster.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pg-cluster.sh"
+
 citus_require_installed() {
   if [ ! -f "$(pg_config --pkglibdir)/citus.so" ]; then
     echo "Citus is not installed into $(pg_config --pkglibdir): run bash .ci/build-extensions.sh citus first" >&2
@@ -38,31 +41,14 @@ citus_start_node() {
     local hba="/etc/postgresql/15/${name}/pg_hba.conf"
     sed -i '0,/^local/s//host    all             postgres        127.0.0.1\/32            trust\n&/' "$hba"
   fi
-  if ! pg_lsclusters -h | awk -v n="$name" '$1 == "15" && $2 == n { print $4 }' | grep online >/dev/null; then
-    pg_ctlcluster 15 "$name" start >&2
-  fi
-  for _ in $(seq 1 30); do
-    if su postgres -c "psql -p ${port} -qAtc 'SELECT 1'" >/dev/null 2>&1; then return 0; fi
-    sleep 1
-  done
-  echo "PostgreSQL 15 cluster ${name} on port ${port} does not answer" >&2
-  exit 1
+  pg_cluster_start "$name" "$port"
 }
 
 # The role, the database and both extensions on the node on `port` (and
 # pgvector in template1, as on the single node). Idempotent.
 citus_prepare_node() {
   local port="$1"
-  citus_psql_super "$port" postgres >&2 <<'SQL'
-DO $$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ltst') THEN
-    CREATE ROLE ltst LOGIN PASSWORD 'ltst' CREATEDB;
-  END IF;
-END
-$$;
-SELECT 'CREATE DATABASE ltst OWNER ltst' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'ltst')\gexec
-SQL
+  pg_cluster_ensure_ltst "$port" "$citus_database"
   citus_psql_super "$port" template1 >&2 <<<'CREATE EXTENSION IF NOT EXISTS vector;'
   citus_psql_super "$port" "$citus_database" >&2 <<'SQL'
 -- Not IF NOT EXISTS: with Citus there, a worker refuses even that, as an

@@ -7,7 +7,7 @@ type Stream = Pick<NodeJS.WriteStream, "write"> & { isTTY?: boolean; columns?: n
  * 100 ms (phase, bar, rows done of the total, rows per second); elsewhere
  * nothing (the final report says it all, and logs stay clean). Written here
  * rather than taken from a library: it is one line, like the model
- * download's (src/model/progressBar.ts), and needs no dependency.
+ * download's (src/modelDownload/progressBar.ts), and needs no dependency.
  */
 export function importProgress(stream: Stream, now: () => number = () => performance.now()) {
   const tty = stream.isTTY === true;

@@ -18,7 +18,8 @@ import { createApiKeyStore } from "../db/createApiKeyStore.js";
 import { selectTenantStorageBytes } from "../db/queries/selectTenantStorageBytes.js";
 import { createPipeline } from "../grpc/pipeline/createPipeline.js";
 import { traceMiddleware } from "../grpc/pipeline/traceMiddleware.js";
-import { createTracing, type Tracing } from "../observability/tracing/createTracing.js";
+import type { Tracing } from "../observability/tracing/createTracing.js";
+import { loadTracing } from "../observability/tracing/loadTracing.js";
 import { createStorageQuota } from "../limits/createStorageQuota.js";
 import { createTokenCounter } from "../tokens/createTokenCounter.js";
 import { bindServer, createGrpcServer, serviceNames, type GrpcServer } from "./createGrpcServer.js";
@@ -94,7 +95,7 @@ export async function startService(
     phases[name] = Math.round(ms);
     phaseStarted = performance.now();
   };
-  const tracing = options.tracing ?? createTracing({ serviceName: "ltst-memory", onError: (err, context) => logger.warn({ err }, context) });
+  const tracing = options.tracing ?? await loadTracing({ serviceName: "ltst-memory", onError: (err, context) => logger.warn({ err }, context) });
   const stopTracing = options.tracing ? async () => {} : () => tracing.shutdown();
   logger.info(tracing.description);
   // Without export, the database and embedding layers get no tracer at all: no per-statement work.

@@ -1,4 +1,4 @@
-import { context, ProxyTracerProvider, type Tracer } from "@opentelemetry/api";
+import { context, type Tracer } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { parseKeyPairsIntoRecord } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
@@ -16,6 +16,7 @@ import {
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import { disabledReason, nonEmpty, tracesUrl, tracingOff } from "./tracingSwitch.js";
 
 /** The service's tracing: a tracer for its spans, and how to stop it. */
 export type Tracing = {
@@ -84,21 +85,6 @@ function releaseContextManager(): void {
   sharedContextManager = null;
 }
 
-const nonEmpty = (value: string | undefined): string | undefined => (value?.trim() ? value.trim() : undefined);
-
-/**
- * The traces URL the standard variables name: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
- * as it is, else OTEL_EXPORTER_OTLP_ENDPOINT with /v1/traces appended (as the
- * OTLP exporter does itself). Undefined when neither is set.
- */
-function tracesUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const specific = nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-  if (specific) return specific;
-  const general = nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT);
-  if (!general) return undefined;
-  return general.endsWith("/") ? `${general}v1/traces` : `${general}/v1/traces`;
-}
-
 /**
  * URL, headers and timeout from `env` (traces-specific variables first), so
  * that what `env` says is what is used even when it is not process.env.
@@ -143,15 +129,6 @@ function samplerFromEnv(env: Readonly<Record<string, string | undefined>>): { sa
   }
 }
 
-/** Why nothing is exported, or null when spans go to an OTLP endpoint. */
-function disabledReason(env: Readonly<Record<string, string | undefined>>, url: string | undefined): string | null {
-  if (nonEmpty(env.OTEL_SDK_DISABLED)?.toLowerCase() === "true") return "OTEL_SDK_DISABLED=true";
-  const exporters = (nonEmpty(env.OTEL_TRACES_EXPORTER) ?? "otlp").toLowerCase().split(",").map((e) => e.trim());
-  if (exporters.includes("none")) return "OTEL_TRACES_EXPORTER=none";
-  if (!url) return "OTEL_EXPORTER_OTLP_ENDPOINT is not set";
-  return null;
-}
-
 /**
  * Sets up the service's tracing. Spans are exported over OTLP (HTTP with
  * protobuf bodies, batched) when OTEL_EXPORTER_OTLP_ENDPOINT or
@@ -170,13 +147,7 @@ export function createTracing(options: TracingOptions): Tracing {
   if (reason !== null) {
     // A provider without delegate hands out the API's no-op tracer, whatever
     // is registered globally.
-    return {
-      tracer: new ProxyTracerProvider().getTracer(options.serviceName),
-      exporting: false,
-      description: `tracing off: ${reason}`,
-      forceFlush: async () => {},
-      shutdown: async () => {},
-    };
+    return tracingOff(options.serviceName, reason);
   }
 
   const { sampler, warning } = samplerFromEnv(env);

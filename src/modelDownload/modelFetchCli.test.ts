@@ -4,9 +4,10 @@ import path from "node:path";
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-import type { FetchModelOptions, FetchModelResult, ModelFile } from "../../src/model/fetchModel.js";
-import { runModelFetchCli } from "../../src/model/modelFetchCli.js";
-import { expectFileContent, randomFile, sha256, startModelServer, type ModelServer } from "./modelServer.js";
+import type { FetchModelOptions, FetchModelResult } from "./fetchModel.js";
+import type { ModelFile } from "./manifest.js";
+import { runModelFetchCli } from "./modelFetchCli.js";
+import { expectFileContent, randomFile, sha256, startModelServer, type ModelServer } from "../../test/support/modelServer.js";
 
 function capture(isTTY = false) {
   let text = "";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { createProgressBar } from "../../src/model/fetchModel.js";
+import { createProgressBar } from "./progressBar.js";
 
 function fakeStream(isTTY: boolean, columns = 100) {
   const writes: string[] = [];

@@ -8,7 +8,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 
 import { DEFAULT_MODEL_DIR, modelSource } from "./manifest.js";
-import { fetchModel, ModelFetchError, type FetchModelOptions, type FetchModelResult } from "./fetchModel.js";
+import { fetchModel, type FetchModelOptions, type FetchModelResult } from "./fetchModel.js";
+import { ModelFetchError } from "./modelFetchError.js";
 import { createProgressBar, formatMegabytes } from "./progressBar.js";
 
 export const MODEL_FETCH_USAGE = `Usage: ltst model fetch [options]
