@@ -2,6 +2,9 @@ import { sql } from "slonik";
 import { z } from "zod";
 import type { Message, RoleName } from "../../domain/messages/Message.js";
 
+// RoleName is the domain's (Message.ts); re-exported for the queries that name it.
+export type { RoleName };
+
 export const roleName = z.enum(["user", "assistant", "system", "tool"] satisfies RoleName[]);
 
 /** A row as the statements return it. */
