@@ -120,7 +120,7 @@ for (const backend of backends.filter((b) => b.name !== "embedded")) {
         // The service reads the old data as the default tenant's, and carries on.
         const db = await openDatabase({ databaseUrl: url, dataDir, poolSize: 2, migrate: false });
         try {
-          expect(await getSession({ db }, "default", "u1", "s1")).toMatchObject({ message_count: 2 });
+          expect(await getSession({ db }, "default", "u1", "s1")).toMatchObject({ messageCount: 2 });
           await expect(getSession({ db }, "acme", "u1", "s1")).rejects.toThrow(NotFoundError);
           expect((await getPreference({ db, keyring }, "default", "u1", "language")).value).toBe("english");
           expect((await getSummary({ db }, "default", "u1", "s1")).content).toBe("so far");
