@@ -268,7 +268,7 @@ async function sharedSession(target: LtstTarget, url: string, log: (message: str
         const all = await listAll(target.clients[0]!, userId, `${userId}-session`);
         const gapless = all.every((m, i) => m.messageIndex === i);
         const broken = verifyHashChain(
-          all.map((m) => ({ role: m.role === Role.ROLE_USER ? "user" : "assistant", content: m.content, content_hash: m.contentHash, context_hash: m.contextHash })),
+          all.map((m) => ({ role: m.role === Role.ROLE_USER ? "user" : "assistant", content: m.content, contentHash: m.contentHash, contextHash: m.contextHash })),
         );
         return `${gapless ? "gapless" : "GAPS"}, hash chain ${broken === -1 ? "verifies" : `breaks at ${broken}`}`;
       },

@@ -60,7 +60,7 @@ export async function runExportBench(options: ExportBenchOptions): Promise<strin
         ORDER BY m.message_index LIMIT 200`);
       if (rows.length === 0) break;
       rawRows += rows.length;
-      after = rows.at(-1)!.message_index;
+      after = rows.at(-1)!.messageIndex;
     }
     const rawSeconds = (performance.now() - rawStarted) / 1000;
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { loadClientIdentities } from "../server/loadClientIdentities.js";
+import { loadClientIdentities } from "./loadClientIdentities.js";
 
 const positiveInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = (defaultValue: "true" | "false") =>

@@ -1,6 +1,7 @@
 import type { Tracer } from "@opentelemetry/api";
 import { sql, type DatabasePool, type DatabasePoolConnection } from "slonik";
 import { DomainError } from "../domain/errors.js";
+import { toDomainError } from "./toDomainError.js";
 import { z } from "zod";
 import { createDatabasePool } from "./createDatabasePool.js";
 import type { Database, DatabaseKind } from "./Database.js";
@@ -204,7 +205,8 @@ export function createDatabase(
         const guarded = guardConnection(connection, signal);
         const value = kind === "embedded" ? await routine(guarded) : await cancelOnAbort(signal, connection, () => routine(guarded));
         return { value };
-      } catch (error) {
+      } catch (caught) {
+        const error = toDomainError(caught);
         if (error instanceof DomainError && !signal?.aborted) return { error };
         throw error;
       }

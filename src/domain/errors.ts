@@ -41,6 +41,33 @@ export class AlreadyExistsError extends DomainError {
   }
 }
 
+/**
+ * A unique key no domain check anticipated (a race two creates lost to each
+ * other): the caller's record exists, which is not a server fault, so
+ * ALREADY_EXISTS, never INTERNAL. Raised by the data layer
+ * (src/db/toDomainError.ts), which cannot name the resource; still logged,
+ * since a domain check should have caught it.
+ */
+export class DuplicateKeyError extends DomainError {
+  constructor(options?: ErrorOptions) {
+    super("a record with this key already exists", options);
+    this.name = "DuplicateKeyError";
+  }
+}
+
+/**
+ * A deadlock or a serialization failure: the database rolled the transaction
+ * back whole, so the call can be retried as it was (ABORTED, the code gRPC
+ * clients retry for that). Raised by the data layer (src/db/toDomainError.ts);
+ * still logged, since it should be rare.
+ */
+export class ConflictError extends DomainError {
+  constructor(options?: ErrorOptions) {
+    super("the call conflicted with a concurrent one and was rolled back; retry it", options);
+    this.name = "ConflictError";
+  }
+}
+
 /** The system is not in a state that allows the call: FAILED_PRECONDITION. */
 export class FailedPreconditionError extends DomainError {
   constructor(message: string, readonly reason: string) {

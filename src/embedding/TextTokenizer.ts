@@ -1,12 +1,8 @@
 import { Tokenizer } from "@huggingface/tokenizers";
 import { MAX_SEQUENCE_LENGTH } from "./constants.js";
-import { padBatch, type TokenBatch } from "./padBatch.js";
+import { padBatch, type EncodedText, type TokenBatch } from "./padBatch.js";
 
-/** One text, tokenised and truncated, with its special tokens. */
-export interface EncodedText {
-  readonly ids: readonly number[];
-  readonly typeIds: readonly number[];
-}
+export type { EncodedText };
 
 export interface TextTokenizerOptions {
   /** Longest encoding, special tokens included. Default MAX_SEQUENCE_LENGTH (256). */

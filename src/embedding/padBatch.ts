@@ -1,4 +1,8 @@
-import type { EncodedText } from "./TextTokenizer.js";
+/** One text, tokenised and truncated, with its special tokens. */
+export interface EncodedText {
+  readonly ids: readonly number[];
+  readonly typeIds: readonly number[];
+}
 
 /** Model inputs for a batch of texts, row-major [batchSize, sequenceLength]. */
 export interface TokenBatch {

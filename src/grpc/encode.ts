@@ -1,6 +1,6 @@
-import type { MessageRow } from "../db/queries/messageRow.js";
-import type { SessionRow } from "../db/queries/sessionRow.js";
-import type { SummaryRow } from "../db/queries/summaryRow.js";
+import type { Message as DomainMessage } from "../domain/messages/Message.js";
+import type { Session as DomainSession } from "../domain/sessions/Session.js";
+import type { Summary as DomainSummary } from "../domain/summaries/Summary.js";
 import type { Preference as DomainPreference } from "../domain/preferences/openPreference.js";
 import type { Preference } from "../../gen/ts/ltst/memory/v1/preference.js";
 import type { SessionSummary } from "../../gen/ts/ltst/memory/v1/summary.js";
@@ -9,7 +9,7 @@ import type { Session } from "../../gen/ts/ltst/memory/v1/session.js";
 import { roles } from "./parsers/roles.js";
 import { sessionStatuses } from "./parsers/sessionStatuses.js";
 
-export type StatusName = SessionRow["status"];
+export type StatusName = DomainSession["status"];
 
 // The enum maps live with the request parsers (src/grpc/parsers/); these two
 // stay exported for callers that still import them from here.
@@ -22,48 +22,48 @@ export const statusFromProto = sessionStatuses.fromProto;
 /** Proto role to the stored name; null for UNSPECIFIED or an unknown number. */
 export const roleFromProto = roles.fromProto;
 
-export function encodeSession(row: SessionRow): Session {
+export function encodeSession(row: DomainSession): Session {
   return {
     id: row.id,
-    userId: row.user_id,
+    userId: row.userId,
     name: row.name,
     type: row.type,
     status: statusToProto[row.status],
     metadata: row.metadata,
     summary: row.summary,
-    relevanceScore: row.relevance_score,
-    createTime: row.created_at,
-    lastActivityTime: row.last_activity_at,
-    messageCount: row.message_count - row.removed_message_count,
+    relevanceScore: row.relevanceScore,
+    createTime: row.createdAt,
+    lastActivityTime: row.lastActivityAt,
+    messageCount: row.messageCount - row.removedMessageCount,
   };
 }
 
-export function encodeMessage(row: MessageRow): Message {
+export function encodeMessage(row: DomainMessage): Message {
   return {
     id: row.id,
-    sessionId: row.session_id,
-    userId: row.user_id,
-    messageIndex: row.message_index,
+    sessionId: row.sessionId,
+    userId: row.userId,
+    messageIndex: row.messageIndex,
     role: roleToProto[row.role],
     type: row.type,
     content: row.content,
     metadata: row.metadata,
-    parentMessageId: row.parent_message_id ?? "",
-    contentHash: row.content_hash,
-    contextHash: row.context_hash,
-    tokenCount: row.token_count,
-    createTime: row.created_at,
+    parentMessageId: row.parentMessageId ?? "",
+    contentHash: row.contentHash,
+    contextHash: row.contextHash,
+    tokenCount: row.tokenCount,
+    createTime: row.createdAt,
   };
 }
 
-export function encodeSummary(row: SummaryRow): SessionSummary {
+export function encodeSummary(row: DomainSummary): SessionSummary {
   return {
-    sessionId: row.session_id,
+    sessionId: row.sessionId,
     content: row.content,
-    coversThroughIndex: row.covers_through_index,
-    tokenCount: row.token_count,
+    coversThroughIndex: row.coversThroughIndex,
+    tokenCount: row.tokenCount,
     metadata: row.metadata,
-    updateTime: row.updated_at,
+    updateTime: row.updatedAt,
   };
 }
 

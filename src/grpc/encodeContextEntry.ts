@@ -1,16 +1,16 @@
-import type { ContextEntryRow } from "../db/queries/contextEntryRow.js";
+import type { ContextEntry as DomainContextEntry } from "../domain/context/ContextEntry.js";
 import type { ContextEntry } from "../../gen/ts/ltst/memory/v1/context.js";
 
-export function encodeContextEntry(row: ContextEntryRow): ContextEntry {
+export function encodeContextEntry(row: DomainContextEntry): ContextEntry {
   return {
-    sessionId: row.session_id,
+    sessionId: row.sessionId,
     type: row.type,
     key: row.key,
     value: row.value,
-    relevanceScore: row.relevance_score,
+    relevanceScore: row.relevanceScore,
     metadata: row.metadata,
-    expireTime: row.expires_at ?? undefined,
-    createTime: row.created_at,
-    updateTime: row.updated_at,
+    expireTime: row.expiresAt ?? undefined,
+    createTime: row.createdAt,
+    updateTime: row.updatedAt,
   };
 }

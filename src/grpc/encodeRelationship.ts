@@ -1,4 +1,4 @@
-import type { RelationName, RelationshipRow } from "../db/queries/relationshipRow.js";
+import type { RelationName, Relationship as DomainRelationship } from "../domain/relationships/Relationship.js";
 import type { RelationType, SessionRelationship } from "../../gen/ts/ltst/memory/v1/relationship.js";
 import { relationTypes } from "./parsers/relationTypes.js";
 
@@ -6,13 +6,13 @@ import { relationTypes } from "./parsers/relationTypes.js";
 export const relationToProto: Readonly<Record<RelationName, RelationType>> = relationTypes.toProto;
 
 /** A session_relationships row as the API returns it. */
-export function encodeRelationship(row: RelationshipRow): SessionRelationship {
+export function encodeRelationship(row: DomainRelationship): SessionRelationship {
   return {
-    sourceSessionId: row.source_session_id,
-    targetSessionId: row.target_session_id,
+    sourceSessionId: row.sourceSessionId,
+    targetSessionId: row.targetSessionId,
     relation: relationToProto[row.relation],
     score: row.score,
     metadata: row.metadata,
-    createTime: row.created_at,
+    createTime: row.createdAt,
   };
 }

@@ -3,7 +3,9 @@ import { SlonikError, StatementCancelledError, StatementTimeoutError, Connection
 import {
   AlreadyExistsError,
   CancelledError,
+  ConflictError,
   DeadlineExceededError,
+  DuplicateKeyError,
   FailedPreconditionError,
   InvalidArgumentError,
   LimitExceededError,
@@ -32,6 +34,8 @@ export function toServiceError(error: unknown): MappedError {
   if (error instanceof NotFoundError) {
     return build(status.NOT_FOUND, error.message, [{ kind: "errorInfo", reason: `${error.resource.toUpperCase().replace(/ /g, "_")}_NOT_FOUND` }]);
   }
+  if (error instanceof ConflictError) return { ...build(status.ABORTED, error.message, []), unexpected: true };
+  if (error instanceof DuplicateKeyError) return { ...build(status.ALREADY_EXISTS, error.message, []), unexpected: true };
   if (error instanceof AlreadyExistsError) {
     return build(status.ALREADY_EXISTS, error.message, [{ kind: "errorInfo", reason: `${error.resource.toUpperCase()}_ALREADY_EXISTS` }]);
   }
@@ -60,29 +64,8 @@ export function toServiceError(error: unknown): MappedError {
   if (error instanceof UnavailableError) return build(status.UNAVAILABLE, error.message, []);
   if (error instanceof UnimplementedError) return build(status.UNIMPLEMENTED, error.message, []);
   if (error instanceof ConnectionError) return { ...build(status.UNAVAILABLE, "database unavailable", []), unexpected: true };
-  const state = sqlState(error);
-  if (state === "40P01" || state === "40001") {
-    // A deadlock or serialization failure: the database rolled the
-    // transaction back whole, so the call can be retried as it was (ABORTED
-    // is the code gRPC clients retry for that). Still logged: it should be rare.
-    return { ...build(status.ABORTED, "the call conflicted with a concurrent one and was rolled back; retry it", []), unexpected: true };
-  }
-  if (state === "23505") {
-    // A unique key no domain check anticipated (a race two creates lost to
-    // each other): the caller's record exists, which is not a server fault.
-    return { ...build(status.ALREADY_EXISTS, "a record with this key already exists", []), unexpected: true };
-  }
   if (error instanceof SlonikError) return { ...build(status.INTERNAL, "internal error", []), unexpected: true };
   return { ...build(status.INTERNAL, "internal error", []), unexpected: true };
-}
-
-/** The PostgreSQL SQLSTATE of an error or of one of its causes (slonik wraps the driver's error). */
-function sqlState(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
 }
 
 function build(code: status, message: string, details: readonly StatusDetail[]): MappedError {

@@ -14,7 +14,7 @@ import { insertImportedSessions, type ImportedSession } from "../db/queries/inse
 import { insertImportedSummaries, type ImportedSummary } from "../db/queries/insertImportedSummaries.js";
 import { selectImportedMessageIds } from "../db/queries/selectImportedMessageIds.js";
 import { selectImportHeads, type ImportHead } from "../db/queries/selectImportHeads.js";
-import type { RelationName } from "../db/queries/relationshipRow.js";
+import type { RelationName } from "../domain/relationships/Relationship.js";
 import { contentHash, nextContextHash } from "../domain/messages/hashChain.js";
 import { preferenceAad } from "../domain/preferences/openPreference.js";
 import type { TokenCounter } from "../tokens/createTokenCounter.js";

@@ -1,4 +1,4 @@
-import type { RoleName } from "../db/queries/messageRow.js";
+import type { RoleName } from "../domain/messages/Message.js";
 
 /** Spellings of the roles seen in the earlier designs and in LLM frameworks (LangChain's human/ai, ...). */
 const spellings: Record<string, RoleName> = {

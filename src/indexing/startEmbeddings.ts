@@ -1,6 +1,7 @@
 import type { Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { Database } from "../db/Database.js";
+import type { Embeddings } from "../domain/ports/Embeddings.js";
 import { countPendingEmbeddings, type PendingEmbeddings } from "../db/queries/countPendingEmbeddings.js";
 import { enableVectorStorage } from "../db/queries/enableVectorStorage.js";
 import { EMBEDDING_DIMENSIONS, MODEL_NAME } from "../embedding/constants.js";
@@ -12,28 +13,7 @@ import type { Metrics } from "../observability/createMetrics.js";
 import { traceEmbedder } from "../observability/tracing/traceEmbedder.js";
 import { startEmbeddingWorker, type EmbeddingWorker } from "./startEmbeddingWorker.js";
 
-/** What search and append need to know about embeddings. */
-export type Embeddings = {
-  /** The database stores embeddings (pgvector): appends queue new messages for the workers. */
-  readonly storage: boolean;
-  /** The model, for query embeddings; null when unavailable. */
-  readonly embedder: Embedder | null;
-  /**
-   * Why semantic search cannot run (names what is missing and how to fix
-   * it), or null when it can.
-   */
-  readonly unavailableReason: string | null;
-  /** Messages waiting for an embedding, all users (for metrics and logs). */
-  pending(): Promise<PendingEmbeddings>;
-  /** Wakes this replica's worker, if it runs one (after an append, or for a waiting search). */
-  nudge(): void;
-  /**
-   * Calls `listener` each time this replica's worker finishes a batch that
-   * claimed messages (a search waiting for embeddings polls again at once);
-   * returns the unsubscribe. Absent or never called without a local worker.
-   */
-  onBatch?(listener: () => void): () => void;
-};
+export type { Embeddings };
 
 export type RunningEmbeddings = Embeddings & {
   /** The worker, when this replica runs one (tests drive it). */

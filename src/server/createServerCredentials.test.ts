@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../config/loadConfig.js";
 import { generateCertificates, opensslAvailable, type CertificateFiles } from "../../test/support/generateCertificates.js";
 import { createServerCredentials, type ServerCredentialsLog, type TlsFiles } from "./createServerCredentials.js";
-import type { ClientIdentity } from "./loadClientIdentities.js";
+import type { ClientIdentity } from "../config/loadClientIdentities.js";
 import { principalFromPeerCertificate } from "./principalFromPeerCertificate.js";
 
 const hasOpenssl = await opensslAvailable();

@@ -1,6 +1,6 @@
 import type { PeerCertificate } from "node:tls";
 import { describe, expect, it } from "vitest";
-import type { ClientIdentity } from "./loadClientIdentities.js";
+import type { ClientIdentity } from "../config/loadClientIdentities.js";
 import { principalFromPeerCertificate } from "./principalFromPeerCertificate.js";
 
 const identities: ClientIdentity[] = [

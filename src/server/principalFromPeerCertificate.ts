@@ -1,5 +1,5 @@
 import type { PeerCertificate } from "node:tls";
-import type { ClientIdentity } from "./loadClientIdentities.js";
+import type { ClientIdentity } from "../config/loadClientIdentities.js";
 
 /** Who a verified client certificate stands for. */
 export type CertificatePrincipal = {

@@ -1,4 +1,4 @@
-import type { TokenCounter } from "./createTokenCounter.js";
+import type { TokenCounter } from "./TokenCounter.js";
 import { linearTokenCount, type EncodingName } from "./linearTokenCount.js";
 
 export type { EncodingName };

@@ -41,12 +41,12 @@ describeEachBackend(
         const all = stored.flat().sort((a, b) => a - b);
         expect(all).toEqual(Array.from({ length: total }, (_, i) => i));
 
-        const listed: { role: "user" | "assistant"; content: string; content_hash: string; context_hash: string }[] = [];
+        const listed: { role: "user" | "assistant"; content: string; contentHash: string; contextHash: string }[] = [];
         let pageToken = "";
         do {
           const page = await clients.messages.list(ListMessagesRequest.fromPartial({ userId: "racer", sessionId: "race", pageSize: 1000, pageToken }));
           for (const m of page.messages) {
-            listed.push({ role: m.role === Role.ROLE_USER ? "user" : "assistant", content: m.content, content_hash: m.contentHash, context_hash: m.contextHash });
+            listed.push({ role: m.role === Role.ROLE_USER ? "user" : "assistant", content: m.content, contentHash: m.contentHash, contextHash: m.contextHash });
           }
           pageToken = page.nextPageToken;
         } while (pageToken);

@@ -407,7 +407,7 @@ describeEachBackend("ContextService", (service) => {
       expect(await liveKeys()).toEqual(["at-120s", "forever", "ttl-60s"]);
 
       clock.set("2001-01-01T00:00:59.999Z");
-      expect((await getContextEntry(deps(), entry("ttl-60s"))).expires_at).toEqual(new Date("2001-01-01T00:01:00.000Z"));
+      expect((await getContextEntry(deps(), entry("ttl-60s"))).expiresAt).toEqual(new Date("2001-01-01T00:01:00.000Z"));
       expect(await count()).toBe(3);
 
       // Expired at exactly its expire_time.
@@ -430,16 +430,16 @@ describeEachBackend("ContextService", (service) => {
       clock.set("2001-01-01T00:01:30.000Z");
       const revived = await upsertContextEntry(deps(), entry("ttl-60s", { value: "revived" }));
       expect(revived.created).toBe(true);
-      expect(revived.entry.created_at).toEqual(new Date("2001-01-01T00:01:30.000Z"));
-      expect(revived.entry.updated_at).toEqual(new Date("2001-01-01T00:01:30.000Z"));
-      expect(revived.entry.expires_at).toBeNull();
+      expect(revived.entry.createdAt).toEqual(new Date("2001-01-01T00:01:30.000Z"));
+      expect(revived.entry.updatedAt).toEqual(new Date("2001-01-01T00:01:30.000Z"));
+      expect(revived.entry.expiresAt).toBeNull();
 
       clock.advance(5 * second);
       const replaced = await upsertContextEntry(deps(), entry("at-120s", { value: "still live", expiry: { kind: "ttl", milliseconds: 10 * second } }));
       expect(replaced.created).toBe(false);
-      expect(replaced.entry.created_at).toEqual(new Date("2001-01-01T00:00:00.000Z"));
-      expect(replaced.entry.updated_at).toEqual(new Date("2001-01-01T00:01:35.000Z"));
-      expect(replaced.entry.expires_at).toEqual(new Date("2001-01-01T00:01:45.000Z"));
+      expect(replaced.entry.createdAt).toEqual(new Date("2001-01-01T00:00:00.000Z"));
+      expect(replaced.entry.updatedAt).toEqual(new Date("2001-01-01T00:01:35.000Z"));
+      expect(replaced.entry.expiresAt).toEqual(new Date("2001-01-01T00:01:45.000Z"));
 
       // With the clock frozen, the same upsert twice: created, then not.
       const once = await upsertContextEntry(deps(), entry("frozen", { expiry: { kind: "ttl", milliseconds: 1 } }));

@@ -43,7 +43,7 @@ describeEachBackend("MessageService", (service) => {
     expect(batch.summaryDue).toBe(false);
 
     const all = await api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "m-basic" }));
-    const chain = all.messages.map((m) => ({ role: roleName(m.role), content: m.content, content_hash: m.contentHash, context_hash: m.contextHash }));
+    const chain = all.messages.map((m) => ({ role: roleName(m.role), content: m.content, contentHash: m.contentHash, contextHash: m.contextHash }));
     expect(verifyHashChain(chain)).toBe(-1);
     const { session } = await api().sessions.get({ userId: "alice", sessionId: "m-basic" });
     expect(session?.messageCount).toBe(4);

@@ -120,7 +120,7 @@ for (const backend of backends.filter((b) => b.name !== "embedded")) {
         // The service reads the old data as the default tenant's, and carries on.
         const db = await openDatabase({ databaseUrl: url, dataDir, poolSize: 2, migrate: false });
         try {
-          expect(await getSession({ db }, "default", "u1", "s1")).toMatchObject({ message_count: 2 });
+          expect(await getSession({ db }, "default", "u1", "s1")).toMatchObject({ messageCount: 2 });
           await expect(getSession({ db }, "acme", "u1", "s1")).rejects.toThrow(NotFoundError);
           expect((await getPreference({ db, keyring }, "default", "u1", "language")).value).toBe("english");
           expect((await getSummary({ db }, "default", "u1", "s1")).content).toBe("so far");
@@ -132,7 +132,7 @@ for (const backend of backends.filter((b) => b.name !== "embedded")) {
             { db },
             { tenantId: "default", userId: "u1", sessionId: "s1", backward: false, pageSize: 10, pageToken: "", lastN: 0 },
           );
-          expect(messages.map((m) => [m.message_index, m.content])).toEqual([[0, "héllo"], [1, "wörld €"], [2, "again"]]);
+          expect(messages.map((m) => [m.messageIndex, m.content])).toEqual([[0, "héllo"], [1, "wörld €"], [2, "again"]]);
           // u2's session id is free for u1 now (ids are unique per tenant and user).
           expect(await createSession({ db }, { tenantId: "default", userId: "u1", id: "s2", name: "", type: "", status: "active", metadata: {}, relevanceScore: 0 })).toMatchObject({ created: true });
         } finally {

@@ -151,8 +151,8 @@ async function expectExactLog(client: MemoryClient, userId: string, sessionId: s
   const chain = listed.map((m) => ({
     role: m.role === Role.ROLE_USER ? ("user" as const) : ("assistant" as const),
     content: m.content,
-    content_hash: m.contentHash,
-    context_hash: m.contextHash,
+    contentHash: m.contentHash,
+    contextHash: m.contextHash,
   }));
   expect(verifyHashChain(chain)).toBe(-1);
   const { statistics } = await client.summaries.getSessionStatistics({ userId, sessionId });

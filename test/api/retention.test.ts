@@ -60,8 +60,8 @@ const chainOf = (messages: readonly Message[]) =>
   messages.map((m) => ({
     role: roleNames[m.role as number] as "user" | "assistant" | "system" | "tool",
     content: m.content,
-    content_hash: m.contentHash,
-    context_hash: m.contextHash,
+    contentHash: m.contentHash,
+    contextHash: m.contextHash,
   }));
 
 describeEachBackend(

@@ -152,7 +152,7 @@ for (const backend of backends) {
             { db: db() },
             { tenantId, userId: USER, id: S1, name: "ignored", type: "", status: "active", metadata: {}, relevanceScore: 0 },
           );
-          expect(retry).toMatchObject({ created: false, session: { name: `${tenantId} s1`, message_count: MESSAGES[tenantId].length } });
+          expect(retry).toMatchObject({ created: false, session: { name: `${tenantId} s1`, messageCount: MESSAGES[tenantId].length } });
         });
 
         it("page tokens are bound to the tenant", async () => {
@@ -350,7 +350,7 @@ for (const backend of backends) {
       await expect(getSession({ db: db() }, "acme", USER, S1)).rejects.toThrow(NotFoundError);
 
       // globex still has all of it.
-      expect((await getSession({ db: db() }, "globex", USER, S1)).message_count).toBe(MESSAGES.globex.length);
+      expect((await getSession({ db: db() }, "globex", USER, S1)).messageCount).toBe(MESSAGES.globex.length);
       const { messages } = await listMessages(
         { db: db() },
         { tenantId: "globex", userId: USER, sessionId: S1, backward: false, pageSize: 100, pageToken: "", lastN: 0 },
@@ -376,7 +376,7 @@ for (const backend of backends) {
         { db: db() },
         { tenantId: "acme", userId: USER, id: S1, name: "acme again", type: "", status: "active", metadata: {}, relevanceScore: 0 },
       );
-      expect(recreated).toMatchObject({ created: true, session: { message_count: 0 } });
+      expect(recreated).toMatchObject({ created: true, session: { messageCount: 0 } });
     });
   });
 }

@@ -255,8 +255,8 @@ describe.skipIf(reason !== null)("Citus: online rebalancing onto a third worker 
         const chain = listed.map((m) => ({
           role: m.role === Role.ROLE_USER ? ("user" as const) : ("assistant" as const),
           content: m.content,
-          content_hash: m.contentHash,
-          context_hash: m.contextHash,
+          contentHash: m.contentHash,
+          contextHash: m.contextHash,
         }));
         expect(verifyHashChain(chain), writer.userId).toBe(-1);
       }

@@ -142,7 +142,7 @@ export async function seed(
       messages: contents.map((content) => ({ role: "user", type: "", content, metadata: {}, parentMessageId: null })),
     },
   );
-  return result.messages.map((m) => m.message_index);
+  return result.messages.map((m) => m.messageIndex);
 }
 
 export type QueueRow = {

@@ -1,8 +1,9 @@
 import { sql } from "slonik";
 import { z } from "zod";
+import type { ContextEntry } from "../../domain/context/ContextEntry.js";
 
-/** A row of `context_entries` as the data layer returns it. */
-export const contextEntryRow = z.object({
+/** A row as the statements return it. */
+export const contextEntryRowShape = z.object({
   user_id: z.string(),
   session_id: z.string(),
   type: z.string(),
@@ -15,7 +16,22 @@ export const contextEntryRow = z.object({
   updated_at: z.date(),
 });
 
-export type ContextEntryRow = z.infer<typeof contextEntryRow>;
+/** The domain's ContextEntry from a row. */
+export const toContextEntry = (row: z.infer<typeof contextEntryRowShape>): ContextEntry => ({
+  userId: row.user_id,
+  sessionId: row.session_id,
+  type: row.type,
+  key: row.key,
+  value: row.value,
+  relevanceScore: row.relevance_score,
+  metadata: row.metadata,
+  expiresAt: row.expires_at,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+/** A row, validated and mapped to the domain's ContextEntry. */
+export const contextEntryRow = contextEntryRowShape.transform(toContextEntry);
 
 /** The select list matching contextEntryRow, for a `context_entries` table aliased `c`. */
 export const contextEntryColumns = sql.fragment`

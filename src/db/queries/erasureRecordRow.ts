@@ -1,9 +1,10 @@
 import { sql } from "slonik";
 import { z } from "zod";
+import type { ErasureRecord } from "../../domain/userData/ErasureRecord.js";
 import { epochCursor } from "./epochCursor.js";
 
-/** A row of `user_erasures`: the audit record of one erasure. */
-export const erasureRecordRow = z.object({
+/** A row as the statements return it. */
+export const erasureRecordRowShape = z.object({
   id: z.string(),
   user_id: z.string(),
   requested_by: z.string(),
@@ -13,10 +14,21 @@ export const erasureRecordRow = z.object({
   deleted_counts: z.record(z.string(), z.number()),
 });
 
-export type ErasureRecordRow = z.infer<typeof erasureRecordRow>;
+/** The domain's ErasureRecord from a row. */
+export const toErasureRecord = (row: z.infer<typeof erasureRecordRowShape>): ErasureRecord => ({
+  id: row.id,
+  userId: row.user_id,
+  requestedBy: row.requested_by,
+  erasedAt: row.erased_at,
+  erasedCursor: row.erased_cursor,
+  deletedCounts: row.deleted_counts,
+});
+
+/** A row, validated and mapped to the domain's ErasureRecord. */
+export const erasureRecordRow = erasureRecordRowShape.transform(toErasureRecord);
 
 /** erasureRecordRow as newErasureRecordColumns returns it. */
-export const newErasureRecordRow = erasureRecordRow.extend({ erased_cursor: epochCursor });
+export const newErasureRecordRow = erasureRecordRowShape.extend({ erased_cursor: epochCursor }).transform(toErasureRecord);
 
 /** The select list matching erasureRecordRow, for a `user_erasures` table aliased `e`. */
 export const erasureRecordColumns = sql.fragment`

@@ -1,5 +1,6 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { contextEntryColumns, contextEntryRow, timestamptz, type ContextEntryRow, type ContextEntryWrite } from "./contextEntryRow.js";
+import type { ContextEntry } from "../../domain/context/ContextEntry.js";
+import { contextEntryColumns, contextEntryRow, timestamptz, type ContextEntryWrite } from "./contextEntryRow.js";
 
 /**
  * Inserts the entry, or replaces the row of the same (session, type, key)
@@ -8,7 +9,7 @@ import { contextEntryColumns, contextEntryRow, timestamptz, type ContextEntryRow
  * row is in the way (which stays locked for the rest of the transaction, see
  * updateLiveContextEntry) or when the session does not exist for this user.
  */
-export async function insertContextEntry(db: CommonQueryMethods, entry: ContextEntryWrite): Promise<ContextEntryRow | null> {
+export async function insertContextEntry(db: CommonQueryMethods, entry: ContextEntryWrite): Promise<ContextEntry | null> {
   const now = timestamptz(entry.now);
   const expiresAt = entry.expiresAt === null ? sql.fragment`NULL::timestamptz` : timestamptz(entry.expiresAt);
   return db.maybeOne(sql.type(contextEntryRow)`

@@ -1,5 +1,5 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import type { RoleName } from "./messageRow.js";
+import type { RoleName } from "../../domain/messages/Message.js";
 import { noRows } from "./noRows.js";
 
 export type ImportedMessage = {

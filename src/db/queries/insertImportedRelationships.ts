@@ -1,6 +1,6 @@
 import { sql, type CommonQueryMethods } from "slonik";
 import { z } from "zod";
-import type { RelationName } from "./relationshipRow.js";
+import type { RelationName } from "../../domain/relationships/Relationship.js";
 
 export type ImportedRelationship = {
   userId: string;

@@ -1,7 +1,7 @@
 import { sql, type CommonQueryMethods } from "slonik";
+import type { Message, RoleName } from "../../domain/messages/Message.js";
 import { z } from "zod";
 import { insertEmbeddingQueueEntries } from "./insertEmbeddingQueueEntries.js";
-import type { MessageRow, RoleName } from "./messageRow.js";
 
 export type NewMessageRow = {
   id: string;
@@ -39,7 +39,7 @@ export async function insertMessages(
   sessionId: string,
   messages: readonly NewMessageRow[],
   options: { enqueueEmbeddings: boolean },
-): Promise<readonly MessageRow[]> {
+): Promise<readonly Message[]> {
   if (messages.length === 0) return [];
   const values = messages.map(
     (m) => sql.fragment`(${tenantId}, ${userId}, ${sessionId}, ${m.id}, ${m.messageIndex}, ${m.role}, ${m.type}, ${m.content},
@@ -60,18 +60,18 @@ export async function insertMessages(
     if (!created) throw new Error(`message_index ${m.messageIndex} was not returned by the insert`);
     return {
       id: m.id,
-      user_id: userId,
-      session_id: sessionId,
-      message_index: m.messageIndex,
+      userId,
+      sessionId,
+      messageIndex: m.messageIndex,
       role: m.role,
       type: m.type,
       content: m.content,
       metadata: m.metadata,
-      parent_message_id: m.parentMessageId,
-      content_hash: m.contentHash,
-      context_hash: m.contextHash,
-      token_count: m.tokenCount,
-      created_at: created,
+      parentMessageId: m.parentMessageId,
+      contentHash: m.contentHash,
+      contextHash: m.contextHash,
+      tokenCount: m.tokenCount,
+      createdAt: created,
     };
   });
 }

@@ -1,5 +1,6 @@
+import type { Session } from "../../domain/sessions/Session.js";
 import { sql, type CommonQueryMethods } from "slonik";
-import { newSessionColumns, newSessionRow, type SessionRow } from "./sessionRow.js";
+import { newSessionColumns, newSessionRow } from "./sessionRow.js";
 
 export type NewSessionRow = {
   tenantId: string;
@@ -7,7 +8,7 @@ export type NewSessionRow = {
   id: string;
   name: string;
   type: string;
-  status: SessionRow["status"];
+  status: Session["status"];
   metadata: Record<string, unknown>;
   relevanceScore: number;
 };
@@ -16,7 +17,7 @@ export type NewSessionRow = {
  * Inserts a session unless the user already has one with this id (ids are
  * unique per tenant and user). Returns the new row, or null when it exists.
  */
-export async function insertSession(db: CommonQueryMethods, session: NewSessionRow): Promise<SessionRow | null> {
+export async function insertSession(db: CommonQueryMethods, session: NewSessionRow): Promise<Session | null> {
   return db.maybeOne(sql.type(newSessionRow)`
     INSERT INTO sessions AS s (tenant_id, user_id, id, name, type, status, metadata, relevance_score)
     VALUES (${session.tenantId}, ${session.userId}, ${session.id}, ${session.name}, ${session.type}, ${session.status},

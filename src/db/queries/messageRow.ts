@@ -1,11 +1,14 @@
 import { sql } from "slonik";
 import { z } from "zod";
+import type { Message, RoleName } from "../../domain/messages/Message.js";
 
-export const roleName = z.enum(["user", "assistant", "system", "tool"]);
-export type RoleName = z.infer<typeof roleName>;
+// RoleName is the domain's (Message.ts); re-exported for the queries that name it.
+export type { RoleName };
 
-/** A row of `messages` as the data layer returns it (hashes as lowercase hex). */
-export const messageRow = z.object({
+export const roleName = z.enum(["user", "assistant", "system", "tool"] satisfies RoleName[]);
+
+/** A row as the statements return it. */
+export const messageRowShape = z.object({
   id: z.string(),
   user_id: z.string(),
   session_id: z.string(),
@@ -21,7 +24,25 @@ export const messageRow = z.object({
   created_at: z.date(),
 });
 
-export type MessageRow = z.infer<typeof messageRow>;
+/** The domain's Message from a row. */
+export const toMessage = (row: z.infer<typeof messageRowShape>): Message => ({
+  id: row.id,
+  userId: row.user_id,
+  sessionId: row.session_id,
+  messageIndex: row.message_index,
+  role: row.role,
+  type: row.type,
+  content: row.content,
+  metadata: row.metadata,
+  parentMessageId: row.parent_message_id,
+  contentHash: row.content_hash,
+  contextHash: row.context_hash,
+  tokenCount: row.token_count,
+  createdAt: row.created_at,
+});
+
+/** A row, validated and mapped to the domain's Message. */
+export const messageRow = messageRowShape.transform(toMessage);
 
 /** The select list matching messageRow, for a `messages` table aliased `m`. */
 export const messageColumns = sql.fragment`

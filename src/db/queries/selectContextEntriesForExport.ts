@@ -1,5 +1,6 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { contextEntryColumns, contextEntryRow, type ContextEntryRow } from "./contextEntryRow.js";
+import type { ContextEntry } from "../../domain/context/ContextEntry.js";
+import { contextEntryColumns, contextEntryRow } from "./contextEntryRow.js";
 
 /**
  * One page of the session's context entries by type then key (bytewise, the
@@ -9,7 +10,7 @@ import { contextEntryColumns, contextEntryRow, type ContextEntryRow } from "./co
 export async function selectContextEntriesForExport(
   db: CommonQueryMethods,
   query: { tenantId: string; userId: string; sessionId: string; after: { type: string; key: string } | null; limit: number },
-): Promise<readonly ContextEntryRow[]> {
+): Promise<readonly ContextEntry[]> {
   const afterFilter =
     query.after === null ? sql.fragment`TRUE` : sql.fragment`(c.type, c.key) > (${query.after.type}, ${query.after.key})`;
   return db.any(sql.type(contextEntryRow)`

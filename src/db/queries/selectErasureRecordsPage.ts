@@ -1,5 +1,6 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { erasureRecordColumns, erasureRecordRow, type ErasureRecordRow } from "./erasureRecordRow.js";
+import type { ErasureRecord } from "../../domain/userData/ErasureRecord.js";
+import { erasureRecordColumns, erasureRecordRow } from "./erasureRecordRow.js";
 
 /**
  * One page of the tenant's erasure records (of one user when `userId` is
@@ -8,7 +9,7 @@ import { erasureRecordColumns, erasureRecordRow, type ErasureRecordRow } from ".
 export async function selectErasureRecordsPage(
   db: CommonQueryMethods,
   query: { tenantId: string; userId: string | null; after: { erasedCursor: string; id: string } | null; limit: number },
-): Promise<readonly ErasureRecordRow[]> {
+): Promise<readonly ErasureRecord[]> {
   const userFilter = query.userId === null ? sql.fragment`TRUE` : sql.fragment`e.user_id = ${query.userId}`;
   const afterFilter =
     query.after === null

@@ -1,5 +1,6 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { contextEntryColumns, contextEntryRow, isLive, type ContextEntryRow } from "./contextEntryRow.js";
+import type { ContextEntry } from "../../domain/context/ContextEntry.js";
+import { contextEntryColumns, contextEntryRow, isLive } from "./contextEntryRow.js";
 
 /**
  * One page of the session's entries live at `now`, ordered by type then key
@@ -18,7 +19,7 @@ export async function selectLiveContextEntriesPage(
     now: Date;
     limit: number;
   },
-): Promise<readonly ContextEntryRow[]> {
+): Promise<readonly ContextEntry[]> {
   const typeFilter = query.type === null ? sql.fragment`TRUE` : sql.fragment`c.type = ${query.type}`;
   const afterFilter =
     query.after === null

@@ -1,11 +1,12 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { contextEntryColumns, contextEntryRow, isLive, type ContextEntryRow } from "./contextEntryRow.js";
+import type { ContextEntry } from "../../domain/context/ContextEntry.js";
+import { contextEntryColumns, contextEntryRow, isLive } from "./contextEntryRow.js";
 
 /** The user's entry with this (session, type, key) if it is live at `now`; else null. */
 export async function selectLiveContextEntry(
   db: CommonQueryMethods,
   query: { tenantId: string; userId: string; sessionId: string; type: string; key: string; now: Date },
-): Promise<ContextEntryRow | null> {
+): Promise<ContextEntry | null> {
   return db.maybeOne(sql.type(contextEntryRow)`
     SELECT ${contextEntryColumns}
     FROM context_entries c

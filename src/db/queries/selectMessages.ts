@@ -1,6 +1,7 @@
 import { sql, type CommonQueryMethods } from "slonik";
+import type { Message } from "../../domain/messages/Message.js";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
-import { messageColumns, messageRow, type MessageRow } from "./messageRow.js";
+import { messageColumns, messageRow } from "./messageRow.js";
 import { messageAndSessionRetained } from "./retentionFilters.js";
 
 // Each query leaves out the messages past their tenant's age limit, and all
@@ -16,7 +17,7 @@ export async function selectMessagesByIndexRange(
   first: number,
   end: number,
   retention: RetentionCutoffs = noCutoffs,
-): Promise<readonly MessageRow[]> {
+): Promise<readonly Message[]> {
   return db.any(sql.type(messageRow)`
     SELECT ${messageColumns} FROM messages m
     WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.session_id = ${sessionId}
@@ -33,7 +34,7 @@ export async function selectMessageById(
   sessionId: string,
   messageId: string,
   retention: RetentionCutoffs = noCutoffs,
-): Promise<MessageRow | null> {
+): Promise<Message | null> {
   return db.maybeOne(sql.type(messageRow)`
     SELECT ${messageColumns} FROM messages m
     WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.id = ${messageId} AND m.session_id = ${sessionId}
@@ -56,7 +57,7 @@ export async function selectMessagesPage(
     limit: number;
     retention?: RetentionCutoffs;
   },
-): Promise<readonly MessageRow[]> {
+): Promise<readonly Message[]> {
   const retained = messageAndSessionRetained(query.retention ?? noCutoffs, query.userId);
   if (query.backward) {
     const bound = query.afterIndex === null ? sql.fragment`TRUE` : sql.fragment`m.message_index < ${query.afterIndex}`;
@@ -89,7 +90,7 @@ export async function selectLastMessages(
   sessionId: string,
   count: number,
   retention: RetentionCutoffs = noCutoffs,
-): Promise<readonly MessageRow[]> {
+): Promise<readonly Message[]> {
   return db.any(sql.type(messageRow)`
     SELECT * FROM (
       SELECT ${messageColumns} FROM messages m

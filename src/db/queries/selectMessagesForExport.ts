@@ -1,5 +1,6 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { messageColumns, messageRow, type MessageRow } from "./messageRow.js";
+import type { Message } from "../../domain/messages/Message.js";
+import { messageColumns, messageRow } from "./messageRow.js";
 
 /**
  * One page of the session's messages in index order, strictly after
@@ -10,7 +11,7 @@ import { messageColumns, messageRow, type MessageRow } from "./messageRow.js";
 export async function selectMessagesForExport(
   db: CommonQueryMethods,
   query: { tenantId: string; userId: string; sessionId: string; afterIndex: number | null; limit: number; maxBytes: number },
-): Promise<readonly MessageRow[]> {
+): Promise<readonly Message[]> {
   const afterFilter = query.afterIndex === null ? sql.fragment`TRUE` : sql.fragment`m.message_index > ${query.afterIndex}`;
   return db.any(sql.type(messageRow)`
     SELECT id, user_id, session_id, message_index, role, type, content, metadata, parent_message_id,

@@ -1,5 +1,6 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { relationshipColumns, relationshipRow, type RelationshipRow } from "./relationshipRow.js";
+import type { Relationship } from "../../domain/relationships/Relationship.js";
+import { relationshipColumns, relationshipRow } from "./relationshipRow.js";
 
 /**
  * One page of the links that start from the session, by target session id
@@ -8,7 +9,7 @@ import { relationshipColumns, relationshipRow, type RelationshipRow } from "./re
 export async function selectOutgoingRelationshipsForExport(
   db: CommonQueryMethods,
   query: { tenantId: string; userId: string; sessionId: string; after: { target: string; relation: string } | null; limit: number },
-): Promise<readonly RelationshipRow[]> {
+): Promise<readonly Relationship[]> {
   const afterFilter =
     query.after === null
       ? sql.fragment`TRUE`

@@ -1,44 +1,52 @@
+import type { Session } from "../../domain/sessions/Session.js";
+import type { Message } from "../../domain/messages/Message.js";
+import type { Summary } from "../../domain/summaries/Summary.js";
+import type { ContextEntry } from "../../domain/context/ContextEntry.js";
 import { sql, type CommonQueryMethods } from "slonik";
 import { z } from "zod";
-import { contextEntryColumns, contextEntryRow, isLive, type ContextEntryRow } from "./contextEntryRow.js";
-import { messageColumns, messageRow, type MessageRow } from "./messageRow.js";
+import { contextEntryColumns, contextEntryRowShape, isLive, toContextEntry } from "./contextEntryRow.js";
+import { messageColumns, messageRowShape, toMessage } from "./messageRow.js";
 import { preferenceRow, type PreferenceRow } from "./preferenceRow.js";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { messageRetained, sessionRetained, summaryRetained } from "./retentionFilters.js";
-import { sessionColumnsFor, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
-import { summaryColumns, summaryRow, type SummaryRow } from "./summaryRow.js";
+import { sessionColumnsFor, sessionSummaryJoin, sessionRowShape, toSession } from "./sessionRow.js";
+import { summaryColumns, summaryRowShape, toSummary } from "./summaryRow.js";
 
 /** What Rehydrate reads about a session, from one snapshot. */
 export type RehydrationSources = {
-  session: SessionRow;
-  summary: SummaryRow | null;
+  session: Session;
+  summary: Summary | null;
   /** The last messages, in chronological order. */
-  recent: readonly MessageRow[];
+  recent: readonly Message[];
   /** The first preferences in key order, and how many the user has. */
   preferences: { rows: readonly PreferenceRow[]; total: number };
   /** The most relevant live context entries, and how many are live. */
-  context: { rows: readonly ContextEntryRow[]; total: number };
+  context: { rows: readonly ContextEntry[]; total: number };
 };
 
 // The statement returns each part as JSON: timestamps come as ISO text and
 // the preference values as base64.
-const sessionJson = sessionRow.extend({
-  created_at: z.coerce.date(),
-  updated_at: z.coerce.date(),
-  last_activity_at: z.coerce.date(),
-});
-const summaryJson = summaryRow.extend({ updated_at: z.coerce.date() });
-const messageJson = messageRow.extend({ created_at: z.coerce.date() });
+const sessionJson = sessionRowShape
+  .extend({
+    created_at: z.coerce.date(),
+    updated_at: z.coerce.date(),
+    last_activity_at: z.coerce.date(),
+  })
+  .transform(toSession);
+const summaryJson = summaryRowShape.extend({ updated_at: z.coerce.date() }).transform(toSummary);
+const messageJson = messageRowShape.extend({ created_at: z.coerce.date() }).transform(toMessage);
 const preferenceJson = preferenceRow.extend({
   value: z.string().transform((base64) => Buffer.from(base64, "base64")),
   created_at: z.coerce.date(),
   updated_at: z.coerce.date(),
 });
-const contextJson = contextEntryRow.extend({
-  expires_at: z.coerce.date().nullable(),
-  created_at: z.coerce.date(),
-  updated_at: z.coerce.date(),
-});
+const contextJson = contextEntryRowShape
+  .extend({
+    expires_at: z.coerce.date().nullable(),
+    created_at: z.coerce.date(),
+    updated_at: z.coerce.date(),
+  })
+  .transform(toContextEntry);
 
 const sourcesRow = z.object({
   session: sessionJson.nullable(),

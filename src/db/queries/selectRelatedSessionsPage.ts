@@ -1,5 +1,7 @@
 import { sql, type CommonQueryMethods } from "slonik";
-import { relationshipColumns, relationshipRow, type RelationName, type RelationshipRow } from "./relationshipRow.js";
+import type { RelationName } from "../../domain/relationships/Relationship.js";
+import type { Relationship } from "../../domain/relationships/Relationship.js";
+import { relationshipColumns, relationshipRow } from "./relationshipRow.js";
 
 /** Position of a link in the list order: score descending, then source, target, relation ascending. */
 export type RelationshipCursor = { score: number; sourceSessionId: string; targetSessionId: string; relation: RelationName };
@@ -22,7 +24,7 @@ export async function selectRelatedSessionsPage(
     after: RelationshipCursor | null;
     limit: number;
   },
-): Promise<readonly RelationshipRow[]> {
+): Promise<readonly Relationship[]> {
   const sides = [
     ...(query.outgoing ? [sql.fragment`r.source_session_id = ${query.sessionId}`] : []),
     ...(query.incoming ? [sql.fragment`r.target_session_id = ${query.sessionId}`] : []),

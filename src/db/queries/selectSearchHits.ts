@@ -1,7 +1,8 @@
 import { sql, type CommonQueryMethods, type FragmentSqlToken } from "slonik";
 import { z } from "zod";
 import type { RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
-import { messageColumns, messageRow, type RoleName } from "./messageRow.js";
+import type { RoleName } from "../../domain/messages/Message.js";
+import { messageColumns, messageRowShape, toMessage } from "./messageRow.js";
 import { messageAndSessionRetained } from "./retentionFilters.js";
 
 /** Which of a user's messages a search looks at. */
@@ -27,13 +28,20 @@ export type SearchScope = {
   retention?: RetentionCutoffs | undefined;
 };
 
-export const searchHitRow = messageRow.extend({
-  score: z.number(),
-  semantic_rank: z.number().nullable(),
-  lexical_rank: z.number().nullable(),
-});
+export const searchHitRow = messageRowShape
+  .extend({
+    score: z.number(),
+    semantic_rank: z.number().nullable(),
+    lexical_rank: z.number().nullable(),
+  })
+  .transform(({ score, semantic_rank, lexical_rank, ...message }) => ({
+    ...toMessage(message),
+    score,
+    semanticRank: semantic_rank,
+    lexicalRank: lexical_rank,
+  }));
 
-export type SearchHitRow = z.infer<typeof searchHitRow>;
+export type SearchHitRow = z.output<typeof searchHitRow>;
 
 /** The constant of reciprocal rank fusion: a hit's score is the sum of 1 / (RRF_K + rank). */
 export const RRF_K = 60;

@@ -1,7 +1,8 @@
+import type { Session } from "../../domain/sessions/Session.js";
 import { sql, type CommonQueryMethods } from "slonik";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { sessionRetained } from "./retentionFilters.js";
-import { sessionColumnsFor, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
+import { sessionColumnsFor, sessionSummaryJoin, sessionRow } from "./sessionRow.js";
 
 /**
  * The user's session with this id, or null (also when another user owns it,
@@ -13,7 +14,7 @@ export async function selectSession(
   userId: string,
   sessionId: string,
   retention: RetentionCutoffs = noCutoffs,
-): Promise<SessionRow | null> {
+): Promise<Session | null> {
   return db.maybeOne(sql.type(sessionRow)`
     SELECT ${sessionColumnsFor(retention, userId)}
     FROM sessions s ${sessionSummaryJoin(userId, retention)}

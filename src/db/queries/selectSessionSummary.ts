@@ -1,8 +1,9 @@
 import { sql, type CommonQueryMethods } from "slonik";
+import type { Summary } from "../../domain/summaries/Summary.js";
 import { z } from "zod";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { sessionRetained, summaryRetained } from "./retentionFilters.js";
-import { summaryRow, type SummaryRow } from "./summaryRow.js";
+import { summaryRow } from "./summaryRow.js";
 
 /**
  * The summary of the user's session. `session: null` when the session does
@@ -15,7 +16,7 @@ export async function selectSessionSummary(
   userId: string,
   sessionId: string,
   retention: RetentionCutoffs = noCutoffs,
-): Promise<{ session: null } | { session: string; summary: SummaryRow | null }> {
+): Promise<{ session: null } | { session: string; summary: Summary | null }> {
   const row = await db.maybeOne(sql.type(
     z.object({
       id: z.string(),

@@ -1,5 +1,6 @@
+import type { Session } from "../../domain/sessions/Session.js";
 import { sql, type CommonQueryMethods } from "slonik";
-import { sessionColumns, sessionRow, sessionSummaryJoin, type SessionRow } from "./sessionRow.js";
+import { sessionColumns, sessionRow, sessionSummaryJoin } from "./sessionRow.js";
 
 /**
  * One page of the user's sessions in id order (the primary key's), from
@@ -8,7 +9,7 @@ import { sessionColumns, sessionRow, sessionSummaryJoin, type SessionRow } from 
 export async function selectSessionsForExport(
   db: CommonQueryMethods,
   query: { tenantId: string; userId: string; from: { id: string; inclusive: boolean } | null; limit: number },
-): Promise<readonly SessionRow[]> {
+): Promise<readonly Session[]> {
   const fromFilter =
     query.from === null
       ? sql.fragment`TRUE`

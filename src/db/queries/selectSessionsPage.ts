@@ -1,7 +1,8 @@
+import type { Session } from "../../domain/sessions/Session.js";
 import { sql, type CommonQueryMethods } from "slonik";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { sessionRetained } from "./retentionFilters.js";
-import { sessionColumnsFor, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
+import { sessionColumnsFor, sessionSummaryJoin, sessionRow } from "./sessionRow.js";
 
 /**
  * One page of a user's sessions, newest activity first (ties by id,
@@ -13,12 +14,12 @@ export async function selectSessionsPage(
   query: {
     tenantId: string;
     userId: string;
-    status: SessionRow["status"] | null;
+    status: Session["status"] | null;
     after: { activityCursor: string; id: string } | null;
     limit: number;
     retention?: RetentionCutoffs;
   },
-): Promise<readonly SessionRow[]> {
+): Promise<readonly Session[]> {
   const statusFilter = query.status === null ? sql.fragment`TRUE` : sql.fragment`s.status = ${query.status}`;
   const afterFilter =
     query.after === null

@@ -1,11 +1,12 @@
 import { sql, type FragmentSqlToken } from "slonik";
 import { z } from "zod";
+import type { Session } from "../../domain/sessions/Session.js";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { epochCursor } from "./epochCursor.js";
 import { removedOrHidden, summaryRetained } from "./retentionFilters.js";
 
-/** A row of `sessions` as the data layer returns it. */
-export const sessionRow = z.object({
+/** A row of `sessions` as the statements return it (sessionColumnsFor). */
+export const sessionRowShape = z.object({
   user_id: z.string(),
   id: z.string(),
   name: z.string(),
@@ -25,7 +26,26 @@ export const sessionRow = z.object({
   summary: z.string(),
 });
 
-export type SessionRow = z.infer<typeof sessionRow>;
+/** The domain's Session from a row. */
+export const toSession = (row: z.infer<typeof sessionRowShape>): Session => ({
+  userId: row.user_id,
+  id: row.id,
+  name: row.name,
+  type: row.type,
+  status: row.status,
+  metadata: row.metadata,
+  relevanceScore: row.relevance_score,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  lastActivityAt: row.last_activity_at,
+  activityCursor: row.activity_cursor,
+  messageCount: row.message_count,
+  removedMessageCount: row.removed_message_count,
+  summary: row.summary,
+});
+
+/** A session row, validated and mapped to the domain's Session. */
+export const sessionRow = sessionRowShape.transform(toSession);
 
 /**
  * sessionRow's columns of the `sessions` row itself, but the cursor, for a
@@ -63,7 +83,7 @@ export const newSessionColumns = sql.fragment`
 `;
 
 /** sessionRow, read from newSessionColumns: the cursor written from the epoch as sessionColumns writes it. */
-export const newSessionRow = sessionRow.extend({ activity_cursor: epochCursor });
+export const newSessionRow = sessionRowShape.extend({ activity_cursor: epochCursor }).transform(toSession);
 
 /**
  * The join that gives sessionColumns its `ss` (the session's summary, by

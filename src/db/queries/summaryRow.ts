@@ -1,8 +1,9 @@
 import { sql } from "slonik";
 import { z } from "zod";
+import type { Summary } from "../../domain/summaries/Summary.js";
 
-/** A row of `session_summaries` as the data layer returns it. */
-export const summaryRow = z.object({
+/** A row as the statements return it. */
+export const summaryRowShape = z.object({
   session_id: z.string(),
   content: z.string(),
   covers_through_index: z.number(),
@@ -11,7 +12,18 @@ export const summaryRow = z.object({
   updated_at: z.date(),
 });
 
-export type SummaryRow = z.infer<typeof summaryRow>;
+/** The domain's Summary from a row. */
+export const toSummary = (row: z.infer<typeof summaryRowShape>): Summary => ({
+  sessionId: row.session_id,
+  content: row.content,
+  coversThroughIndex: row.covers_through_index,
+  tokenCount: row.token_count,
+  metadata: row.metadata,
+  updatedAt: row.updated_at,
+});
+
+/** A row, validated and mapped to the domain's Summary. */
+export const summaryRow = summaryRowShape.transform(toSummary);
 
 /** The select list matching summaryRow, for a `session_summaries` table aliased `ss`. */
 export const summaryColumns = sql.fragment`

@@ -1,10 +1,10 @@
 import { sql, type CommonQueryMethods } from "slonik";
+import type { ContextEntry } from "../../domain/context/ContextEntry.js";
 import {
   contextEntryColumns,
   contextEntryRow,
   isLive,
   timestamptz,
-  type ContextEntryRow,
   type ContextEntryWrite,
 } from "./contextEntryRow.js";
 
@@ -12,7 +12,7 @@ import {
  * Overwrites the entry's live row (value, relevance, metadata, expiry; the
  * create time stays). Null when there is no live row with this key.
  */
-export async function updateLiveContextEntry(db: CommonQueryMethods, entry: ContextEntryWrite): Promise<ContextEntryRow | null> {
+export async function updateLiveContextEntry(db: CommonQueryMethods, entry: ContextEntryWrite): Promise<ContextEntry | null> {
   const expiresAt = entry.expiresAt === null ? sql.fragment`NULL::timestamptz` : timestamptz(entry.expiresAt);
   return db.maybeOne(sql.type(contextEntryRow)`
     UPDATE context_entries AS c SET

@@ -1,16 +1,10 @@
+import type { Session, SessionChanges } from "../../domain/sessions/Session.js";
 import { sql, type CommonQueryMethods } from "slonik";
 import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/RetentionPolicies.js";
 import { sessionRetained } from "./retentionFilters.js";
-import { sessionColumnsFor, sessionSummaryJoin, sessionRow, type SessionRow } from "./sessionRow.js";
+import { sessionColumnsFor, sessionSummaryJoin, sessionRow } from "./sessionRow.js";
 
-/** Fields an update may change; undefined means "leave as is". */
-export type SessionChanges = {
-  name?: string;
-  type?: string;
-  status?: SessionRow["status"];
-  metadata?: Record<string, unknown>;
-  relevanceScore?: number;
-};
+export type { SessionChanges };
 
 /**
  * Applies the changes to the user's session; null when it does not exist for
@@ -24,7 +18,7 @@ export async function updateSession(
   sessionId: string,
   changes: SessionChanges,
   retention: RetentionCutoffs = noCutoffs,
-): Promise<SessionRow | null> {
+): Promise<Session | null> {
   const has = (key: keyof SessionChanges) => changes[key] !== undefined;
   // The update in a CTE, its row joined with the summary: a subquery in
   // RETURNING is refused by Citus (see sessionSummaryJoin).

@@ -1,6 +1,8 @@
 import { sql, type CommonQueryMethods } from "slonik";
+import type { RelationName } from "../../domain/relationships/Relationship.js";
+import type { Relationship } from "../../domain/relationships/Relationship.js";
 import { timestamptz } from "./contextEntryRow.js";
-import { relationshipColumns, relationshipRow, type RelationName, type RelationshipRow } from "./relationshipRow.js";
+import { relationshipColumns, relationshipRow } from "./relationshipRow.js";
 
 export type NewRelationship = {
   tenantId: string;
@@ -21,7 +23,7 @@ export type NewRelationship = {
  * time is a parameter, not now(): Citus refuses functions that are not
  * immutable in ON CONFLICT DO UPDATE.
  */
-export async function upsertSessionRelationship(db: CommonQueryMethods, link: NewRelationship): Promise<RelationshipRow> {
+export async function upsertSessionRelationship(db: CommonQueryMethods, link: NewRelationship): Promise<Relationship> {
   return db.one(sql.type(relationshipRow)`
     INSERT INTO session_relationships AS r (tenant_id, user_id, source_session_id, target_session_id, relation, score, metadata, created_at, updated_at)
     VALUES (${link.tenantId}, ${link.userId}, ${link.sourceSessionId}, ${link.targetSessionId}, ${link.relation},

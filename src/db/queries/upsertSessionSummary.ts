@@ -1,6 +1,7 @@
 import { sql, type CommonQueryMethods } from "slonik";
+import type { Summary } from "../../domain/summaries/Summary.js";
 import { timestamptz } from "./contextEntryRow.js";
-import { summaryColumns, summaryRow, type SummaryRow } from "./summaryRow.js";
+import { summaryColumns, summaryRow } from "./summaryRow.js";
 
 export type NewSummary = {
   tenantId: string;
@@ -21,7 +22,7 @@ export type NewSummary = {
  * parameter, not now(): Citus refuses functions that are not immutable in ON
  * CONFLICT DO UPDATE).
  */
-export async function upsertSessionSummary(db: CommonQueryMethods, summary: NewSummary): Promise<SummaryRow> {
+export async function upsertSessionSummary(db: CommonQueryMethods, summary: NewSummary): Promise<Summary> {
   return db.one(sql.type(summaryRow)`
     INSERT INTO session_summaries AS ss (tenant_id, user_id, session_id, content, covers_through_index, token_count, metadata, updated_at)
     VALUES (${summary.tenantId}, ${summary.userId}, ${summary.sessionId}, ${summary.content}, ${summary.coversThroughIndex},

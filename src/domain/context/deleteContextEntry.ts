@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { deleteContextEntry as deleteContextEntryRow } from "../../db/queries/deleteContextEntry.js";
 import { selectSession } from "../../db/queries/selectSession.js";
 import { systemClock, type Clock } from "../clock.js";

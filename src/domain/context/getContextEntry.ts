@@ -1,5 +1,5 @@
-import type { Database } from "../../db/Database.js";
-import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
+import type { Database } from "../ports/Database.js";
+import type { ContextEntry } from "./ContextEntry.js";
 import { selectLiveContextEntry } from "../../db/queries/selectLiveContextEntry.js";
 import { selectSession } from "../../db/queries/selectSession.js";
 import { systemClock, type Clock } from "../clock.js";
@@ -16,7 +16,7 @@ export async function getContextEntry(
   deps: { db: Database; now?: Clock },
   input: ContextEntryKey,
   signal?: AbortSignal,
-): Promise<ContextEntryRow> {
+): Promise<ContextEntry> {
   const now = (deps.now ?? systemClock)();
   return deps.db.withConnection(signal, async (connection) => {
     const entry = await selectLiveContextEntry(connection, { ...input, now });

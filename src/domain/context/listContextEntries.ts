@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { Database } from "../../db/Database.js";
-import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
+import type { Database } from "../ports/Database.js";
+import type { ContextEntry } from "./ContextEntry.js";
 import { selectLiveContextEntriesPage } from "../../db/queries/selectLiveContextEntriesPage.js";
 import { selectSession } from "../../db/queries/selectSession.js";
 import { isContextKey, isContextType } from "../../validation/contextFields.js";
@@ -22,7 +22,7 @@ export type ListContextEntriesInput = {
   pageSize: number;
   pageToken: string;
   /** Bounds the page by its encoded size as well as by pageSize. */
-  pageBytes?: PageBytes<ContextEntryRow> | undefined;
+  pageBytes?: PageBytes<ContextEntry> | undefined;
 };
 
 /**
@@ -34,7 +34,7 @@ export async function listContextEntries(
   deps: { db: Database; now?: Clock },
   input: ListContextEntriesInput,
   signal?: AbortSignal,
-): Promise<{ entries: readonly ContextEntryRow[]; nextPageToken: string }> {
+): Promise<{ entries: readonly ContextEntry[]; nextPageToken: string }> {
   const now = (deps.now ?? systemClock)();
   const { page, nextPageToken } = await keysetPage(
     {

@@ -1,6 +1,6 @@
 import { ForeignKeyIntegrityConstraintViolationError } from "slonik";
-import type { Database } from "../../db/Database.js";
-import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
+import type { Database } from "../ports/Database.js";
+import type { ContextEntry } from "./ContextEntry.js";
 import { insertContextEntry } from "../../db/queries/insertContextEntry.js";
 import { updateLiveContextEntry } from "../../db/queries/updateLiveContextEntry.js";
 import { systemClock, type Clock } from "../clock.js";
@@ -32,7 +32,7 @@ export async function upsertContextEntry(
   deps: { db: Database; now?: Clock },
   input: UpsertContextEntryInput,
   signal?: AbortSignal,
-): Promise<{ entry: ContextEntryRow; created: boolean }> {
+): Promise<{ entry: ContextEntry; created: boolean }> {
   const now = (deps.now ?? systemClock)();
   let expiresAt: Date | null = null;
   if (input.expiry.kind === "at") {

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { Database } from "../../db/Database.js";
+import type { Message, RoleName } from "./Message.js";
+import type { Database } from "../ports/Database.js";
 import { APPEND_IN_ONE_STATEMENT_MAX, appendToSessionHead, type HeadMessage, type HeadTotals } from "../../db/queries/appendToSessionHead.js";
 import { insertAppendRequest } from "../../db/queries/insertAppendRequest.js";
 import { insertMessages, type NewMessageRow } from "../../db/queries/insertMessages.js";
 import { lockSessionForAppend } from "../../db/queries/lockSessionForAppend.js";
-import type { MessageRow, RoleName } from "../../db/queries/messageRow.js";
 import { selectAppendRequest } from "../../db/queries/selectAppendRequest.js";
 import { selectExistingMessageIds } from "../../db/queries/selectExistingMessageIds.js";
 import { selectMessagesByIndexRange } from "../../db/queries/selectMessages.js";
@@ -36,7 +36,7 @@ export type AppendMessagesInput = {
 };
 
 export type AppendMessagesResult = {
-  messages: readonly MessageRow[];
+  messages: readonly Message[];
   replayed: boolean;
   summaryDue: boolean;
   messagesSinceSummary: number;
@@ -51,7 +51,7 @@ export type AppendDeps = {
   /** Counts large batches off the event loop; without it, counting is inline. */
   tokenCounter?: TokenCounter | undefined;
   /** Called after a commit that stored new messages (for the embedding queue, metrics). */
-  onAppended?: (messages: readonly MessageRow[]) => void;
+  onAppended?: (messages: readonly Message[]) => void;
   /** Sessions past their tenant's inactivity limit are NOT_FOUND (not revived by an append). */
   retention?: RetentionOf | undefined;
   /** How long an idempotency key is remembered (LTST_IDEMPOTENCY_TTL); unset: forever. */
@@ -247,20 +247,20 @@ async function appendInOneStatement(
     const messagesSinceSummary = outcome.headCount - outcome.summaryCount;
     return { messages: outcome.messages, replayed: true, messagesSinceSummary, summaryDue: messagesSinceSummary >= deps.summaryEvery };
   }
-  const stored: MessageRow[] = messages.map((message, offset) => ({
+  const stored: Message[] = messages.map((message, offset) => ({
     id: message.id,
-    user_id: input.userId,
-    session_id: input.sessionId,
-    message_index: outcome.firstIndex + offset,
+    userId: input.userId,
+    sessionId: input.sessionId,
+    messageIndex: outcome.firstIndex + offset,
     role: message.role,
     type: message.type,
     content: message.content,
     metadata: message.metadata,
-    parent_message_id: null,
-    content_hash: message.contentHash,
-    context_hash: outcome.contextHashes[offset]!,
-    token_count: message.tokenCount,
-    created_at: outcome.createdAt,
+    parentMessageId: null,
+    contentHash: message.contentHash,
+    contextHash: outcome.contextHashes[offset]!,
+    tokenCount: message.tokenCount,
+    createdAt: outcome.createdAt,
   }));
   deps.onAppended?.(stored);
   const messagesSinceSummary = outcome.firstIndex + stored.length - outcome.summaryMessageCount;

@@ -1,4 +1,4 @@
-import type { RoleName } from "../../db/queries/messageRow.js";
+import type { RoleName } from "./Message.js";
 import { contentHash, nextContextHash } from "./hashChain.js";
 
 /** A message as an export holds it (hashes as lowercase hex). */

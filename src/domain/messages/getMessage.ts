@@ -1,5 +1,5 @@
-import type { Database } from "../../db/Database.js";
-import type { MessageRow } from "../../db/queries/messageRow.js";
+import type { Database } from "../ports/Database.js";
+import type { Message } from "./Message.js";
 import { selectMessageById } from "../../db/queries/selectMessages.js";
 import { NotFoundError } from "../errors.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";
@@ -10,7 +10,7 @@ export async function getMessage(
   deps: { db: Database; retention?: RetentionOf | undefined },
   input: { tenantId: string; userId: string; sessionId: string; messageId: string },
   signal?: AbortSignal,
-): Promise<MessageRow> {
+): Promise<Message> {
   const cutoffs = cutoffsFor(deps, input.tenantId);
   const message = await deps.db.withConnection(signal, (connection) =>
     selectMessageById(connection, input.tenantId, input.userId, input.sessionId, input.messageId, cutoffs),

@@ -19,13 +19,13 @@ describe("hash chain", () => {
   });
 
   it("finds the first tampered message", () => {
-    const messages: { role: "user" | "assistant"; content: string; content_hash: string; context_hash: string }[] = [];
+    const messages: { role: "user" | "assistant"; content: string; contentHash: string; contextHash: string }[] = [];
     let previous: string | null = null;
     for (const [i, text] of ["a", "b", "c"].entries()) {
       const role = i % 2 === 0 ? "user" : "assistant";
       const hash = contentHash(text);
       previous = nextContextHash(previous, role, hash);
-      messages.push({ role, content: text, content_hash: hash, context_hash: previous });
+      messages.push({ role, content: text, contentHash: hash, contextHash: previous });
     }
     expect(verifyHashChain(messages)).toBe(-1);
     messages[1] = { ...messages[1]!, content: "B" };

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { RoleName } from "../../db/queries/messageRow.js";
+import type { RoleName } from "./Message.js";
 
 const zeroHash = Buffer.alloc(32);
 
@@ -29,17 +29,17 @@ export function nextContextHash(previousHex: string | null, role: RoleName, cont
  * first message: null (32 zero bytes) for a chain from the session's first
  * message; after retention deleted the start of a session, the context hash
  * of the last deleted message (sessions.chain_anchor_hash), or the first
- * remaining message's own context_hash to verify the ones after it.
+ * remaining message's own contextHash to verify the ones after it.
  */
 export function verifyHashChain(
-  messages: readonly { role: RoleName; content: string; content_hash: string; context_hash: string }[],
+  messages: readonly { role: RoleName; content: string; contentHash: string; contextHash: string }[],
   previousHex: string | null = null,
 ): number {
   let previous: string | null = previousHex;
   for (const [index, message] of messages.entries()) {
     const expectedContent = contentHash(message.content);
     const expectedContext = nextContextHash(previous, message.role, expectedContent);
-    if (message.content_hash !== expectedContent || message.context_hash !== expectedContext) return index;
+    if (message.contentHash !== expectedContent || message.contextHash !== expectedContext) return index;
     previous = expectedContext;
   }
   return -1;

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { Database } from "../../db/Database.js";
-import type { MessageRow } from "../../db/queries/messageRow.js";
+import type { Database } from "../ports/Database.js";
+import type { Message } from "./Message.js";
 import { selectLastMessages, selectMessagesByIndexRange } from "../../db/queries/selectMessages.js";
 import { sessionIsRetained } from "../../db/queries/sessionIsRetained.js";
 import { NotFoundError } from "../errors.js";
@@ -21,7 +21,7 @@ export type ListLastMessagesInput = {
   lastN: number;
   /** "" for the first page; then the previous page's next_page_token. */
   pageToken: string;
-  pageBytes?: PageBytes<MessageRow> | undefined;
+  pageBytes?: PageBytes<Message> | undefined;
 };
 
 /**
@@ -39,7 +39,7 @@ export async function listLastMessages(
   deps: { db: Database; retention?: RetentionOf | undefined },
   input: ListLastMessagesInput,
   signal?: AbortSignal,
-): Promise<{ messages: readonly MessageRow[]; nextPageToken: string }> {
+): Promise<{ messages: readonly Message[]; nextPageToken: string }> {
   // The token is bound to last_n too: another N would be another window.
   const filters = [input.tenantId, input.userId, input.sessionId, input.lastN];
   const cursor = lastMessagesCursor.decode(input.pageToken, filters, {
@@ -58,7 +58,7 @@ export async function listLastMessages(
     const first = rows[0];
     const oldestSent = page[0];
     const nextPageToken =
-      more && first && oldestSent ? lastMessagesCursor.encode(filters, { s: first.message_index, i: oldestSent.message_index }) : "";
+      more && first && oldestSent ? lastMessagesCursor.encode(filters, { s: first.messageIndex, i: oldestSent.messageIndex }) : "";
     return { messages: page, nextPageToken };
   });
 }

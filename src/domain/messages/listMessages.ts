@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { Database } from "../../db/Database.js";
-import type { MessageRow } from "../../db/queries/messageRow.js";
+import type { Database } from "../ports/Database.js";
+import type { Message } from "./Message.js";
 import { sessionIsRetained } from "../../db/queries/sessionIsRetained.js";
 import { selectMessagesPage } from "../../db/queries/selectMessages.js";
 import { NotFoundError } from "../errors.js";
@@ -25,7 +25,7 @@ export type ListMessagesInput = {
   /** When > 0: the last N messages, chronological (see listLastMessages). */
   lastN: number;
   /** Bounds each page by its encoded size as well as by pageSize. */
-  pageBytes?: PageBytes<MessageRow> | undefined;
+  pageBytes?: PageBytes<Message> | undefined;
 };
 
 /**
@@ -39,7 +39,7 @@ export async function listMessages(
   deps: { db: Database; retention?: RetentionOf | undefined },
   input: ListMessagesInput,
   signal?: AbortSignal,
-): Promise<{ messages: readonly MessageRow[]; nextPageToken: string }> {
+): Promise<{ messages: readonly Message[]; nextPageToken: string }> {
   if (input.lastN > 0) return listLastMessages(deps, input, signal);
   const cutoffs = cutoffsFor(deps, input.tenantId);
   const { page, nextPageToken } = await keysetPage(
@@ -66,7 +66,7 @@ export async function listMessages(
         }
         return rows;
       }),
-    (last) => ({ i: last.message_index }),
+    (last) => ({ i: last.messageIndex }),
   );
   return { messages: page, nextPageToken };
 }

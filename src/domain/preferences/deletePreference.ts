@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { deletePreference as deletePreferenceRow } from "../../db/queries/deletePreference.js";
 import { NotFoundError } from "../errors.js";
 

@@ -1,5 +1,5 @@
-import type { Keyring } from "../../crypto/createKeyring.js";
-import type { Database } from "../../db/Database.js";
+import type { Keyring } from "../ports/Keyring.js";
+import type { Database } from "../ports/Database.js";
 import { selectPreference } from "../../db/queries/selectPreference.js";
 import { NotFoundError } from "../errors.js";
 import { openPreference, type Preference } from "./openPreference.js";

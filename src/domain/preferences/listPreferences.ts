@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { Keyring } from "../../crypto/createKeyring.js";
-import type { Database } from "../../db/Database.js";
+import type { Keyring } from "../ports/Keyring.js";
+import type { Database } from "../ports/Database.js";
 import { selectPreferencesPage } from "../../db/queries/selectPreferencesPage.js";
 import { limits } from "../../validation/limits.js";
 import { storableTextField } from "../pagination/cursorFields.js";

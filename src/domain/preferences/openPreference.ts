@@ -1,4 +1,4 @@
-import type { Keyring } from "../../crypto/createKeyring.js";
+import type { Keyring } from "../ports/Keyring.js";
 import type { PreferenceRow } from "../../db/queries/preferenceRow.js";
 
 /** A preference with its value in clear, as the API returns it. */

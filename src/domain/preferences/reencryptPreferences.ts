@@ -1,5 +1,5 @@
-import type { Keyring } from "../../crypto/createKeyring.js";
-import type { Database } from "../../db/Database.js";
+import type { Keyring } from "../ports/Keyring.js";
+import type { Database } from "../ports/Database.js";
 import { selectPreferencesToReencrypt } from "../../db/queries/selectPreferencesToReencrypt.js";
 import { updatePreferenceValue } from "../../db/queries/updatePreferenceValue.js";
 import { DomainError, FailedPreconditionError } from "../errors.js";

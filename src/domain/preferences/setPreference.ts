@@ -1,5 +1,5 @@
-import type { Keyring } from "../../crypto/createKeyring.js";
-import type { Database } from "../../db/Database.js";
+import type { Keyring } from "../ports/Keyring.js";
+import type { Database } from "../ports/Database.js";
 import { upsertPreference } from "../../db/queries/upsertPreference.js";
 import { systemClock, type Clock } from "../clock.js";
 import { preferenceAad, type Preference } from "./openPreference.js";

@@ -1,12 +1,12 @@
-import type { Keyring } from "../../crypto/createKeyring.js";
-import type { Database } from "../../db/Database.js";
-import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
-import type { MessageRow } from "../../db/queries/messageRow.js";
+import type { Keyring } from "../ports/Keyring.js";
+import type { Database } from "../ports/Database.js";
+import type { ContextEntry } from "../context/ContextEntry.js";
+import type { Message } from "../messages/Message.js";
 import { selectLatestUserMessageText, selectRehydrationSources } from "../../db/queries/selectRehydrationSources.js";
 import type { SearchHitRow, SearchScope } from "../../db/queries/selectSearchHits.js";
-import type { SessionRow } from "../../db/queries/sessionRow.js";
-import type { SummaryRow } from "../../db/queries/summaryRow.js";
-import type { Embeddings } from "../../indexing/startEmbeddings.js";
+import type { Session } from "../sessions/Session.js";
+import type { Summary } from "../summaries/Summary.js";
+import type { Embeddings } from "../ports/Embeddings.js";
 import { countTokensEach, type EncodingName } from "../../tokens/countTokens.js";
 import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import { limits } from "../../validation/limits.js";
@@ -62,12 +62,12 @@ type ChunkBase = { tokens: number; text: string };
 /** One chunk of a rehydration, with the item behind its text. */
 export type RehydrationChunk = ChunkBase &
   (
-    | { kind: "header"; session: SessionRow }
-    | { kind: "summary"; summary: SummaryRow }
+    | { kind: "header"; session: Session }
+    | { kind: "summary"; summary: Summary }
     | { kind: "preference"; preference: Preference }
-    | { kind: "context_entry"; entry: ContextEntryRow }
-    | { kind: "relevant_message"; message: MessageRow; score: number }
-    | { kind: "recent_message"; message: MessageRow }
+    | { kind: "context_entry"; entry: ContextEntry }
+    | { kind: "relevant_message"; message: Message; score: number }
+    | { kind: "recent_message"; message: Message }
   );
 
 export type RelevanceMode = "semantic" | "lexical";
@@ -143,7 +143,7 @@ export async function rehydrateSession(
       retention,
     });
     if (!found) throw new NotFoundError("session", input.sessionId);
-    const windowStart = Math.max(0, found.session.message_count - input.maxRecent);
+    const windowStart = Math.max(0, found.session.messageCount - input.maxRecent);
     let query = input.query;
     if (query === "" && relevance.wanted) {
       const latestInWindow = found.recent.findLast((message) => message.role === "user");
@@ -260,7 +260,7 @@ function lexicalNote(why: string): string {
 async function findRelevant(
   deps: RehydrateDeps,
   input: RehydrateInput,
-  sources: { recent: readonly MessageRow[]; windowStart: number; query: string },
+  sources: { recent: readonly Message[]; windowStart: number; query: string },
   plannedMode: RelevanceMode,
   queryEmbedding: Promise<Float32Array> | null,
   signal: AbortSignal | undefined,

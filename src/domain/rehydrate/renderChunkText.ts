@@ -1,7 +1,7 @@
-import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
-import type { MessageRow } from "../../db/queries/messageRow.js";
-import type { SessionRow } from "../../db/queries/sessionRow.js";
-import type { SummaryRow } from "../../db/queries/summaryRow.js";
+import type { ContextEntry } from "../context/ContextEntry.js";
+import type { Message } from "../messages/Message.js";
+import type { Session } from "../sessions/Session.js";
+import type { Summary } from "../summaries/Summary.js";
 import type { Preference } from "../preferences/openPreference.js";
 
 import { memoryElement } from "./memoryElement.js";
@@ -13,23 +13,23 @@ import { memoryElement } from "./memoryElement.js";
 
 const day = (time: Date) => time.toISOString().slice(0, 10);
 
-export function renderHeader(session: SessionRow): string {
+export function renderHeader(session: Session): string {
   return memoryElement(
     "header",
     [
       ["type", session.type === "" ? null : session.type],
       ["status", session.status],
-      ["messages", session.message_count - session.removed_message_count],
-      ["started", day(session.created_at)],
+      ["messages", session.messageCount - session.removedMessageCount],
+      ["started", day(session.createdAt)],
     ],
     session.name === "" ? session.id : session.name,
   );
 }
 
-export function renderSummary(summary: SummaryRow): string {
+export function renderSummary(summary: Summary): string {
   return memoryElement(
     "summary",
-    [["covers_through_index", summary.covers_through_index < 0 ? null : summary.covers_through_index]],
+    [["covers_through_index", summary.coversThroughIndex < 0 ? null : summary.coversThroughIndex]],
     summary.content,
   );
 }
@@ -38,14 +38,14 @@ export function renderPreference(preference: Preference): string {
   return memoryElement("preference", [["key", preference.key]], preference.value);
 }
 
-export function renderContextEntry(entry: ContextEntryRow): string {
+export function renderContextEntry(entry: ContextEntry): string {
   return memoryElement("context_entry", [["type", entry.type], ["key", entry.key]], entry.value);
 }
 
-export function renderRelevantMessage(message: MessageRow): string {
-  return memoryElement("relevant_message", [["role", message.role], ["date", day(message.created_at)]], message.content);
+export function renderRelevantMessage(message: Message): string {
+  return memoryElement("relevant_message", [["role", message.role], ["date", day(message.createdAt)]], message.content);
 }
 
-export function renderRecentMessage(message: MessageRow): string {
-  return memoryElement("recent_message", [["role", message.role], ["index", message.message_index]], message.content);
+export function renderRecentMessage(message: Message): string {
+  return memoryElement("recent_message", [["role", message.role], ["index", message.messageIndex]], message.content);
 }

@@ -1,5 +1,5 @@
-import type { Database } from "../../db/Database.js";
-import type { RelationName, RelationshipRow } from "../../db/queries/relationshipRow.js";
+import type { Database } from "../ports/Database.js";
+import type { RelationName, Relationship } from "./Relationship.js";
 import { selectOwnedSessionIds } from "../../db/queries/selectOwnedSessionIds.js";
 import { upsertSessionRelationship } from "../../db/queries/upsertSessionRelationship.js";
 import { systemClock, type Clock } from "../clock.js";
@@ -25,7 +25,7 @@ export async function linkSessions(
   deps: { db: Database; clock?: Clock },
   input: LinkSessionsInput,
   signal?: AbortSignal,
-): Promise<RelationshipRow> {
+): Promise<Relationship> {
   if (input.sourceSessionId === input.targetSessionId) {
     throw InvalidArgumentError.field("target_session_id", "must differ from source_session_id: a session cannot be linked to itself");
   }

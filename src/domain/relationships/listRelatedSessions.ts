@@ -1,6 +1,7 @@
 import { z } from "zod";
-import type { Database } from "../../db/Database.js";
-import { relationName, type RelationName, type RelationshipRow } from "../../db/queries/relationshipRow.js";
+import type { Database } from "../ports/Database.js";
+import { relationName } from "../../db/queries/relationshipRow.js";
+import type { RelationName, Relationship } from "./Relationship.js";
 import { selectOwnedSessionIds } from "../../db/queries/selectOwnedSessionIds.js";
 import { selectRelatedSessionsPage } from "../../db/queries/selectRelatedSessionsPage.js";
 import { NotFoundError } from "../errors.js";
@@ -26,7 +27,7 @@ export type ListRelatedSessionsInput = {
   pageSize: number;
   pageToken: string;
   /** Bounds the page by its encoded size as well as by pageSize. */
-  pageBytes?: PageBytes<RelationshipRow> | undefined;
+  pageBytes?: PageBytes<Relationship> | undefined;
 };
 
 /**
@@ -38,7 +39,7 @@ export async function listRelatedSessions(
   deps: { db: Database },
   input: ListRelatedSessionsInput,
   signal?: AbortSignal,
-): Promise<{ relationships: readonly RelationshipRow[]; nextPageToken: string }> {
+): Promise<{ relationships: readonly Relationship[]; nextPageToken: string }> {
   const { page, nextPageToken } = await keysetPage(
     {
       cursor: relationshipsCursor,
@@ -65,7 +66,7 @@ export async function listRelatedSessions(
         }
         return page;
       }),
-    (last) => ({ s: last.score, a: last.source_session_id, b: last.target_session_id, r: last.relation }),
+    (last) => ({ s: last.score, a: last.sourceSessionId, b: last.targetSessionId, r: last.relation }),
   );
   return { relationships: page, nextPageToken };
 }

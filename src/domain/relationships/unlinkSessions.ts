@@ -1,6 +1,6 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { deleteSessionRelationship } from "../../db/queries/deleteSessionRelationship.js";
-import type { RelationName } from "../../db/queries/relationshipRow.js";
+import type { RelationName } from "./Relationship.js";
 import { selectOwnedSessionIds } from "../../db/queries/selectOwnedSessionIds.js";
 import { NotFoundError } from "../errors.js";
 

@@ -10,22 +10,22 @@ type Statement = { transaction: boolean; sql: string; values: readonly unknown[]
 
 const hit = (index: number): SearchHitRow => ({
   id: `00000000-0000-4000-8000-00000000000${index}`,
-  user_id: "u",
-  session_id: "s",
-  message_index: index,
+  userId: "u",
+  sessionId: "s",
+  messageIndex: index,
   role: "user",
   type: "text",
   content: `message ${index}`,
   metadata: {},
-  parent_message_id: null,
-  content_hash: "",
-  context_hash: "",
-  token_count: 2,
-  created_at: new Date(0),
+  parentMessageId: null,
+  contentHash: "",
+  contextHash: "",
+  tokenCount: 2,
+  createdAt: new Date(0),
   score: 0.5,
-  semantic_rank: null,
-  lexical_rank: 1,
-} as unknown as SearchHitRow);
+  semanticRank: null,
+  lexicalRank: 1,
+}) satisfies SearchHitRow;
 
 /** A database that records each statement and answers searches with `hits`. */
 function fakeDatabase(hits: readonly SearchHitRow[]) {
@@ -98,7 +98,7 @@ describe("executeSearch", () => {
     const { embeddings, embedded } = fakeEmbeddings();
     const outcome = await executeSearch({ db, embeddings }, input({ limit: 10 }));
     expect(outcome).toMatchObject({ mode: "semantic", fallback: null });
-    expect(outcome.hits.map((h) => h.message_index)).toEqual([1]);
+    expect(outcome.hits.map((h) => h.messageIndex)).toEqual([1]);
     expect(embedded).toEqual(["volcano hiking"]);
     expect(statements.map((s) => s.transaction)).toEqual([true, true]);
     expect(efSearch(statements)).toBe("40");

@@ -1,5 +1,5 @@
 import pgvector from "pgvector";
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { selectQueryLexemes } from "../../db/queries/selectQueryLexemes.js";
 import {
   configureVectorScan,
@@ -10,7 +10,7 @@ import {
   type SearchScope,
   type SearchTerms,
 } from "../../db/queries/selectSearchHits.js";
-import type { Embeddings } from "../../indexing/startEmbeddings.js";
+import type { Embeddings } from "../ports/Embeddings.js";
 import { abortable } from "../../lib/abortable.js";
 import { FailedPreconditionError } from "../errors.js";
 import { chooseSearchTerms, MAX_RANKED_CANDIDATES } from "./chooseSearchTerms.js";

@@ -1,6 +1,6 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { countPendingInScope, type SearchHitRow, type SearchScope } from "../../db/queries/selectSearchHits.js";
-import type { Embeddings } from "../../indexing/startEmbeddings.js";
+import type { Embeddings } from "../ports/Embeddings.js";
 import { executeSearch, type SearchModeName } from "./executeSearch.js";
 import { vectorsUnavailableReason } from "./vectorsUnavailableReason.js";
 import { waitForEmbeddings } from "./waitForEmbeddings.js";

@@ -1,4 +1,4 @@
-import type { Embeddings } from "../../indexing/startEmbeddings.js";
+import type { Embeddings } from "../ports/Embeddings.js";
 
 /** Why a search cannot use vectors (names what is missing), or null when it can. */
 export function vectorsUnavailableReason(embeddings: Embeddings): string | null {

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { insertSession, type NewSessionRow } from "../../db/queries/insertSession.js";
 import { selectSession } from "../../db/queries/selectSession.js";
-import type { SessionRow } from "../../db/queries/sessionRow.js";
+import type { Session } from "./Session.js";
 import { deleteSessionIfInactive } from "../../db/queries/deleteSessionIfInactive.js";
 import { AlreadyExistsError } from "../errors.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";
@@ -22,7 +22,7 @@ export async function createSession(
   deps: { db: Database; newId?: () => string; retention?: RetentionOf | undefined },
   input: CreateSessionInput,
   signal?: AbortSignal,
-): Promise<{ session: SessionRow; created: boolean }> {
+): Promise<{ session: Session; created: boolean }> {
   const id = input.id ?? (deps.newId ?? randomUUID)();
   const cutoffs = cutoffsFor(deps, input.tenantId);
   return deps.db.withConnection(signal, async (connection) => {

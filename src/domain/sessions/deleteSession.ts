@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { deleteSession as deleteSessionRow } from "../../db/queries/deleteSession.js";
 import { NotFoundError } from "../errors.js";
 

@@ -1,6 +1,6 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { selectSession } from "../../db/queries/selectSession.js";
-import type { SessionRow } from "../../db/queries/sessionRow.js";
+import type { Session } from "./Session.js";
 import { NotFoundError } from "../errors.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";
 import type { RetentionOf } from "../retention/RetentionPolicies.js";
@@ -12,7 +12,7 @@ export async function getSession(
   userId: string,
   sessionId: string,
   signal?: AbortSignal,
-): Promise<SessionRow> {
+): Promise<Session> {
   const session = await deps.db.withConnection(signal, (connection) => selectSession(connection, tenantId, userId, sessionId, cutoffsFor(deps, tenantId)));
   if (!session) throw new NotFoundError("session", sessionId);
   return session;

@@ -1,6 +1,6 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { selectSessionsPage } from "../../db/queries/selectSessionsPage.js";
-import type { SessionRow } from "../../db/queries/sessionRow.js";
+import type { Session } from "./Session.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";
 import type { RetentionOf } from "../retention/RetentionPolicies.js";
 import { z } from "zod";
@@ -21,13 +21,13 @@ export async function listSessions(
   input: {
     tenantId: string;
     userId: string;
-    status: SessionRow["status"] | null;
+    status: Session["status"] | null;
     pageSize: number;
     pageToken: string;
-    pageBytes?: PageBytes<SessionRow> | undefined;
+    pageBytes?: PageBytes<Session> | undefined;
   },
   signal?: AbortSignal,
-): Promise<{ sessions: readonly SessionRow[]; nextPageToken: string }> {
+): Promise<{ sessions: readonly Session[]; nextPageToken: string }> {
   const { page, nextPageToken } = await keysetPage(
     {
       cursor: sessionsCursor,
@@ -47,7 +47,7 @@ export async function listSessions(
           retention: cutoffsFor(deps, input.tenantId),
         }),
       ),
-    (last) => ({ a: last.activity_cursor, i: last.id }),
+    (last) => ({ a: last.activityCursor, i: last.id }),
   );
   return { sessions: page, nextPageToken };
 }

@@ -1,6 +1,6 @@
-import type { Database } from "../../db/Database.js";
-import type { SessionRow } from "../../db/queries/sessionRow.js";
-import { updateSession as updateSessionRow, type SessionChanges } from "../../db/queries/updateSession.js";
+import type { Database } from "../ports/Database.js";
+import type { Session, SessionChanges } from "./Session.js";
+import { updateSession as updateSessionRow } from "../../db/queries/updateSession.js";
 import { NotFoundError } from "../errors.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";
 import type { RetentionOf } from "../retention/RetentionPolicies.js";
@@ -10,7 +10,7 @@ export async function updateSession(
   deps: { db: Database; retention?: RetentionOf | undefined },
   input: { tenantId: string; userId: string; sessionId: string; changes: SessionChanges },
   signal?: AbortSignal,
-): Promise<SessionRow> {
+): Promise<Session> {
   const updated = await deps.db.withConnection(signal, (connection) =>
     updateSessionRow(connection, input.tenantId, input.userId, input.sessionId, input.changes, cutoffsFor(deps, input.tenantId)),
   );

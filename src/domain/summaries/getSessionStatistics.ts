@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { countLiveContextEntries } from "../../db/queries/countLiveContextEntries.js";
 import { selectSessionStatistics } from "../../db/queries/selectSessionStatistics.js";
 import { systemClock, type Clock } from "../clock.js";

@@ -1,6 +1,6 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { selectSessionSummary } from "../../db/queries/selectSessionSummary.js";
-import type { SummaryRow } from "../../db/queries/summaryRow.js";
+import type { Summary } from "./Summary.js";
 import { NotFoundError } from "../errors.js";
 import { cutoffsFor } from "../retention/cutoffsFor.js";
 import type { RetentionOf } from "../retention/RetentionPolicies.js";
@@ -16,7 +16,7 @@ export async function getSummary(
   userId: string,
   sessionId: string,
   signal?: AbortSignal,
-): Promise<SummaryRow> {
+): Promise<Summary> {
   const found = await deps.db.withConnection(signal, (connection) => selectSessionSummary(connection, tenantId, userId, sessionId, cutoffsFor(deps, tenantId)));
   if (found.session === null) throw new NotFoundError("session", sessionId);
   if (found.summary === null) throw new NotFoundError("session summary", sessionId);

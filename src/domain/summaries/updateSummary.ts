@@ -1,7 +1,7 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { lockSessionForAppend } from "../../db/queries/lockSessionForAppend.js";
 import { markSessionSummarized } from "../../db/queries/markSessionSummarized.js";
-import type { SummaryRow } from "../../db/queries/summaryRow.js";
+import type { Summary } from "./Summary.js";
 import { upsertSessionSummary } from "../../db/queries/upsertSessionSummary.js";
 import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import { systemClock, type Clock } from "../clock.js";
@@ -32,7 +32,7 @@ export async function updateSummary(
   deps: { db: Database; tokenCounter?: TokenCounter | undefined; clock?: Clock },
   input: UpdateSummaryInput,
   signal?: AbortSignal,
-): Promise<SummaryRow> {
+): Promise<Summary> {
   const [tokenCount = 0] = await countSessionTexts(deps, input, [input.content], signal);
   return deps.db.withTransaction(signal, async (tx) => {
     const head = await lockSessionForAppend(tx, input.tenantId, input.userId, input.sessionId);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../ports/Database.js";
 import { deleteUserRows } from "../../db/queries/deleteUserRows.js";
-import type { ErasureRecordRow } from "../../db/queries/erasureRecordRow.js";
+import type { ErasureRecord } from "./ErasureRecord.js";
 import { insertErasureRecord } from "../../db/queries/insertErasureRecord.js";
 import { liftStatementTimeout } from "../../db/queries/liftStatementTimeout.js";
 import { lockUserSessions } from "../../db/queries/lockUserSessions.js";
@@ -11,7 +11,7 @@ import { erasedTables, type ErasedTable } from "./userDataTables.js";
 export type ErasureResult = {
   /** Rows deleted per table (0 for a table this database does not have). */
   deleted: Record<ErasedTable, number>;
-  record: ErasureRecordRow;
+  record: ErasureRecord;
 };
 
 export type EraseDeps = {

@@ -1,16 +1,16 @@
-import type { Keyring } from "../../crypto/createKeyring.js";
-import type { Database } from "../../db/Database.js";
-import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
-import type { MessageRow } from "../../db/queries/messageRow.js";
-import type { RelationshipRow } from "../../db/queries/relationshipRow.js";
+import type { Keyring } from "../ports/Keyring.js";
+import type { Database } from "../ports/Database.js";
+import type { ContextEntry } from "../context/ContextEntry.js";
+import type { Message } from "../messages/Message.js";
+import type { Relationship } from "../relationships/Relationship.js";
 import { selectContextEntriesForExport } from "../../db/queries/selectContextEntriesForExport.js";
 import { selectMessagesForExport } from "../../db/queries/selectMessagesForExport.js";
 import { selectOutgoingRelationshipsForExport } from "../../db/queries/selectOutgoingRelationshipsForExport.js";
 import { selectPreferencesPage } from "../../db/queries/selectPreferencesPage.js";
 import { selectSessionsForExport } from "../../db/queries/selectSessionsForExport.js";
 import { selectSessionSummary } from "../../db/queries/selectSessionSummary.js";
-import type { SessionRow } from "../../db/queries/sessionRow.js";
-import type { SummaryRow } from "../../db/queries/summaryRow.js";
+import type { Session } from "../sessions/Session.js";
+import type { Summary } from "../summaries/Summary.js";
 import type { Clock } from "../clock.js";
 import { NotFoundError } from "../errors.js";
 import { openPreference, type Preference } from "../preferences/openPreference.js";
@@ -19,12 +19,12 @@ import { encodeExportCursor, exportParts, type ExportPart, type ExportPosition }
 
 /** One record of an export, with the cursor that continues after it. */
 export type ExportRecord = { cursor: string } & (
-  | { kind: "session"; session: SessionRow }
+  | { kind: "session"; session: Session }
   | { kind: "statistics"; statistics: SessionStatistics }
-  | { kind: "summary"; summary: SummaryRow }
-  | { kind: "context_entry"; entry: ContextEntryRow }
-  | { kind: "message"; message: MessageRow }
-  | { kind: "relationship"; relationship: RelationshipRow }
+  | { kind: "summary"; summary: Summary }
+  | { kind: "context_entry"; entry: ContextEntry }
+  | { kind: "message"; message: Message }
+  | { kind: "relationship"; relationship: Relationship }
   | { kind: "preference"; preference: Preference }
 );
 
@@ -88,7 +88,7 @@ async function* exportSession(
   input: {
     tenantId: string;
     userId: string;
-    session: SessionRow;
+    session: Session;
     resume: Exclude<ExportPosition, { part: "preference" }> | null;
     cursor: (position: ExportPosition) => string;
   },
@@ -133,11 +133,11 @@ async function* exportSession(
         selectMessagesForExport(c, { tenantId, userId, sessionId, afterIndex, limit: pageRows, maxBytes: pageContentBytes }),
       );
       for (const message of rows) {
-        yield { kind: "message", message, cursor: cursor({ part: "message", sessionId, messageIndex: message.message_index }) };
+        yield { kind: "message", message, cursor: cursor({ part: "message", sessionId, messageIndex: message.messageIndex }) };
       }
       const last = rows.at(-1);
       if (!last) break;
-      afterIndex = last.message_index;
+      afterIndex = last.messageIndex;
     }
   }
 
@@ -156,12 +156,12 @@ async function* exportSession(
         yield {
           kind: "relationship",
           relationship,
-          cursor: cursor({ part: "relationship", sessionId, target: relationship.target_session_id, relation: relationship.relation }),
+          cursor: cursor({ part: "relationship", sessionId, target: relationship.targetSessionId, relation: relationship.relation }),
         };
       }
       const last = rows.at(-1);
       if (!last || rows.length < pageRows) break;
-      after = { target: last.target_session_id, relation: last.relation };
+      after = { target: last.targetSessionId, relation: last.relation };
     }
   }
 }

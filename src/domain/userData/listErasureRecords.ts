@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { Database } from "../../db/Database.js";
-import type { ErasureRecordRow } from "../../db/queries/erasureRecordRow.js";
+import type { Database } from "../ports/Database.js";
+import type { ErasureRecord } from "./ErasureRecord.js";
 import { selectErasureRecordsPage } from "../../db/queries/selectErasureRecordsPage.js";
 import { timestampCursorField, uuidField } from "../pagination/cursorFields.js";
 import { definePageCursor } from "../pagination/definePageCursor.js";
@@ -14,7 +14,7 @@ export async function listErasureRecords(
   deps: { db: Database },
   input: { tenantId: string; userId: string | null; pageSize: number; pageToken: string },
   signal?: AbortSignal,
-): Promise<{ records: readonly ErasureRecordRow[]; nextPageToken: string }> {
+): Promise<{ records: readonly ErasureRecord[]; nextPageToken: string }> {
   const { page, nextPageToken } = await keysetPage(
     { cursor: erasuresCursor, filters: [input.tenantId, input.userId], pageToken: input.pageToken, pageSize: input.pageSize },
     (after, limit) =>
@@ -26,7 +26,7 @@ export async function listErasureRecords(
           limit,
         }),
       ),
-    (last) => ({ t: last.erased_cursor, i: last.id }),
+    (last) => ({ t: last.erasedCursor, i: last.id }),
   );
   return { records: page, nextPageToken };
 }

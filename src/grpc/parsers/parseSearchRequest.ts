@@ -1,4 +1,4 @@
-import type { RoleName } from "../../db/queries/messageRow.js";
+import type { RoleName } from "../../domain/messages/Message.js";
 import type { SearchInput } from "../../domain/search/searchMessages.js";
 import { limits } from "../../validation/limits.js";
 import { Validator } from "../../validation/Validator.js";

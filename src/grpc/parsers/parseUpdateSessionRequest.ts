@@ -1,4 +1,4 @@
-import type { SessionChanges } from "../../db/queries/updateSession.js";
+import type { SessionChanges } from "../../domain/sessions/Session.js";
 import type { updateSession } from "../../domain/sessions/updateSession.js";
 import { limits } from "../../validation/limits.js";
 import { Validator } from "../../validation/Validator.js";

@@ -1,4 +1,4 @@
-import type { RelationName } from "../../db/queries/relationshipRow.js";
+import type { RelationName } from "../../domain/relationships/Relationship.js";
 import { RelationType } from "../../../gen/ts/ltst/memory/v1/relationship.js";
 import { enumMap } from "./enumMap.js";
 

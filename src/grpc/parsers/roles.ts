@@ -1,4 +1,4 @@
-import type { RoleName } from "../../db/queries/messageRow.js";
+import type { RoleName } from "../../domain/messages/Message.js";
 import { Role } from "../../../gen/ts/ltst/memory/v1/message.js";
 import { enumMap } from "./enumMap.js";
 

@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../../domain/ports/Database.js";
 import type { Clock } from "../../domain/clock.js";
 import { deleteContextEntry } from "../../domain/context/deleteContextEntry.js";
 import { getContextEntry } from "../../domain/context/getContextEntry.js";
@@ -15,7 +15,7 @@ import type {
   UpsertContextEntryResponse,
 } from "../../../gen/ts/ltst/memory/v1/context.js";
 import { ListContextEntriesResponse } from "../../../gen/ts/ltst/memory/v1/context.js";
-import type { ContextEntryRow } from "../../db/queries/contextEntryRow.js";
+import type { ContextEntry as DomainContextEntry } from "../../domain/context/ContextEntry.js";
 import { encodeContextEntry } from "../encodeContextEntry.js";
 import { unary, type HandlerContext } from "../handlers.js";
 import { parseDeleteContextEntryRequest } from "../parsers/parseDeleteContextEntryRequest.js";
@@ -53,7 +53,7 @@ export function createContextService(context: HandlerContext, deps: ContextServi
         {
           ...input,
           tenantId: scope.tenantId,
-          pageBytes: responsePageBytes(deps.maxMessageBytes, (row: ContextEntryRow) =>
+          pageBytes: responsePageBytes(deps.maxMessageBytes, (row: DomainContextEntry) =>
             ListContextEntriesResponse.encode({ entries: [encodeContextEntry(row)], nextPageToken: "" }).finish().length,
           ),
         },

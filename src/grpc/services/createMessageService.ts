@@ -1,8 +1,8 @@
 import type { RetentionOf } from "../../domain/retention/RetentionPolicies.js";
 import type { Clock } from "../../domain/clock.js";
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../../domain/ports/Database.js";
 import type { TokenCounter } from "../../tokens/createTokenCounter.js";
-import type { MessageRow } from "../../db/queries/messageRow.js";
+import type { Message as DomainMessage } from "../../domain/messages/Message.js";
 import { appendMessages } from "../../domain/messages/appendMessages.js";
 import { getMessage } from "../../domain/messages/getMessage.js";
 import { listMessages } from "../../domain/messages/listMessages.js";
@@ -29,7 +29,7 @@ export type MessageServiceDeps = {
   maxContentBytes: number;
   summaryEvery: number;
   enqueueEmbeddings: boolean;
-  onAppended?: (messages: readonly MessageRow[]) => void;
+  onAppended?: (messages: readonly DomainMessage[]) => void;
   /** The tenant's retention cutoffs now: reads leave out what is past them. */
   retention?: RetentionOf | undefined;
   /** LTST_IDEMPOTENCY_TTL: how long an idempotency key is remembered. */
@@ -65,7 +65,7 @@ export function createMessageService(context: HandlerContext, deps: MessageServi
         {
           ...input,
           tenantId: scope.tenantId,
-          pageBytes: responsePageBytes(deps.maxMessageBytes, (row: MessageRow) =>
+          pageBytes: responsePageBytes(deps.maxMessageBytes, (row: DomainMessage) =>
             ListMessagesResponse.encode({ messages: [encodeMessage(row)], nextPageToken: "" }).finish().length,
           ),
         },

@@ -1,5 +1,5 @@
-import type { Keyring } from "../../crypto/createKeyring.js";
-import type { Database } from "../../db/Database.js";
+import type { Keyring } from "../../domain/ports/Keyring.js";
+import type { Database } from "../../domain/ports/Database.js";
 import { deletePreference } from "../../domain/preferences/deletePreference.js";
 import { getPreference } from "../../domain/preferences/getPreference.js";
 import { listPreferences } from "../../domain/preferences/listPreferences.js";

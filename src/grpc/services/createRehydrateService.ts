@@ -1,5 +1,5 @@
-import type { Keyring } from "../../crypto/createKeyring.js";
-import type { Database } from "../../db/Database.js";
+import type { Keyring } from "../../domain/ports/Keyring.js";
+import type { Database } from "../../domain/ports/Database.js";
 import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import type { Clock } from "../../domain/clock.js";
 import type { RetentionOf } from "../../domain/retention/RetentionPolicies.js";
@@ -9,7 +9,7 @@ import {
   type RehydrationChunk,
   type RehydrationReport,
 } from "../../domain/rehydrate/rehydrateSession.js";
-import type { Embeddings } from "../../indexing/startEmbeddings.js";
+import type { Embeddings } from "../../domain/ports/Embeddings.js";
 import type { Metrics } from "../../observability/createMetrics.js";
 import {
   type RehydrateChunk,

@@ -1,5 +1,5 @@
-import type { Database } from "../../db/Database.js";
-import type { RelationshipRow } from "../../db/queries/relationshipRow.js";
+import type { Database } from "../../domain/ports/Database.js";
+import type { Relationship as DomainRelationship } from "../../domain/relationships/Relationship.js";
 import { linkSessions } from "../../domain/relationships/linkSessions.js";
 import { listRelatedSessions } from "../../domain/relationships/listRelatedSessions.js";
 import { unlinkSessions } from "../../domain/relationships/unlinkSessions.js";
@@ -45,7 +45,7 @@ export function createRelationshipService(context: HandlerContext, deps: {
           {
             ...input,
             tenantId: scope.tenantId,
-            pageBytes: responsePageBytes(deps.maxMessageBytes, (row: RelationshipRow) =>
+            pageBytes: responsePageBytes(deps.maxMessageBytes, (row: DomainRelationship) =>
               ListRelatedSessionsResponse.encode({ relationships: [encodeRelationship(row)], nextPageToken: "" }).finish().length,
             ),
           },

@@ -1,7 +1,7 @@
 import type { RetentionOf } from "../../domain/retention/RetentionPolicies.js";
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../../domain/ports/Database.js";
 import { searchMessages } from "../../domain/search/searchMessages.js";
-import type { Embeddings } from "../../indexing/startEmbeddings.js";
+import type { Embeddings } from "../../domain/ports/Embeddings.js";
 import { type SearchRequest, type SearchResponse, type SearchServiceServer } from "../../../gen/ts/ltst/memory/v1/search.js";
 import { encodeMessage } from "../encode.js";
 import { serverStreaming, type HandlerContext } from "../handlers.js";
@@ -34,8 +34,8 @@ export function createSearchService(context: HandlerContext, deps: SearchService
           hit: {
             message: encodeMessage(hit),
             score: hit.score,
-            semanticRank: hit.semantic_rank ?? 0,
-            lexicalRank: hit.lexical_rank ?? 0,
+            semanticRank: hit.semanticRank ?? 0,
+            lexicalRank: hit.lexicalRank ?? 0,
           },
         });
       }

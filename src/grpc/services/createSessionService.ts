@@ -1,5 +1,5 @@
 import type { RetentionOf } from "../../domain/retention/RetentionPolicies.js";
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../../domain/ports/Database.js";
 import { createSession } from "../../domain/sessions/createSession.js";
 import { deleteSession } from "../../domain/sessions/deleteSession.js";
 import { getSession } from "../../domain/sessions/getSession.js";
@@ -18,7 +18,7 @@ import {
   type UpdateSessionRequest,
   type UpdateSessionResponse,
 } from "../../../gen/ts/ltst/memory/v1/session.js";
-import type { SessionRow } from "../../db/queries/sessionRow.js";
+import type { Session as DomainSession } from "../../domain/sessions/Session.js";
 import { encodeSession } from "../encode.js";
 import { unary, type HandlerContext } from "../handlers.js";
 import { parseCreateSessionRequest } from "../parsers/parseCreateSessionRequest.js";
@@ -50,7 +50,7 @@ export function createSessionService(context: HandlerContext, deps: {
 
     listSessions: unary(context, async (request: ListSessionsRequest, signal, scope): Promise<ListSessionsResponse> => {
       const input = parseListSessionsRequest(request);
-      const pageBytes = responsePageBytes(deps.maxMessageBytes, (row: SessionRow) =>
+      const pageBytes = responsePageBytes(deps.maxMessageBytes, (row: DomainSession) =>
         ListSessionsResponse.encode({ sessions: [encodeSession(row)], nextPageToken: "" }).finish().length,
       );
       const page = await listSessions(deps, { ...input, tenantId: scope.tenantId, pageBytes }, signal);

@@ -1,4 +1,4 @@
-import type { Database } from "../../db/Database.js";
+import type { Database } from "../../domain/ports/Database.js";
 import type { TokenCounter } from "../../tokens/createTokenCounter.js";
 import type { RetentionOf } from "../../domain/retention/RetentionPolicies.js";
 import type { Clock } from "../../domain/clock.js";

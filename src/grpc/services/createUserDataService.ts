@@ -1,5 +1,5 @@
-import type { Keyring } from "../../crypto/createKeyring.js";
-import type { Database } from "../../db/Database.js";
+import type { Keyring } from "../../domain/ports/Keyring.js";
+import type { Database } from "../../domain/ports/Database.js";
 import type { Clock } from "../../domain/clock.js";
 import { eraseUserData } from "../../domain/userData/eraseUserData.js";
 import { exportUserData } from "../../domain/userData/exportUserData.js";

@@ -16,25 +16,10 @@ import {
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import type { Tracing } from "./Tracing.js";
 import { disabledReason, nonEmpty, tracesUrl, tracingOff } from "./tracingSwitch.js";
 
-/** The service's tracing: a tracer for its spans, and how to stop it. */
-export type Tracing = {
-  /** Starts the service's spans. Without export it is a no-op tracer (non-recording spans, no cost beyond a call). */
-  readonly tracer: Tracer;
-  /** Whether finished spans go anywhere (an OTLP endpoint, or the exporter passed in). */
-  readonly exporting: boolean;
-  /** One line for the startup log: where spans go, or why nowhere. */
-  readonly description: string;
-  /** Sends the spans still buffered (tests, and before a planned stop). */
-  forceFlush(): Promise<void>;
-  /**
-   * Flushes and stops the exporter and releases the context manager.
-   * Idempotent; never rejects (a collector that is down must not fail a
-   * stop): a failed last export goes to `onError`.
-   */
-  shutdown(): Promise<void>;
-};
+export type { Tracing };
 
 export type TracingOptions = {
   /** service.name of the resource, unless OTEL_SERVICE_NAME overrides it. */

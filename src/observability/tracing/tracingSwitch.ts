@@ -1,5 +1,5 @@
 import { ProxyTracerProvider } from "@opentelemetry/api";
-import type { Tracing } from "./createTracing.js";
+import type { Tracing } from "./Tracing.js";
 
 // What decides whether the service traces, without the SDK and the OTLP
 // exporter: loadTracing reads it before importing them, so a service that
