@@ -5,7 +5,7 @@ import { ListMessagesRequest, Role } from "../../gen/ts/ltst/memory/v1/message.j
 import { CreateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
 import { connectClient } from "../support/connectClient.js";
 import { backends } from "../support/describeEachBackend.js";
-import { callError } from "../support/clients.js";
+import { callError } from "../support/callError.js";
 import { startTestService, type TestService } from "../support/startTestService.js";
 
 const note = (content: string) => ({ role: Role.ROLE_USER, type: "", content, metadata: undefined, parentMessageId: "" });
@@ -48,10 +48,10 @@ for (const backend of backends) {
 
     it("reports SERVING once migrated, NOT_SERVING when stopping", async () => {
       test = await startTestService(backend);
-      expect((await test.clients.health.check("")).status).toBe("SERVING");
-      expect((await test.clients.health.check("ltst.memory.v1.MessageService")).status).toBe("SERVING");
+      expect((await test.health.check("")).status).toBe("SERVING");
+      expect((await test.health.check("ltst.memory.v1.MessageService")).status).toBe("SERVING");
       // A watcher connected before the stop learns that the server is going away.
-      const watch = test.clients.health.watch("");
+      const watch = test.health.watch("");
       expect(await watch.next()).toBe("SERVING");
       const stopping = test.service.stop(30_000);
       let status = await watch.next();
@@ -65,14 +65,14 @@ for (const backend of backends) {
 
     it("finishes a call in flight during a graceful shutdown", async () => {
       test = await startTestService(backend);
-      await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "busy" }));
+      await test.client.sessions.createSession(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "busy" }));
       const lock = await holdSessionLock(test, "u", "busy");
-      const inFlight = test.clients.messages.append({ userId: "u", sessionId: "busy", idempotencyKey: "", messages: [note("during shutdown")] });
+      const inFlight = test.client.messages.appendMessages({ userId: "u", sessionId: "busy", idempotencyKey: "", messages: [note("during shutdown")] });
       // The append is waiting on the lock; now shut down with a long grace period.
       await eventually(async () => test!.service.callsInFlight() === 1);
       const stopping = test.service.stop(30_000);
       // New calls are refused while the old one is still running.
-      const refused = await callError(test.clients.sessions.get({ userId: "u", sessionId: "busy" }));
+      const refused = await callError(test.client.sessions.getSession({ userId: "u", sessionId: "busy" }));
       expect(refused.code).toBe(status.UNAVAILABLE);
       expect(test.service.callsInFlight()).toBe(1);
       await lock.release();
@@ -83,9 +83,9 @@ for (const backend of backends) {
 
     it("cancels a call still in flight when the grace period ends, and stores nothing of it", async () => {
       test = await startTestService(backend);
-      await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "stuck" }));
+      await test.client.sessions.createSession(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "stuck" }));
       const lock = await holdSessionLock(test, "u", "stuck");
-      const inFlight = callError(test.clients.messages.append({ userId: "u", sessionId: "stuck", idempotencyKey: "", messages: [note("never stored")] }));
+      const inFlight = callError(test.client.messages.appendMessages({ userId: "u", sessionId: "stuck", idempotencyKey: "", messages: [note("never stored")] }));
       await eventually(async () => test!.service.callsInFlight() === 1);
       const stopping = test.service.stop(200);
       const error = await inFlight;
@@ -94,16 +94,16 @@ for (const backend of backends) {
       await stopping;
       // Restart on the same data: the cancelled append left nothing behind.
       test = await test.restart();
-      const { messages } = await test.clients.messages.list(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "stuck" }));
+      const { messages } = await test.client.messages.listMessages(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "stuck" }));
       expect(messages).toEqual([]);
     });
 
     it("stops the SQL of a call whose deadline expires", async () => {
       test = await startTestService(backend);
-      await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "slow" }));
+      await test.client.sessions.createSession(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "slow" }));
       const lock = await holdSessionLock(test, "u", "slow");
       const error = await callError(
-        test.clients.messages.append({ userId: "u", sessionId: "slow", idempotencyKey: "", messages: [note("too late")] }, { deadline: Date.now() + 300 }),
+        test.client.messages.appendMessages({ userId: "u", sessionId: "slow", idempotencyKey: "", messages: [note("too late")] }, { deadline: Date.now() + 300 }),
       );
       expect(error.code).toBe(status.DEADLINE_EXCEEDED);
       if (backend.name !== "embedded") {
@@ -117,9 +117,9 @@ for (const backend of backends) {
       }
       await lock.release();
       // The expired appends stored nothing: the next one is index 0, and it is the only message.
-      const after = await test.clients.messages.append({ userId: "u", sessionId: "slow", idempotencyKey: "", messages: [note("on time")] });
+      const after = await test.client.messages.appendMessages({ userId: "u", sessionId: "slow", idempotencyKey: "", messages: [note("on time")] });
       expect(after.messages[0]!.messageIndex).toBe(0);
-      const listed = await test.clients.messages.list(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "slow" }));
+      const listed = await test.client.messages.listMessages(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "slow" }));
       expect(listed.messages.map((m) => m.content)).toEqual(["on time"]);
     });
 
@@ -127,14 +127,14 @@ for (const backend of backends) {
     if (backend.name !== "embedded") {
       it("cancels the SQL at the deadline even when every pooled connection is busy", async () => {
         test = await startTestService(backend, { LTST_DB_POOL_SIZE: "2" });
-        await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "crowded" }));
+        await test.client.sessions.createSession(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "crowded" }));
         // The lock holder takes one of the two pooled connections; the first append
         // takes the other and waits on the lock, the next two wait for a connection.
         const lock = await holdSessionLock(test, "u", "crowded");
         const deadline = Date.now() + 400;
         const errors = await Promise.all(
           [1, 2, 3].map((n) =>
-            callError(test!.clients.messages.append({ userId: "u", sessionId: "crowded", idempotencyKey: "", messages: [note(`late ${n}`)] }, { deadline })),
+            callError(test!.client.messages.appendMessages({ userId: "u", sessionId: "crowded", idempotencyKey: "", messages: [note(`late ${n}`)] }, { deadline })),
           ),
         );
         expect(errors.map((e) => e.code)).toEqual([status.DEADLINE_EXCEEDED, status.DEADLINE_EXCEEDED, status.DEADLINE_EXCEEDED]);
@@ -153,9 +153,9 @@ for (const backend of backends) {
         }
         await lock.release();
         // The expired appends stored nothing: the next one is index 0, and it is the only message.
-        const after = await test.clients.messages.append({ userId: "u", sessionId: "crowded", idempotencyKey: "", messages: [note("on time")] });
+        const after = await test.client.messages.appendMessages({ userId: "u", sessionId: "crowded", idempotencyKey: "", messages: [note("on time")] });
         expect(after.messages[0]!.messageIndex).toBe(0);
-        const listed = await test.clients.messages.list(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "crowded" }));
+        const listed = await test.client.messages.listMessages(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "crowded" }));
         expect(listed.messages.map((m) => m.content)).toEqual(["on time"]);
       });
     }
@@ -164,14 +164,14 @@ for (const backend of backends) {
     if (backend.name === "embedded") {
       it("keeps the embedded data across a restart", async () => {
         test = await startTestService(backend);
-        await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "durable", name: "kept" }));
-        const { messages } = await test.clients.messages.append({ userId: "u", sessionId: "durable", idempotencyKey: "", messages: [note("one"), note("two")] });
+        await test.client.sessions.createSession(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "durable", name: "kept" }));
+        const { messages } = await test.client.messages.appendMessages({ userId: "u", sessionId: "durable", idempotencyKey: "", messages: [note("one"), note("two")] });
         test = await test.restart();
-        expect((await test.clients.sessions.get({ userId: "u", sessionId: "durable" })).session?.name).toBe("kept");
-        const listed = await test.clients.messages.list(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "durable" }));
+        expect((await test.client.sessions.getSession({ userId: "u", sessionId: "durable" })).session?.name).toBe("kept");
+        const listed = await test.client.messages.listMessages(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "durable" }));
         expect(listed.messages).toEqual(messages);
         // The chain continues from the stored head.
-        const next = await test.clients.messages.append({ userId: "u", sessionId: "durable", idempotencyKey: "", messages: [note("three")] });
+        const next = await test.client.messages.appendMessages({ userId: "u", sessionId: "durable", idempotencyKey: "", messages: [note("three")] });
         expect(next.messages[0]!.messageIndex).toBe(2);
       });
     }

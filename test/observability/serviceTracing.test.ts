@@ -21,6 +21,7 @@ import { loadConfig } from "../../src/config/loadConfig.js";
 import { createTracing, type Tracing } from "../../src/observability/tracing/createTracing.js";
 import { startService, type RunningService } from "../../src/server/startService.js";
 import { testBackends, type BackendDatabase } from "../support/backends.js";
+import { waitFor } from "../support/waitFor.js";
 
 const backends = await testBackends();
 
@@ -95,10 +96,11 @@ for (const backend of backends) {
       expect((missing as grpc.ServiceError).code).toBe(grpc.status.NOT_FOUND);
 
       // The server span ends after the response is sent: wait for both.
-      const deadline = Date.now() + 5000;
-      while (exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.SERVER).length < 2 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await waitFor(() => exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.SERVER).length >= 2, {
+        timeoutMs: 5000,
+        intervalMs: 10,
+        message: "both server spans to end",
+      }).catch(() => undefined);
       const spans = exporter.getFinishedSpans();
       const servers = spans.filter((span) => span.kind === SpanKind.SERVER);
       expect(servers.map((span) => span.name)).toEqual([
