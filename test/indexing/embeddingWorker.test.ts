@@ -642,7 +642,7 @@ for (const backend of backends) {
           WHERE q.user_id = 'u-skip' AND m.content = 'locked row' FOR UPDATE OF q
         `);
         // Either the claim answers, or (the bug) it waits for the lock, which
-        // the database shows as an ungranted lock of this database.
+        // the database shows as a session of this database waiting on a lock.
         let claimed: Awaited<ReturnType<typeof claimEmbeddingBatch>> | undefined;
         let failure: unknown;
         void claimEmbeddingBatch(db.pool, { token: randomUUID(), limit: 10, leaseMs: 60_000 }).then(
@@ -650,8 +650,7 @@ for (const backend of backends) {
           (error: unknown) => (failure = error ?? new Error("the claim failed")),
         );
         const waiting = async () =>
-          (await locker.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
-            .rows[0]!.n > 0;
+          (await locker.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0]!.n > 0;
         await waitFor(async () => claimed !== undefined || failure !== undefined || (await waiting()), { timeoutMs: 30_000, message: "the claim to answer or block" });
         if (failure !== undefined) throw failure;
         expect(claimed, "the claim waited for the locked row").toBeDefined();
