@@ -19,8 +19,10 @@ describeEachBackend(
     it(`${CLIENTS} clients x ${APPENDS_PER_CLIENT} appends to one session: gapless indexes, one valid hash chain`, async () => {
       const { client, service: running } = service();
       await client.sessions.createSession(CreateSessionRequest.fromPartial({ userId: "racer", sessionId: "race" }));
-      // Separate channels, so the calls really run in parallel.
-      const callers = Array.from({ length: CLIENTS }, () => createMemoryClient({ address: `127.0.0.1:${running.port}` }));
+      // Separate channels, so the calls really run in parallel; no default
+      // deadline (like the test service's own client): appends queue behind
+      // each other, and this is about their order, not their latency.
+      const callers = Array.from({ length: CLIENTS }, () => createMemoryClient({ address: `127.0.0.1:${running.port}`, defaultDeadlineMs: Infinity }));
       try {
         const stored = await Promise.all(
           callers.map(async (caller, c) => {

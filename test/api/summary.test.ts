@@ -218,8 +218,9 @@ describeEachBackend(
       );
       await newSession("s-race", "racer");
       const port = service().service.port;
-      // Separate channels, so the calls really run in parallel.
-      const callers = Array.from({ length: CALLERS }, () => createMemoryClient({ address: `127.0.0.1:${port}` }));
+      // Separate channels, so the calls really run in parallel; no default
+      // deadline (like the test service's own client): this is about the race, not latency.
+      const callers = Array.from({ length: CALLERS }, () => createMemoryClient({ address: `127.0.0.1:${port}`, defaultDeadlineMs: Infinity }));
       try {
         const stored: Message[] = [];
         await Promise.all(
