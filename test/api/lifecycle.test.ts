@@ -7,6 +7,8 @@ import { connectClient } from "../support/connectClient.js";
 import { backends } from "../support/describeEachBackend.js";
 import { callError } from "../support/callError.js";
 import { startTestService, type TestService } from "../support/startTestService.js";
+import { waitFor } from "../support/waitFor.js";
+import { waitForCallsInFlight } from "../support/waitForCallsInFlight.js";
 
 const note = (content: string) => ({ role: Role.ROLE_USER, type: "", content, metadata: undefined, parentMessageId: "" });
 
@@ -27,15 +29,6 @@ async function holdSessionLock(test: TestService, userId: string, sessionId: str
   });
   await isLocked;
   return { release: async () => { release(); await holder; } };
-}
-
-/** Waits until `predicate` holds, polling; fails after `timeoutMs`. */
-async function eventually(predicate: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 for (const backend of backends) {
@@ -69,7 +62,7 @@ for (const backend of backends) {
       const lock = await holdSessionLock(test, "u", "busy");
       const inFlight = test.client.messages.appendMessages({ userId: "u", sessionId: "busy", idempotencyKey: "", messages: [note("during shutdown")] });
       // The append is waiting on the lock; now shut down with a long grace period.
-      await eventually(async () => test!.service.callsInFlight() === 1);
+      await waitForCallsInFlight(test.service, 1);
       const stopping = test.service.stop(30_000);
       // New calls are refused while the old one is still running.
       const refused = await callError(test.client.sessions.getSession({ userId: "u", sessionId: "busy" }));
@@ -86,7 +79,7 @@ for (const backend of backends) {
       await test.client.sessions.createSession(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "stuck" }));
       const lock = await holdSessionLock(test, "u", "stuck");
       const inFlight = callError(test.client.messages.appendMessages({ userId: "u", sessionId: "stuck", idempotencyKey: "", messages: [note("never stored")] }));
-      await eventually(async () => test!.service.callsInFlight() === 1);
+      await waitForCallsInFlight(test.service, 1);
       const stopping = test.service.stop(200);
       const error = await inFlight;
       expect([status.CANCELLED, status.UNAVAILABLE]).toContain(error.code);
@@ -108,12 +101,15 @@ for (const backend of backends) {
       expect(error.code).toBe(status.DEADLINE_EXCEEDED);
       if (backend.name !== "embedded") {
         // On PostgreSQL the waiting statement is cancelled while the lock is still held.
-        await eventually(async () => {
-          const waiting = await test!.service.db.pool.oneFirst(
-            sql.unsafe`SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          );
-          return waiting === 0;
-        });
+        await waitFor(
+          async () => {
+            const waiting = await test!.service.db.pool.oneFirst(
+              sql.unsafe`SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            );
+            return waiting === 0;
+          },
+          { message: "no statement left waiting on the lock" },
+        );
       }
       await lock.release();
       // The expired appends stored nothing: the next one is index 0, and it is the only message.
@@ -142,12 +138,15 @@ for (const backend of backends) {
         // the cancel did not queue behind the busy pool. Checked from a connection of its own.
         const observer = await connectClient(test.databaseUrl!);
         try {
-          await eventually(async () => {
-            const { rows } = await observer.query<{ waiting: number }>(
-              "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-            );
-            return rows[0]!.waiting === 0;
-          });
+          await waitFor(
+            async () => {
+              const { rows } = await observer.query<{ waiting: number }>(
+                "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+              );
+              return rows[0]!.waiting === 0;
+            },
+            { message: "no statement left waiting on the lock" },
+          );
         } finally {
           await observer.end();
         }
