@@ -47,6 +47,7 @@ import { Role } from "../../gen/ts/ltst/memory/v1/message.js";
 import { RehydrateRequest, type RehydrateChunk } from "../../gen/ts/ltst/memory/v1/rehydrate.js";
 import { SearchMode } from "../../gen/ts/ltst/memory/v1/search.js";
 import { CreateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
+import { createMemoryClient, type MemoryClient } from "../../src/client/index.js";
 import { loadConfig } from "../../src/config/loadConfig.js";
 import { rehydrateSession } from "../../src/domain/rehydrate/rehydrateSession.js";
 import { limits } from "../../src/validation/limits.js";
@@ -54,10 +55,8 @@ import { createKeyring } from "../../src/crypto/createKeyring.js";
 import { parseEncryptionKey } from "../../src/crypto/parseEncryptionKey.js";
 import { startService, type RunningService } from "../../src/server/startService.js";
 import { prepareSearchModelDir } from "../../test/fixtures/onnx/prepareSearchModelDir.js";
-import { createClients } from "../../test/support/clients.js";
-import { createPreferenceClients } from "../../test/support/preferenceClients.js";
-import { createRehydrateClients } from "../../test/support/rehydrateClients.js";
-import { createRelationshipAndSummaryClients } from "../../test/support/relationshipAndSummaryClients.js";
+import { collectRehydrate } from "../../test/support/collectRehydrate.js";
+import { collectSearch } from "../../test/support/collectSearch.js";
 import { createCorpus, type Corpus } from "../search/corpus.js";
 import type { ClientCall, ClientTiming } from "./rehydrateClientProcess.js";
 import { comparisonTable, Samples, time, type Comparison } from "../support/stats.js";
@@ -159,11 +158,9 @@ async function seed(
 
   // Summary, preferences and context entries through the API (upserts: a rerun changes nothing).
   const address = `127.0.0.1:${service.port}`;
-  const summaries = createRelationshipAndSummaryClients(address);
-  const preferences = createPreferenceClients(address);
-  const rehydrate = createRehydrateClients(address);
+  const api = createMemoryClient({ address });
   try {
-    await summaries.summaries.update({
+    await api.summaries.updateSummary({
       userId: plan.userId,
       sessionId: plan.bigSession,
       content: corpus.messageText(99_999_999, "assistant"),
@@ -171,10 +168,10 @@ async function seed(
       metadata: undefined,
     });
     for (let i = 0; i < PREFERENCES; i++) {
-      await preferences.set({ userId: plan.userId, key: `pref-${i}`, value: corpus.messageText(20_000_000 + i, "user").slice(0, 120), metadata: undefined });
+      await api.preferences.setPreference({ userId: plan.userId, key: `pref-${i}`, value: corpus.messageText(20_000_000 + i, "user").slice(0, 120), metadata: undefined });
     }
     for (let i = 0; i < CONTEXT_ENTRIES; i++) {
-      await rehydrate.upsertContext({
+      await api.context.upsertContextEntry({
         userId: plan.userId,
         sessionId: plan.bigSession,
         type: i % 2 === 0 ? "project" : "user_info",
@@ -187,9 +184,7 @@ async function seed(
       });
     }
   } finally {
-    summaries.close();
-    preferences.close();
-    rehydrate.close();
+    api.close();
   }
   return { seconds: (performance.now() - started) / 1000, seeded };
 }
@@ -379,8 +374,8 @@ export async function runRehydrateBench(options: RehydrateBenchOptions): Promise
       });
       const service = await startService(config, pino({ level: "warn" }));
       const address = `127.0.0.1:${service.port}`;
-      const clients = createClients(address);
-      const rehydrate = createRehydrateClients(address);
+      // No default deadline: calls as bare as the generated clients make them.
+      const clients = createMemoryClient({ address, defaultDeadlineMs: Infinity });
       const client = startClientProcess();
       try {
         log(`${title}: seeding a session of ${size.toLocaleString("en")} messages…`);
@@ -418,7 +413,7 @@ export async function runRehydrateBench(options: RehydrateBenchOptions): Promise
         let relevanceMode = "";
         for (let q = 0; q < 6; q++) {
           const i = (q * 11) % QUERY_COUNT;
-          const viaService = await rehydrate.run(request(i));
+          const viaService = await collectRehydrate(clients.rehydrate.rehydrate(request(i), { deadline: Date.now() + 20_000 }));
           const viaRaw = await raw(plan, { text: queries[i]!, vector: vectors[i]! });
           const ids = (kind: "recentMessage" | "relevantMessage") =>
             viaService.chunks
@@ -472,7 +467,6 @@ export async function runRehydrateBench(options: RehydrateBenchOptions): Promise
         if (size === sizes[sizes.length - 1]) floors = await measureFloors(clients, plan, result, options.iterations, semantic);
       } finally {
         clients.close();
-        rehydrate.close();
         await client.stop();
         if (!embedded) {
           await service.db.pool.query(sql.unsafe`DELETE FROM sessions WHERE user_id = ${plan.userId}`).catch(() => undefined);
@@ -526,7 +520,7 @@ export async function runRehydrateBench(options: RehydrateBenchOptions): Promise
 
 /** The minimal design's floors, at the largest size: p99 of each operation against its limit. */
 async function measureFloors(
-  clients: ReturnType<typeof createClients>,
+  clients: MemoryClient,
   plan: Plan,
   measured: SizeResult,
   iterations: number,
@@ -537,12 +531,12 @@ async function measureFloors(
   const retrieval = new Samples();
   const floorUser = `${plan.prefix}-floor`;
   const runId = randomBytes(4).toString("hex");
-  await clients.sessions.create(CreateSessionRequest.fromPartial({ userId: floorUser, sessionId: `${floorUser}-${runId}` }));
+  await clients.sessions.createSession(CreateSessionRequest.fromPartial({ userId: floorUser, sessionId: `${floorUser}-${runId}` }));
   const n = Math.min(iterations, 200);
   for (let i = -WARM_UP; i < n; i++) {
-    const c = await time(() => clients.sessions.create(CreateSessionRequest.fromPartial({ userId: floorUser, sessionId: `${floorUser}-${runId}-${i + WARM_UP}` })));
+    const c = await time(() => clients.sessions.createSession(CreateSessionRequest.fromPartial({ userId: floorUser, sessionId: `${floorUser}-${runId}-${i + WARM_UP}` })));
     const s = await time(() =>
-      clients.messages.append({
+      clients.messages.appendMessages({
         userId: floorUser,
         sessionId: `${floorUser}-${runId}`,
         idempotencyKey: "",
@@ -550,7 +544,7 @@ async function measureFloors(
       }),
     );
     const r = await time(() =>
-      clients.search.run({ userId: plan.userId, query: "remind me what we decided about the budget", mode: SearchMode.SEARCH_MODE_HYBRID, topK: 10 }),
+      collectSearch(clients.search.search({ userId: plan.userId, query: "remind me what we decided about the budget", mode: SearchMode.SEARCH_MODE_HYBRID, topK: 10 })),
     );
     if (i >= 0) {
       creation.add(c);

@@ -3,7 +3,7 @@ import { beforeAll, expect, it } from "vitest";
 import { ListDirection, ListMessagesRequest, Role, type AppendMessagesRequest, type NewMessage } from "../../gen/ts/ltst/memory/v1/message.js";
 import { CreateSessionRequest, ListSessionsRequest, SessionStatus, UpdateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
 import { encodePageToken } from "../../src/validation/pageToken.js";
-import { callError } from "../support/clients.js";
+import { callError } from "../support/callError.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
 
 const msg = (content: string, extra: Partial<NewMessage> = {}): NewMessage => ({
@@ -20,16 +20,16 @@ const msg = (content: string, extra: Partial<NewMessage> = {}): NewMessage => ({
  * (in google.rpc.BadRequest), and nothing stored changes.
  */
 describeEachBackend("bad input", (service) => {
-  const api = () => service().clients;
+  const api = () => service().client;
   const append = (request: Partial<AppendMessagesRequest>) =>
-    api().messages.append({ userId: "alice", sessionId: "stable", idempotencyKey: "", messages: [msg("ok")], ...request });
+    api().messages.appendMessages({ userId: "alice", sessionId: "stable", idempotencyKey: "", messages: [msg("ok")], ...request });
 
   beforeAll(async () => {
-    await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", sessionId: "stable", name: "kept" }));
+    await api().sessions.createSession(CreateSessionRequest.fromPartial({ userId: "alice", sessionId: "stable", name: "kept" }));
     await append({ messages: [msg("first"), msg("second")] });
     // Two sessions of another user, for genuine and tampered session page tokens.
-    await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "paula", sessionId: "p1" }));
-    await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "paula", sessionId: "p2" }));
+    await api().sessions.createSession(CreateSessionRequest.fromPartial({ userId: "paula", sessionId: "p1" }));
+    await api().sessions.createSession(CreateSessionRequest.fromPartial({ userId: "paula", sessionId: "p2" }));
   });
 
   // The scopes the domain fingerprints page tokens with (listSessions.ts, listMessages.ts; the open server's tenant is "default"):
@@ -38,12 +38,12 @@ describeEachBackend("bad input", (service) => {
   const messagesScope = ["messages", "default", "alice", "stable", false];
   const validActivity = "2026-01-01T00:00:00.000000Z";
   const listPaula = (cursor: Record<string, unknown>) =>
-    api().sessions.list(ListSessionsRequest.fromPartial({ userId: "paula", pageSize: 1, pageToken: encodePageToken(sessionsScope, cursor) }));
+    api().sessions.listSessions(ListSessionsRequest.fromPartial({ userId: "paula", pageSize: 1, pageToken: encodePageToken(sessionsScope, cursor) }));
   const listStable = (cursor: Record<string, unknown>) =>
-    api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", pageSize: 1, pageToken: encodePageToken(messagesScope, cursor) }));
+    api().messages.listMessages(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", pageSize: 1, pageToken: encodePageToken(messagesScope, cursor) }));
 
   it("genuine page tokens are built with the scopes the tampered ones below use", async () => {
-    const first = await api().sessions.list(ListSessionsRequest.fromPartial({ userId: "paula", pageSize: 1 }));
+    const first = await api().sessions.listSessions(ListSessionsRequest.fromPartial({ userId: "paula", pageSize: 1 }));
     expect(first.nextPageToken).not.toBe("");
     const { c: sessionCursor } = JSON.parse(Buffer.from(first.nextPageToken, "base64url").toString("utf8")) as { c: { a: string; i: string } };
     expect(encodePageToken(sessionsScope, sessionCursor)).toBe(first.nextPageToken);
@@ -51,7 +51,7 @@ describeEachBackend("bad input", (service) => {
     expect([...first.sessions, ...second.sessions].map((s) => s.id).sort()).toEqual(["p1", "p2"]);
     expect(second.nextPageToken).toBe("");
 
-    const page = await api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", pageSize: 1 }));
+    const page = await api().messages.listMessages(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", pageSize: 1 }));
     expect(page.nextPageToken).toBe(encodePageToken(messagesScope, { i: 0 }));
     expect((await listStable({ i: 0 })).messages.map((m) => m.content)).toEqual(["second"]);
   });
@@ -62,18 +62,18 @@ describeEachBackend("bad input", (service) => {
   // google.rpc.BadRequest), and the cases that need stored rows: page tokens,
   // checked by the domain against the request's scope and the database.
   const cases: [string, () => Promise<unknown>, string[]][] = [
-    ["CreateSession: several problems at once", () => api().sessions.create(CreateSessionRequest.fromPartial({ userId: "", name: "n".repeat(201), status: 99 as SessionStatus })), ["user_id", "name", "status"]],
-    ["GetSession without session_id", () => api().sessions.get({ userId: "alice", sessionId: "" }), ["session_id"]],
-    ["ListSessions: negative page_size", () => api().sessions.list(ListSessionsRequest.fromPartial({ userId: "alice", pageSize: -1 })), ["page_size"]],
-    ["UpdateSession without session", () => api().sessions.update(UpdateSessionRequest.fromPartial({ userId: "alice", updateMask: ["name"] })), ["session", "session.id"]],
-    ["DeleteSession without user_id", () => api().sessions.delete({ userId: "", sessionId: "stable" }), ["user_id"]],
+    ["CreateSession: several problems at once", () => api().sessions.createSession(CreateSessionRequest.fromPartial({ userId: "", name: "n".repeat(201), status: 99 as SessionStatus })), ["user_id", "name", "status"]],
+    ["GetSession without session_id", () => api().sessions.getSession({ userId: "alice", sessionId: "" }), ["session_id"]],
+    ["ListSessions: negative page_size", () => api().sessions.listSessions(ListSessionsRequest.fromPartial({ userId: "alice", pageSize: -1 })), ["page_size"]],
+    ["UpdateSession without session", () => api().sessions.updateSession(UpdateSessionRequest.fromPartial({ userId: "alice", updateMask: ["name"] })), ["session", "session.id"]],
+    ["DeleteSession without user_id", () => api().sessions.deleteSession({ userId: "", sessionId: "stable" }), ["user_id"]],
     ["AppendMessages: several problems at once", () => append({ userId: "", sessionId: "", messages: [msg("x", { role: Role.ROLE_UNSPECIFIED })] }), ["user_id", "session_id", "messages[0].role"]],
     ["AppendMessages: content over the server's limit", () => append({ messages: [msg("ok"), msg("x".repeat(64 * 1024 + 1))] }), ["messages[1].content"]],
-    ["GetMessage: message_id not a UUID", () => api().messages.get({ userId: "alice", sessionId: "stable", messageId: "1" }), ["message_id"]],
-    ["ListMessages: unknown direction", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", direction: 7 as ListDirection })), ["direction"]],
-    ["garbage page_token", () => api().sessions.list(ListSessionsRequest.fromPartial({ userId: "alice", pageToken: "not-a-token" })), ["page_token"]],
-    ["oversized page_token", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", pageToken: "A".repeat(5000) })), ["page_token"]],
-    ["last_n with a page_token not from a last_n listing", () => api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", lastN: 2, pageToken: "x" })), ["page_token"]],
+    ["GetMessage: message_id not a UUID", () => api().messages.getMessage({ userId: "alice", sessionId: "stable", messageId: "1" }), ["message_id"]],
+    ["ListMessages: unknown direction", () => api().messages.listMessages(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", direction: 7 as ListDirection })), ["direction"]],
+    ["garbage page_token", () => api().sessions.listSessions(ListSessionsRequest.fromPartial({ userId: "alice", pageToken: "not-a-token" })), ["page_token"]],
+    ["oversized page_token", () => api().messages.listMessages(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", pageToken: "A".repeat(5000) })), ["page_token"]],
+    ["last_n with a page_token not from a last_n listing", () => api().messages.listMessages(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable", lastN: 2, pageToken: "x" })), ["page_token"]],
     ["session page token with activity \"0\"", () => listPaula({ a: "0", i: "p1" }), ["page_token"]],
     ["session page token with an out-of-range year", () => listPaula({ a: "+275760-09-13T00:00:00Z", i: "p1" }), ["page_token"]],
     ["session page token with February 31st", () => listPaula({ a: "2026-02-31T00:00:00.000000Z", i: "p1" }), ["page_token"]],
@@ -95,11 +95,11 @@ describeEachBackend("bad input", (service) => {
   }
 
   it("changed nothing stored", async () => {
-    const { session } = await api().sessions.get({ userId: "alice", sessionId: "stable" });
+    const { session } = await api().sessions.getSession({ userId: "alice", sessionId: "stable" });
     expect(session).toMatchObject({ name: "kept", messageCount: 2 });
-    const { messages } = await api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable" }));
+    const { messages } = await api().messages.listMessages(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable" }));
     expect(messages.map((m) => m.content)).toEqual(["first", "second"]);
-    const { sessions } = await api().sessions.list(ListSessionsRequest.fromPartial({ userId: "alice" }));
+    const { sessions } = await api().sessions.listSessions(ListSessionsRequest.fromPartial({ userId: "alice" }));
     expect(sessions.map((s) => s.id)).toEqual(["stable"]);
     expect(session?.status).toBe(SessionStatus.SESSION_STATUS_ACTIVE);
     expect(session?.relevanceScore).toBe(0);

@@ -1,11 +1,8 @@
-import * as grpc from "@grpc/grpc-js";
 import { status } from "@grpc/grpc-js";
 import { sql } from "slonik";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { z } from "zod";
 import {
-  ContextServiceClient,
-  ListContextEntriesRequest,
   UpsertContextEntryRequest,
   type ContextEntry,
 } from "../../gen/ts/ltst/memory/v1/context.js";
@@ -18,7 +15,7 @@ import { upsertContextEntry, type UpsertContextEntryInput } from "../../src/doma
 import { InvalidArgumentError, NotFoundError } from "../../src/domain/errors.js";
 import { startContextSweeper } from "../../src/maintenance/startContextSweeper.js";
 import { encodePageToken } from "../../src/validation/pageToken.js";
-import { callError, callUnary } from "../support/clients.js";
+import { callError } from "../support/callError.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
 
 const second = 1000;
@@ -39,29 +36,18 @@ function fakeClock(start: string) {
 }
 
 describeEachBackend("ContextService", (service) => {
-  const api = () => service().clients;
+  const api = () => service().client;
   const db = () => service().service.db;
-  let client: ContextServiceClient | undefined;
-  const context = () => {
-    client ??= new ContextServiceClient(`127.0.0.1:${service().service.port}`, grpc.credentials.createInsecure());
-    const c = client;
-    return {
-      upsert: (request: Partial<UpsertContextEntryRequest>) => callUnary(c, c.upsertContextEntry, UpsertContextEntryRequest.fromPartial(request)),
-      get: (request: { userId: string; sessionId: string; type: string; key: string }) => callUnary(c, c.getContextEntry, request),
-      list: (request: Partial<ListContextEntriesRequest>) => callUnary(c, c.listContextEntries, ListContextEntriesRequest.fromPartial(request)),
-      delete: (request: { userId: string; sessionId: string; type: string; key: string }) => callUnary(c, c.deleteContextEntry, request),
-    };
-  };
-  afterAll(() => client?.close());
+  const context = () => api().context;
 
   const createSession = (userId: string, sessionId: string) =>
-    api().sessions.create(CreateSessionRequest.fromPartial({ userId, sessionId }));
+    api().sessions.createSession(CreateSessionRequest.fromPartial({ userId, sessionId }));
   /** Every type/key of the session's live entries, through the API, all pages. */
   const listAll = async (userId: string, sessionId: string, type = "", pageSize = 0) => {
     const entries: ContextEntry[] = [];
     let pageToken = "";
     do {
-      const page = await context().list({ userId, sessionId, type, pageSize, pageToken });
+      const page = await context().listContextEntries({ userId, sessionId, type, pageSize, pageToken });
       if (pageSize > 0) expect(page.entries.length).toBeLessThanOrEqual(pageSize);
       entries.push(...page.entries);
       pageToken = page.nextPageToken;
@@ -78,7 +64,7 @@ describeEachBackend("ContextService", (service) => {
   it("upserts, reads back, and replaces by (session, type, key)", async () => {
     await createSession("alice", "ctx-1");
     const before = Date.now();
-    const first = await context().upsert({
+    const first = await context().upsertContextEntry({
       userId: "alice",
       sessionId: "ctx-1",
       type: "project",
@@ -99,9 +85,9 @@ describeEachBackend("ContextService", (service) => {
     });
     expect(first.entry!.createTime!.getTime()).toBeGreaterThanOrEqual(before - second);
     expect(first.entry!.updateTime).toEqual(first.entry!.createTime);
-    expect((await context().get({ userId: "alice", sessionId: "ctx-1", type: "project", key: "name" })).entry).toEqual(first.entry);
+    expect((await context().getContextEntry({ userId: "alice", sessionId: "ctx-1", type: "project", key: "name" })).entry).toEqual(first.entry);
 
-    const replaced = await context().upsert({ userId: "alice", sessionId: "ctx-1", type: "project", key: "name", value: "LTST Memory", ttl: { seconds: 3600, nanos: 0 } });
+    const replaced = await context().upsertContextEntry({ userId: "alice", sessionId: "ctx-1", type: "project", key: "name", value: "LTST Memory", ttl: { seconds: 3600, nanos: 0 } });
     expect(replaced.created).toBe(false);
     expect(replaced.entry).toMatchObject({ value: "LTST Memory", relevanceScore: 0, metadata: {} });
     expect(replaced.entry!.createTime).toEqual(first.entry!.createTime);
@@ -109,12 +95,12 @@ describeEachBackend("ContextService", (service) => {
     expect(replaced.entry!.expireTime).toBeInstanceOf(Date);
 
     // Upserting without expiry removes it.
-    const unexpiring = await context().upsert({ userId: "alice", sessionId: "ctx-1", type: "project", key: "name", value: "LTST Memory" });
+    const unexpiring = await context().upsertContextEntry({ userId: "alice", sessionId: "ctx-1", type: "project", key: "name", value: "LTST Memory" });
     expect(unexpiring.created).toBe(false);
     expect(unexpiring.entry!.expireTime).toBeUndefined();
 
     // Same key under another type is another entry.
-    const other = await context().upsert({ userId: "alice", sessionId: "ctx-1", type: "user_info", key: "name", value: "Alice" });
+    const other = await context().upsertContextEntry({ userId: "alice", sessionId: "ctx-1", type: "user_info", key: "name", value: "Alice" });
     expect(other.created).toBe(true);
     expect(typeKeys(await listAll("alice", "ctx-1"))).toEqual(["project/name", "user_info/name"]);
   });
@@ -122,7 +108,7 @@ describeEachBackend("ContextService", (service) => {
   it("sets expire_time from a TTL or an absolute time", async () => {
     await createSession("alice", "ctx-exp");
     const before = Date.now();
-    const withTtl = await context().upsert({ userId: "alice", sessionId: "ctx-exp", type: "conversation", key: "ttl", value: "v", ttl: { seconds: 90, nanos: 500_000_000 } });
+    const withTtl = await context().upsertContextEntry({ userId: "alice", sessionId: "ctx-exp", type: "conversation", key: "ttl", value: "v", ttl: { seconds: 90, nanos: 500_000_000 } });
     const after = Date.now();
     const expires = withTtl.entry!.expireTime!.getTime();
     expect(expires).toBeGreaterThanOrEqual(before + 90_500);
@@ -130,14 +116,14 @@ describeEachBackend("ContextService", (service) => {
 
     const at = new Date(Date.now() + 86_400_000);
     at.setMilliseconds(123);
-    const absolute = await context().upsert({ userId: "alice", sessionId: "ctx-exp", type: "conversation", key: "at", value: "v", expireTime: at });
+    const absolute = await context().upsertContextEntry({ userId: "alice", sessionId: "ctx-exp", type: "conversation", key: "at", value: "v", expireTime: at });
     expect(absolute.entry!.expireTime).toEqual(at);
-    expect((await context().get({ userId: "alice", sessionId: "ctx-exp", type: "conversation", key: "at" })).entry!.expireTime).toEqual(at);
+    expect((await context().getContextEntry({ userId: "alice", sessionId: "ctx-exp", type: "conversation", key: "at" })).entry!.expireTime).toEqual(at);
 
     // The limits themselves are accepted: a TTL of exactly ten years, and of one nanosecond (rounded up to 1 ms).
-    const longest = await context().upsert({ userId: "alice", sessionId: "ctx-exp", type: "conversation", key: "long", value: "v", ttl: { seconds: tenYearsSeconds, nanos: 0 } });
+    const longest = await context().upsertContextEntry({ userId: "alice", sessionId: "ctx-exp", type: "conversation", key: "long", value: "v", ttl: { seconds: tenYearsSeconds, nanos: 0 } });
     expect(longest.entry!.expireTime!.getTime()).toBeGreaterThanOrEqual(before + tenYearsSeconds * 1000);
-    const shortest = await context().upsert({ userId: "alice", sessionId: "ctx-exp", type: "conversation", key: "short", value: "v", ttl: { seconds: 0, nanos: 1 } });
+    const shortest = await context().upsertContextEntry({ userId: "alice", sessionId: "ctx-exp", type: "conversation", key: "short", value: "v", ttl: { seconds: 0, nanos: 1 } });
     expect(shortest.created).toBe(true);
   });
 
@@ -146,7 +132,7 @@ describeEachBackend("ContextService", (service) => {
     const keys = ["b", "a", "Z", "é", "a b", "10", "9"];
     for (const type of ["project", "conversation", "user_info"]) {
       for (const key of keys) {
-        await context().upsert({ userId: "alice", sessionId: "ctx-list", type, key, value: `${type}:${key}` });
+        await context().upsertContextEntry({ userId: "alice", sessionId: "ctx-list", type, key, value: `${type}:${key}` });
       }
     }
     const byteOrder = ["10", "9", "Z", "a", "a b", "b", "é"];
@@ -159,49 +145,49 @@ describeEachBackend("ContextService", (service) => {
     expect(await listAll("alice", "ctx-list", "preference")).toEqual([]);
 
     // Page size 0 means 50; the last page has no token.
-    const full = await context().list({ userId: "alice", sessionId: "ctx-list" });
+    const full = await context().listContextEntries({ userId: "alice", sessionId: "ctx-list" });
     expect(full.entries).toHaveLength(21);
     expect(full.nextPageToken).toBe("");
 
     // A token is bound to its session and type filter.
-    const first = await context().list({ userId: "alice", sessionId: "ctx-list", pageSize: 2 });
+    const first = await context().listContextEntries({ userId: "alice", sessionId: "ctx-list", pageSize: 2 });
     expect(first.nextPageToken).not.toBe("");
     for (const request of [
       { userId: "alice", sessionId: "ctx-list", type: "project", pageToken: first.nextPageToken },
       { userId: "alice", sessionId: "ctx-1", pageToken: first.nextPageToken },
       { userId: "bob", sessionId: "ctx-list", pageToken: first.nextPageToken },
     ]) {
-      const error = await callError(context().list(request));
+      const error = await callError(context().listContextEntries(request));
       expect(error.code).toBe(status.INVALID_ARGUMENT);
       expect(error.fields).toEqual(["page_token"]);
     }
     // An empty session lists nothing; a session the user does not have is NOT_FOUND.
     await createSession("alice", "ctx-empty");
-    expect(await context().list({ userId: "alice", sessionId: "ctx-empty" })).toEqual({ entries: [], nextPageToken: "" });
-    const missing = await callError(context().list({ userId: "alice", sessionId: "ctx-nope" }));
+    expect(await context().listContextEntries({ userId: "alice", sessionId: "ctx-empty" })).toEqual({ entries: [], nextPageToken: "" });
+    const missing = await callError(context().listContextEntries({ userId: "alice", sessionId: "ctx-nope" }));
     expect(missing.code).toBe(status.NOT_FOUND);
     expect(missing.reason).toBe("SESSION_NOT_FOUND");
   });
 
   it("deletes one entry; a missing entry is NOT_FOUND naming the entry, a missing session naming the session", async () => {
     await createSession("alice", "ctx-del");
-    await context().upsert({ userId: "alice", sessionId: "ctx-del", type: "project", key: "gone", value: "x" });
-    await context().upsert({ userId: "alice", sessionId: "ctx-del", type: "project", key: "kept", value: "y" });
-    expect(await context().delete({ userId: "alice", sessionId: "ctx-del", type: "project", key: "gone" })).toEqual({});
+    await context().upsertContextEntry({ userId: "alice", sessionId: "ctx-del", type: "project", key: "gone", value: "x" });
+    await context().upsertContextEntry({ userId: "alice", sessionId: "ctx-del", type: "project", key: "kept", value: "y" });
+    expect(await context().deleteContextEntry({ userId: "alice", sessionId: "ctx-del", type: "project", key: "gone" })).toEqual({});
     expect(typeKeys(await listAll("alice", "ctx-del"))).toEqual(["project/kept"]);
 
-    const getGone = await callError(context().get({ userId: "alice", sessionId: "ctx-del", type: "project", key: "gone" }));
+    const getGone = await callError(context().getContextEntry({ userId: "alice", sessionId: "ctx-del", type: "project", key: "gone" }));
     expect(getGone.code).toBe(status.NOT_FOUND);
     expect(getGone.reason).toBe("CONTEXT_ENTRY_NOT_FOUND");
     expect(getGone.details).toContain("project/gone");
-    const deleteGone = await callError(context().delete({ userId: "alice", sessionId: "ctx-del", type: "project", key: "gone" }));
+    const deleteGone = await callError(context().deleteContextEntry({ userId: "alice", sessionId: "ctx-del", type: "project", key: "gone" }));
     expect(deleteGone.code).toBe(status.NOT_FOUND);
     expect(deleteGone.reason).toBe("CONTEXT_ENTRY_NOT_FOUND");
 
     for (const call of [
-      () => context().get({ userId: "alice", sessionId: "ctx-nope", type: "project", key: "kept" }),
-      () => context().delete({ userId: "alice", sessionId: "ctx-nope", type: "project", key: "kept" }),
-      () => context().upsert({ userId: "alice", sessionId: "ctx-nope", type: "project", key: "kept", value: "z" }),
+      () => context().getContextEntry({ userId: "alice", sessionId: "ctx-nope", type: "project", key: "kept" }),
+      () => context().deleteContextEntry({ userId: "alice", sessionId: "ctx-nope", type: "project", key: "kept" }),
+      () => context().upsertContextEntry({ userId: "alice", sessionId: "ctx-nope", type: "project", key: "kept", value: "z" }),
     ]) {
       const error = await callError(call());
       expect(error.code).toBe(status.NOT_FOUND);
@@ -213,27 +199,27 @@ describeEachBackend("ContextService", (service) => {
     await createSession("alice", "ctx-race");
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        context().upsert({ userId: "alice", sessionId: "ctx-race", type: "project", key: "contended", value: `v${i}`, metadata: { i } }),
+        context().upsertContextEntry({ userId: "alice", sessionId: "ctx-race", type: "project", key: "contended", value: `v${i}`, metadata: { i } }),
       ),
     );
     expect(results.filter((r) => r.created)).toHaveLength(1);
-    const { entry } = await context().get({ userId: "alice", sessionId: "ctx-race", type: "project", key: "contended" });
+    const { entry } = await context().getContextEntry({ userId: "alice", sessionId: "ctx-race", type: "project", key: "contended" });
     expect(entry!.metadata).toEqual({ i: Number(entry!.value.slice(1)) });
     expect(new Set(results.map((r) => r.entry!.createTime!.getTime())).size).toBe(1);
   });
 
   it("deleting the session removes its entries, and a session reusing the id starts empty", async () => {
     await createSession("alice", "ctx-cascade");
-    await context().upsert({ userId: "alice", sessionId: "ctx-cascade", type: "project", key: "k1", value: "v" });
-    await context().upsert({ userId: "alice", sessionId: "ctx-cascade", type: "project", key: "k2", value: "v", ttl: { seconds: 60, nanos: 0 } });
+    await context().upsertContextEntry({ userId: "alice", sessionId: "ctx-cascade", type: "project", key: "k1", value: "v" });
+    await context().upsertContextEntry({ userId: "alice", sessionId: "ctx-cascade", type: "project", key: "k2", value: "v", ttl: { seconds: 60, nanos: 0 } });
     expect(await storedRows("alice", "ctx-cascade")).toHaveLength(2);
-    await api().sessions.delete({ userId: "alice", sessionId: "ctx-cascade" });
+    await api().sessions.deleteSession({ userId: "alice", sessionId: "ctx-cascade" });
     expect(await storedRows("alice", "ctx-cascade")).toEqual([]);
-    expect((await callError(context().get({ userId: "alice", sessionId: "ctx-cascade", type: "project", key: "k1" }))).reason).toBe("SESSION_NOT_FOUND");
+    expect((await callError(context().getContextEntry({ userId: "alice", sessionId: "ctx-cascade", type: "project", key: "k1" }))).reason).toBe("SESSION_NOT_FOUND");
 
     await createSession("bob", "ctx-cascade");
-    expect(await context().list({ userId: "bob", sessionId: "ctx-cascade" })).toEqual({ entries: [], nextPageToken: "" });
-    const again = await context().upsert({ userId: "bob", sessionId: "ctx-cascade", type: "project", key: "k1", value: "bob's" });
+    expect(await context().listContextEntries({ userId: "bob", sessionId: "ctx-cascade" })).toEqual({ entries: [], nextPageToken: "" });
+    const again = await context().upsertContextEntry({ userId: "bob", sessionId: "ctx-cascade", type: "project", key: "k1", value: "bob's" });
     expect(again.created).toBe(true);
   });
 
@@ -241,19 +227,19 @@ describeEachBackend("ContextService", (service) => {
   function describeIsolation() {
     const missing = "ctx-no-such-session";
     const attempts: [string, (sessionId: string) => Promise<unknown>][] = [
-      ["UpsertContextEntry", (sessionId) => context().upsert({ userId: "intruder", sessionId, type: "project", key: "secret", value: "overwritten" })],
-      ["UpsertContextEntry (new key)", (sessionId) => context().upsert({ userId: "intruder", sessionId, type: "project", key: "planted", value: "x", ttl: { seconds: 60, nanos: 0 } })],
-      ["GetContextEntry", (sessionId) => context().get({ userId: "intruder", sessionId, type: "project", key: "secret" })],
-      ["GetContextEntry (missing key)", (sessionId) => context().get({ userId: "intruder", sessionId, type: "project", key: "nothing" })],
-      ["ListContextEntries", (sessionId) => context().list({ userId: "intruder", sessionId })],
-      ["ListContextEntries (one type)", (sessionId) => context().list({ userId: "intruder", sessionId, type: "project" })],
-      ["DeleteContextEntry", (sessionId) => context().delete({ userId: "intruder", sessionId, type: "project", key: "secret" })],
+      ["UpsertContextEntry", (sessionId) => context().upsertContextEntry({ userId: "intruder", sessionId, type: "project", key: "secret", value: "overwritten" })],
+      ["UpsertContextEntry (new key)", (sessionId) => context().upsertContextEntry({ userId: "intruder", sessionId, type: "project", key: "planted", value: "x", ttl: { seconds: 60, nanos: 0 } })],
+      ["GetContextEntry", (sessionId) => context().getContextEntry({ userId: "intruder", sessionId, type: "project", key: "secret" })],
+      ["GetContextEntry (missing key)", (sessionId) => context().getContextEntry({ userId: "intruder", sessionId, type: "project", key: "nothing" })],
+      ["ListContextEntries", (sessionId) => context().listContextEntries({ userId: "intruder", sessionId })],
+      ["ListContextEntries (one type)", (sessionId) => context().listContextEntries({ userId: "intruder", sessionId, type: "project" })],
+      ["DeleteContextEntry", (sessionId) => context().deleteContextEntry({ userId: "intruder", sessionId, type: "project", key: "secret" })],
     ];
 
     it("isolation: the owner's entries exist before the intrusions", async () => {
       await createSession("owner", "ctx-secret");
       await createSession("intruder", "ctx-intruder");
-      await context().upsert({ userId: "owner", sessionId: "ctx-secret", type: "project", key: "secret", value: "my secret", metadata: { private: true } });
+      await context().upsertContextEntry({ userId: "owner", sessionId: "ctx-secret", type: "project", key: "secret", value: "my secret", metadata: { private: true } });
       expect(typeKeys(await listAll("owner", "ctx-secret"))).toEqual(["project/secret"]);
     });
 
@@ -291,24 +277,24 @@ describeEachBackend("ContextService", (service) => {
     const key = { userId: "alice", sessionId: "ctx-stable", type: "project", key: "k" };
     const scope = (type: string | null) => ["context", "default", "alice", "ctx-stable", type];
     const tampered = (cursor: Record<string, unknown>, type: string | null = null) =>
-      context().list({ userId: "alice", sessionId: "ctx-stable", type: type ?? "", pageSize: 1, pageToken: encodePageToken(scope(type), cursor) });
+      context().listContextEntries({ userId: "alice", sessionId: "ctx-stable", type: type ?? "", pageSize: 1, pageToken: encodePageToken(scope(type), cursor) });
 
     let stable: ContextEntry | undefined;
     beforeAll(async () => {
       await createSession("alice", "ctx-stable");
-      stable = (await context().upsert({ ...base, relevanceScore: 0.5, metadata: { m: 1 } })).entry;
-      await context().upsert({ ...base, key: "k2", value: "second" });
+      stable = (await context().upsertContextEntry({ ...base, relevanceScore: 0.5, metadata: { m: 1 } })).entry;
+      await context().upsertContextEntry({ ...base, key: "k2", value: "second" });
     });
 
     it("bad input: genuine page tokens use the scope and cursor the tampered ones below use", async () => {
-      const first = await context().list({ userId: "alice", sessionId: "ctx-stable", pageSize: 1 });
+      const first = await context().listContextEntries({ userId: "alice", sessionId: "ctx-stable", pageSize: 1 });
       expect(first.nextPageToken).toBe(encodePageToken(scope(null), { t: "project", k: "k" }));
       expect(typeKeys((await tampered({ t: "project", k: "k" })).entries)).toEqual(["project/k2"]);
-      const typed = await context().list({ userId: "alice", sessionId: "ctx-stable", type: "project", pageSize: 1 });
+      const typed = await context().listContextEntries({ userId: "alice", sessionId: "ctx-stable", type: "project", pageSize: 1 });
       expect(typed.nextPageToken).toBe(encodePageToken(scope("project"), { t: "project", k: "k" }));
     });
 
-    const upsert = (request: Partial<UpsertContextEntryRequest>) => context().upsert({ ...base, value: "changed", ...request });
+    const upsert = (request: Partial<UpsertContextEntryRequest>) => context().upsertContextEntry({ ...base, value: "changed", ...request });
     // Every rule and limit of each request is tested on its parser, without a
     // server (src/grpc/parsers/parse*ContextEntr*Request.test.ts). Here: one
     // bad request per RPC proves the parser is wired in, and the cases that
@@ -321,11 +307,11 @@ describeEachBackend("ContextService", (service) => {
       ["expire_time beyond year 9999", () => upsert({ expireTime: new Date(Date.UTC(10000, 0, 1)) }), ["expire_time.seconds"]],
       ["ttl with out-of-range nanos", () => upsert({ ttl: { seconds: 1, nanos: 1_000_000_000 } }), ["ttl.nanos"]],
       ["ttl with nanos of the other sign", () => upsert({ ttl: { seconds: 10, nanos: -1 } }), ["ttl.nanos"]],
-      ["GetContextEntry without key", () => context().get({ ...key, key: "" }), ["key"]],
-      ["DeleteContextEntry with a type too long", () => context().delete({ ...key, type: "t".repeat(65) }), ["type"]],
-      ["ListContextEntries with a bad type filter", () => context().list({ userId: "alice", sessionId: "ctx-stable", type: "Bad Type" }), ["type"]],
-      ["garbage page_token", () => context().list({ userId: "alice", sessionId: "ctx-stable", pageToken: "not-a-token" }), ["page_token"]],
-      ["oversized page_token", () => context().list({ userId: "alice", sessionId: "ctx-stable", pageToken: "A".repeat(5000) }), ["page_token"]],
+      ["GetContextEntry without key", () => context().getContextEntry({ ...key, key: "" }), ["key"]],
+      ["DeleteContextEntry with a type too long", () => context().deleteContextEntry({ ...key, type: "t".repeat(65) }), ["type"]],
+      ["ListContextEntries with a bad type filter", () => context().listContextEntries({ userId: "alice", sessionId: "ctx-stable", type: "Bad Type" }), ["type"]],
+      ["garbage page_token", () => context().listContextEntries({ userId: "alice", sessionId: "ctx-stable", pageToken: "not-a-token" }), ["page_token"]],
+      ["oversized page_token", () => context().listContextEntries({ userId: "alice", sessionId: "ctx-stable", pageToken: "A".repeat(5000) }), ["page_token"]],
       ["page token with a numeric key", () => tampered({ t: "project", k: 5 }), ["page_token"]],
       ["page token with an empty key", () => tampered({ t: "project", k: "" }), ["page_token"]],
       ["page token with a NUL in the key", () => tampered({ t: "project", k: "a\u0000" }), ["page_token"]],
@@ -344,9 +330,9 @@ describeEachBackend("ContextService", (service) => {
     }
 
     it("bad input: a new key refused is not created either", async () => {
-      const error = await callError(context().upsert({ ...base, key: "new", value: "x", ttl: { seconds: -1, nanos: 0 } }));
+      const error = await callError(context().upsertContextEntry({ ...base, key: "new", value: "x", ttl: { seconds: -1, nanos: 0 } }));
       expect(error.code).toBe(status.INVALID_ARGUMENT);
-      expect((await callError(context().upsert({ ...base, key: "new2", value: "x", expireTime: new Date(Date.now() - 1) }))).fields).toEqual(["expire_time"]);
+      expect((await callError(context().upsertContextEntry({ ...base, key: "new2", value: "x", expireTime: new Date(Date.now() - 1) }))).fields).toEqual(["expire_time"]);
     });
 
     it("bad input: changed nothing stored", async () => {
@@ -360,11 +346,11 @@ describeEachBackend("ContextService", (service) => {
       await createSession("alice", "ctx-limits");
       const limits = { userId: "alice", sessionId: "ctx-limits" };
       const results = await Promise.all([
-        context().upsert({ ...limits, type: "a".repeat(64), key: "k", value: "v" }),
-        context().upsert({ ...limits, type: "a-z.0_9", key: "é".repeat(256), value: "v" }),
-        context().upsert({ ...limits, type: "value", key: "max", value: "é".repeat(8192), relevanceScore: 1 }),
-        context().upsert({ ...limits, type: "value", key: "empty", value: "", relevanceScore: 0 }),
-        context().upsert({ ...limits, type: "metadata", key: "max", value: "v", metadata: { b: "x".repeat(16 * 1024 - 8) } }),
+        context().upsertContextEntry({ ...limits, type: "a".repeat(64), key: "k", value: "v" }),
+        context().upsertContextEntry({ ...limits, type: "a-z.0_9", key: "é".repeat(256), value: "v" }),
+        context().upsertContextEntry({ ...limits, type: "value", key: "max", value: "é".repeat(8192), relevanceScore: 1 }),
+        context().upsertContextEntry({ ...limits, type: "value", key: "empty", value: "", relevanceScore: 0 }),
+        context().upsertContextEntry({ ...limits, type: "metadata", key: "max", value: "v", metadata: { b: "x".repeat(16 * 1024 - 8) } }),
       ]);
       expect(results.every((r) => r.created)).toBe(true);
       const entries = await listAll("alice", "ctx-limits");
@@ -475,16 +461,16 @@ describeEachBackend("ContextService", (service) => {
       // Written on the fake clock in 2001 with an hour to live: long expired now.
       clock.set("2001-01-01T00:00:00.000Z");
       await upsertContextEntry(deps(), entry("api-expired", { expiry: { kind: "ttl", milliseconds: 3600 * second } }));
-      const get = await callError(context().get({ userId: "tim", sessionId: "ctx-time", type: "conversation", key: "api-expired" }));
+      const get = await callError(context().getContextEntry({ userId: "tim", sessionId: "ctx-time", type: "conversation", key: "api-expired" }));
       expect(get.code).toBe(status.NOT_FOUND);
       expect(get.reason).toBe("CONTEXT_ENTRY_NOT_FOUND");
       const listed = typeKeys(await listAll("tim", "ctx-time", "", 2));
       expect(listed).not.toContain("conversation/api-expired");
       expect(listed).toEqual(["conversation/forever", "conversation/frozen", "conversation/ttl-60s"]);
-      const recreated = await context().upsert({ userId: "tim", sessionId: "ctx-time", type: "conversation", key: "api-expired", value: "new" });
+      const recreated = await context().upsertContextEntry({ userId: "tim", sessionId: "ctx-time", type: "conversation", key: "api-expired", value: "new" });
       expect(recreated.created).toBe(true);
       expect(recreated.entry!.createTime!.getTime()).toBeGreaterThan(Date.UTC(2020, 0, 1));
-      await context().delete({ userId: "tim", sessionId: "ctx-time", type: "conversation", key: "api-expired" });
+      await context().deleteContextEntry({ userId: "tim", sessionId: "ctx-time", type: "conversation", key: "api-expired" });
     });
 
     it("expiry: the sweeper deletes only expired rows, in bounded batches, and the count stays exact", async () => {

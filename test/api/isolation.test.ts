@@ -2,7 +2,7 @@ import { status } from "@grpc/grpc-js";
 import { beforeAll, expect, it } from "vitest";
 import { ListDirection, ListMessagesRequest, Role } from "../../gen/ts/ltst/memory/v1/message.js";
 import { CreateSessionRequest, ListSessionsRequest, UpdateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
-import { callError } from "../support/clients.js";
+import { callError } from "../support/callError.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
 
 const note = (content: string, parentMessageId = "") => ({ role: Role.ROLE_USER, type: "", content, metadata: undefined, parentMessageId });
@@ -14,14 +14,14 @@ const note = (content: string, parentMessageId = "") => ({ role: Role.ROLE_USER,
  * owner's data changes.
  */
 describeEachBackend("isolation", (service) => {
-  const api = () => service().clients;
+  const api = () => service().client;
   /** A session id that exists for no user at all. */
   const missing = "no-such-session";
   let messageId = "";
 
   beforeAll(async () => {
-    await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "owner", sessionId: "secret", name: "private" }));
-    const { messages } = await api().messages.append({
+    await api().sessions.createSession(CreateSessionRequest.fromPartial({ userId: "owner", sessionId: "secret", name: "private" }));
+    const { messages } = await api().messages.appendMessages({
       userId: "owner",
       sessionId: "secret",
       idempotencyKey: "owner-key",
@@ -29,20 +29,20 @@ describeEachBackend("isolation", (service) => {
     });
     messageId = messages[0]!.id;
     // The intruder has a session of his own.
-    await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "intruder", sessionId: "mine", name: "intruder's" }));
+    await api().sessions.createSession(CreateSessionRequest.fromPartial({ userId: "intruder", sessionId: "mine", name: "intruder's" }));
   });
 
   /** Each RPC by the intruder, on the session id given. */
   const attempts: [string, (sessionId: string) => Promise<unknown>][] = [
-    ["GetSession", (sessionId) => api().sessions.get({ userId: "intruder", sessionId })],
-    ["UpdateSession", (sessionId) => api().sessions.update(UpdateSessionRequest.fromPartial({ userId: "intruder", session: { id: sessionId, name: "pwned" }, updateMask: ["name"] }))],
-    ["DeleteSession", (sessionId) => api().sessions.delete({ userId: "intruder", sessionId })],
-    ["AppendMessages", (sessionId) => api().messages.append({ userId: "intruder", sessionId, idempotencyKey: "", messages: [note("x")] })],
-    ["AppendMessages (replayed key)", (sessionId) => api().messages.append({ userId: "intruder", sessionId, idempotencyKey: "owner-key", messages: [note("my secret")] })],
-    ["GetMessage", (sessionId) => api().messages.get({ userId: "intruder", sessionId, messageId })],
-    ["ListMessages", (sessionId) => api().messages.list(ListMessagesRequest.fromPartial({ userId: "intruder", sessionId }))],
-    ["ListMessages (backward)", (sessionId) => api().messages.list(ListMessagesRequest.fromPartial({ userId: "intruder", sessionId, direction: ListDirection.LIST_DIRECTION_BACKWARD }))],
-    ["ListMessages (last N)", (sessionId) => api().messages.list(ListMessagesRequest.fromPartial({ userId: "intruder", sessionId, lastN: 5 }))],
+    ["GetSession", (sessionId) => api().sessions.getSession({ userId: "intruder", sessionId })],
+    ["UpdateSession", (sessionId) => api().sessions.updateSession(UpdateSessionRequest.fromPartial({ userId: "intruder", session: { id: sessionId, name: "pwned" }, updateMask: ["name"] }))],
+    ["DeleteSession", (sessionId) => api().sessions.deleteSession({ userId: "intruder", sessionId })],
+    ["AppendMessages", (sessionId) => api().messages.appendMessages({ userId: "intruder", sessionId, idempotencyKey: "", messages: [note("x")] })],
+    ["AppendMessages (replayed key)", (sessionId) => api().messages.appendMessages({ userId: "intruder", sessionId, idempotencyKey: "owner-key", messages: [note("my secret")] })],
+    ["GetMessage", (sessionId) => api().messages.getMessage({ userId: "intruder", sessionId, messageId })],
+    ["ListMessages", (sessionId) => api().messages.listMessages(ListMessagesRequest.fromPartial({ userId: "intruder", sessionId }))],
+    ["ListMessages (backward)", (sessionId) => api().messages.listMessages(ListMessagesRequest.fromPartial({ userId: "intruder", sessionId, direction: ListDirection.LIST_DIRECTION_BACKWARD }))],
+    ["ListMessages (last N)", (sessionId) => api().messages.listMessages(ListMessagesRequest.fromPartial({ userId: "intruder", sessionId, lastN: 5 }))],
   ];
 
   for (const [name, attempt] of attempts) {
@@ -60,47 +60,47 @@ describeEachBackend("isolation", (service) => {
   }
 
   it("GetMessage of the owner's message through the intruder's own session is NOT_FOUND", async () => {
-    const error = await callError(api().messages.get({ userId: "intruder", sessionId: "mine", messageId }));
+    const error = await callError(api().messages.getMessage({ userId: "intruder", sessionId: "mine", messageId }));
     expect(error.code).toBe(status.NOT_FOUND);
     expect(error.reason).toBe("MESSAGE_NOT_FOUND");
-    const unknown = await callError(api().messages.get({ userId: "intruder", sessionId: "mine", messageId: "00000000-0000-4000-8000-000000000000" }));
+    const unknown = await callError(api().messages.getMessage({ userId: "intruder", sessionId: "mine", messageId: "00000000-0000-4000-8000-000000000000" }));
     expect(error.details).toBe(unknown.details.replaceAll("00000000-0000-4000-8000-000000000000", messageId));
   });
 
   it("AppendMessages into the intruder's own session cannot reply to the owner's message", async () => {
     const error = await callError(
-      api().messages.append({ userId: "intruder", sessionId: "mine", idempotencyKey: "", messages: [note("reply", messageId)] }),
+      api().messages.appendMessages({ userId: "intruder", sessionId: "mine", idempotencyKey: "", messages: [note("reply", messageId)] }),
     );
     expect(error.code).toBe(status.INVALID_ARGUMENT);
     expect(error.fields).toEqual(["messages[0].parent_message_id"]);
-    expect((await api().sessions.get({ userId: "intruder", sessionId: "mine" })).session?.messageCount).toBe(0);
+    expect((await api().sessions.getSession({ userId: "intruder", sessionId: "mine" })).session?.messageCount).toBe(0);
   });
 
   it("ListSessions shows only the caller's sessions", async () => {
-    const listed = await api().sessions.list(ListSessionsRequest.fromPartial({ userId: "intruder" }));
+    const listed = await api().sessions.listSessions(ListSessionsRequest.fromPartial({ userId: "intruder" }));
     expect(listed.sessions.map((s) => s.id)).toEqual(["mine"]);
   });
 
   it("left the owner's data untouched", async () => {
-    const { session } = await api().sessions.get({ userId: "owner", sessionId: "secret" });
+    const { session } = await api().sessions.getSession({ userId: "owner", sessionId: "secret" });
     expect(session).toMatchObject({ name: "private", messageCount: 1 });
-    const { messages } = await api().messages.list(ListMessagesRequest.fromPartial({ userId: "owner", sessionId: "secret" }));
+    const { messages } = await api().messages.listMessages(ListMessagesRequest.fromPartial({ userId: "owner", sessionId: "secret" }));
     expect(messages.map((m) => m.content)).toEqual(["my secret"]);
     expect(messages[0]!.id).toBe(messageId);
   });
 
   it("CreateSession with the owner's id gives the intruder an empty session of his own, and reveals nothing", async () => {
-    const created = await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "intruder", sessionId: "secret", name: "decoy" }));
+    const created = await api().sessions.createSession(CreateSessionRequest.fromPartial({ userId: "intruder", sessionId: "secret", name: "decoy" }));
     expect(created.created).toBe(true);
     expect(created.session).toMatchObject({ userId: "intruder", id: "secret", name: "decoy", messageCount: 0 });
-    const { messages } = await api().messages.list(ListMessagesRequest.fromPartial({ userId: "intruder", sessionId: "secret" }));
+    const { messages } = await api().messages.listMessages(ListMessagesRequest.fromPartial({ userId: "intruder", sessionId: "secret" }));
     expect(messages).toEqual([]);
-    const replay = await api().messages.append({ userId: "intruder", sessionId: "secret", idempotencyKey: "owner-key", messages: [note("my secret")] });
+    const replay = await api().messages.appendMessages({ userId: "intruder", sessionId: "secret", idempotencyKey: "owner-key", messages: [note("my secret")] });
     // A fresh append in his own session, not the owner's recorded one.
     expect(replay.messages[0]!.id).not.toBe(messageId);
     expect(replay.messages[0]!.messageIndex).toBe(0);
-    await api().sessions.delete({ userId: "intruder", sessionId: "secret" });
-    const { session } = await api().sessions.get({ userId: "owner", sessionId: "secret" });
+    await api().sessions.deleteSession({ userId: "intruder", sessionId: "secret" });
+    const { session } = await api().sessions.getSession({ userId: "owner", sessionId: "secret" });
     expect(session).toMatchObject({ name: "private", messageCount: 1 });
   });
 });

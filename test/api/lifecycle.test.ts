@@ -5,8 +5,10 @@ import { ListMessagesRequest, Role } from "../../gen/ts/ltst/memory/v1/message.j
 import { CreateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
 import { connectClient } from "../support/connectClient.js";
 import { backends } from "../support/describeEachBackend.js";
-import { callError } from "../support/clients.js";
+import { callError } from "../support/callError.js";
 import { startTestService, type TestService } from "../support/startTestService.js";
+import { waitFor } from "../support/waitFor.js";
+import { waitForCallsInFlight } from "../support/waitForCallsInFlight.js";
 
 const note = (content: string) => ({ role: Role.ROLE_USER, type: "", content, metadata: undefined, parentMessageId: "" });
 
@@ -29,15 +31,6 @@ async function holdSessionLock(test: TestService, userId: string, sessionId: str
   return { release: async () => { release(); await holder; } };
 }
 
-/** Waits until `predicate` holds, polling; fails after `timeoutMs`. */
-async function eventually(predicate: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 for (const backend of backends) {
   describe.skipIf(backend.skipReason !== null)(`lifecycle [${backend.name}]`, () => {
     let test: TestService | undefined;
@@ -48,10 +41,10 @@ for (const backend of backends) {
 
     it("reports SERVING once migrated, NOT_SERVING when stopping", async () => {
       test = await startTestService(backend);
-      expect((await test.clients.health.check("")).status).toBe("SERVING");
-      expect((await test.clients.health.check("ltst.memory.v1.MessageService")).status).toBe("SERVING");
+      expect((await test.health.check("")).status).toBe("SERVING");
+      expect((await test.health.check("ltst.memory.v1.MessageService")).status).toBe("SERVING");
       // A watcher connected before the stop learns that the server is going away.
-      const watch = test.clients.health.watch("");
+      const watch = test.health.watch("");
       expect(await watch.next()).toBe("SERVING");
       const stopping = test.service.stop(30_000);
       let status = await watch.next();
@@ -65,14 +58,14 @@ for (const backend of backends) {
 
     it("finishes a call in flight during a graceful shutdown", async () => {
       test = await startTestService(backend);
-      await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "busy" }));
+      await test.client.sessions.createSession(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "busy" }));
       const lock = await holdSessionLock(test, "u", "busy");
-      const inFlight = test.clients.messages.append({ userId: "u", sessionId: "busy", idempotencyKey: "", messages: [note("during shutdown")] });
+      const inFlight = test.client.messages.appendMessages({ userId: "u", sessionId: "busy", idempotencyKey: "", messages: [note("during shutdown")] });
       // The append is waiting on the lock; now shut down with a long grace period.
-      await eventually(async () => test!.service.callsInFlight() === 1);
+      await waitForCallsInFlight(test.service, 1);
       const stopping = test.service.stop(30_000);
       // New calls are refused while the old one is still running.
-      const refused = await callError(test.clients.sessions.get({ userId: "u", sessionId: "busy" }));
+      const refused = await callError(test.client.sessions.getSession({ userId: "u", sessionId: "busy" }));
       expect(refused.code).toBe(status.UNAVAILABLE);
       expect(test.service.callsInFlight()).toBe(1);
       await lock.release();
@@ -83,10 +76,10 @@ for (const backend of backends) {
 
     it("cancels a call still in flight when the grace period ends, and stores nothing of it", async () => {
       test = await startTestService(backend);
-      await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "stuck" }));
+      await test.client.sessions.createSession(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "stuck" }));
       const lock = await holdSessionLock(test, "u", "stuck");
-      const inFlight = callError(test.clients.messages.append({ userId: "u", sessionId: "stuck", idempotencyKey: "", messages: [note("never stored")] }));
-      await eventually(async () => test!.service.callsInFlight() === 1);
+      const inFlight = callError(test.client.messages.appendMessages({ userId: "u", sessionId: "stuck", idempotencyKey: "", messages: [note("never stored")] }));
+      await waitForCallsInFlight(test.service, 1);
       const stopping = test.service.stop(200);
       const error = await inFlight;
       expect([status.CANCELLED, status.UNAVAILABLE]).toContain(error.code);
@@ -94,32 +87,35 @@ for (const backend of backends) {
       await stopping;
       // Restart on the same data: the cancelled append left nothing behind.
       test = await test.restart();
-      const { messages } = await test.clients.messages.list(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "stuck" }));
+      const { messages } = await test.client.messages.listMessages(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "stuck" }));
       expect(messages).toEqual([]);
     });
 
     it("stops the SQL of a call whose deadline expires", async () => {
       test = await startTestService(backend);
-      await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "slow" }));
+      await test.client.sessions.createSession(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "slow" }));
       const lock = await holdSessionLock(test, "u", "slow");
       const error = await callError(
-        test.clients.messages.append({ userId: "u", sessionId: "slow", idempotencyKey: "", messages: [note("too late")] }, { deadline: Date.now() + 300 }),
+        test.client.messages.appendMessages({ userId: "u", sessionId: "slow", idempotencyKey: "", messages: [note("too late")] }, { deadline: Date.now() + 300 }),
       );
       expect(error.code).toBe(status.DEADLINE_EXCEEDED);
       if (backend.name !== "embedded") {
         // On PostgreSQL the waiting statement is cancelled while the lock is still held.
-        await eventually(async () => {
-          const waiting = await test!.service.db.pool.oneFirst(
-            sql.unsafe`SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          );
-          return waiting === 0;
-        });
+        await waitFor(
+          async () => {
+            const waiting = await test!.service.db.pool.oneFirst(
+              sql.unsafe`SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            );
+            return waiting === 0;
+          },
+          { message: "no statement left waiting on the lock" },
+        );
       }
       await lock.release();
       // The expired appends stored nothing: the next one is index 0, and it is the only message.
-      const after = await test.clients.messages.append({ userId: "u", sessionId: "slow", idempotencyKey: "", messages: [note("on time")] });
+      const after = await test.client.messages.appendMessages({ userId: "u", sessionId: "slow", idempotencyKey: "", messages: [note("on time")] });
       expect(after.messages[0]!.messageIndex).toBe(0);
-      const listed = await test.clients.messages.list(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "slow" }));
+      const listed = await test.client.messages.listMessages(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "slow" }));
       expect(listed.messages.map((m) => m.content)).toEqual(["on time"]);
     });
 
@@ -127,14 +123,14 @@ for (const backend of backends) {
     if (backend.name !== "embedded") {
       it("cancels the SQL at the deadline even when every pooled connection is busy", async () => {
         test = await startTestService(backend, { LTST_DB_POOL_SIZE: "2" });
-        await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "crowded" }));
+        await test.client.sessions.createSession(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "crowded" }));
         // The lock holder takes one of the two pooled connections; the first append
         // takes the other and waits on the lock, the next two wait for a connection.
         const lock = await holdSessionLock(test, "u", "crowded");
         const deadline = Date.now() + 400;
         const errors = await Promise.all(
           [1, 2, 3].map((n) =>
-            callError(test!.clients.messages.append({ userId: "u", sessionId: "crowded", idempotencyKey: "", messages: [note(`late ${n}`)] }, { deadline })),
+            callError(test!.client.messages.appendMessages({ userId: "u", sessionId: "crowded", idempotencyKey: "", messages: [note(`late ${n}`)] }, { deadline })),
           ),
         );
         expect(errors.map((e) => e.code)).toEqual([status.DEADLINE_EXCEEDED, status.DEADLINE_EXCEEDED, status.DEADLINE_EXCEEDED]);
@@ -142,20 +138,23 @@ for (const backend of backends) {
         // the cancel did not queue behind the busy pool. Checked from a connection of its own.
         const observer = await connectClient(test.databaseUrl!);
         try {
-          await eventually(async () => {
-            const { rows } = await observer.query<{ waiting: number }>(
-              "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-            );
-            return rows[0]!.waiting === 0;
-          });
+          await waitFor(
+            async () => {
+              const { rows } = await observer.query<{ waiting: number }>(
+                "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+              );
+              return rows[0]!.waiting === 0;
+            },
+            { message: "no statement left waiting on the lock" },
+          );
         } finally {
           await observer.end();
         }
         await lock.release();
         // The expired appends stored nothing: the next one is index 0, and it is the only message.
-        const after = await test.clients.messages.append({ userId: "u", sessionId: "crowded", idempotencyKey: "", messages: [note("on time")] });
+        const after = await test.client.messages.appendMessages({ userId: "u", sessionId: "crowded", idempotencyKey: "", messages: [note("on time")] });
         expect(after.messages[0]!.messageIndex).toBe(0);
-        const listed = await test.clients.messages.list(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "crowded" }));
+        const listed = await test.client.messages.listMessages(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "crowded" }));
         expect(listed.messages.map((m) => m.content)).toEqual(["on time"]);
       });
     }
@@ -164,14 +163,14 @@ for (const backend of backends) {
     if (backend.name === "embedded") {
       it("keeps the embedded data across a restart", async () => {
         test = await startTestService(backend);
-        await test.clients.sessions.create(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "durable", name: "kept" }));
-        const { messages } = await test.clients.messages.append({ userId: "u", sessionId: "durable", idempotencyKey: "", messages: [note("one"), note("two")] });
+        await test.client.sessions.createSession(CreateSessionRequest.fromPartial({ userId: "u", sessionId: "durable", name: "kept" }));
+        const { messages } = await test.client.messages.appendMessages({ userId: "u", sessionId: "durable", idempotencyKey: "", messages: [note("one"), note("two")] });
         test = await test.restart();
-        expect((await test.clients.sessions.get({ userId: "u", sessionId: "durable" })).session?.name).toBe("kept");
-        const listed = await test.clients.messages.list(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "durable" }));
+        expect((await test.client.sessions.getSession({ userId: "u", sessionId: "durable" })).session?.name).toBe("kept");
+        const listed = await test.client.messages.listMessages(ListMessagesRequest.fromPartial({ userId: "u", sessionId: "durable" }));
         expect(listed.messages).toEqual(messages);
         // The chain continues from the stored head.
-        const next = await test.clients.messages.append({ userId: "u", sessionId: "durable", idempotencyKey: "", messages: [note("three")] });
+        const next = await test.client.messages.appendMessages({ userId: "u", sessionId: "durable", idempotencyKey: "", messages: [note("three")] });
         expect(next.messages[0]!.messageIndex).toBe(2);
       });
     }

@@ -13,7 +13,7 @@ import { ListRelatedSessionsResponse, RelationType } from "../../gen/ts/ltst/mem
 import { ListSessionsResponse } from "../../gen/ts/ltst/memory/v1/session.js";
 import { createMemoryClient, type MemoryClient } from "../../src/client/index.js";
 import { limits } from "../../src/validation/limits.js";
-import { callError } from "../support/clients.js";
+import { callError } from "../support/callError.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
 
 const KiB = 1024;

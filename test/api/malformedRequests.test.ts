@@ -19,7 +19,7 @@ const maxMessageBytes = 64 * 1024;
 describeEachBackend(
   "malformed requests",
   (service) => {
-    const api = () => service().clients;
+    const api = () => service().client;
     let raw: grpc.Client;
     const identity = (value: Buffer) => value;
     /** Sends `bytes` as the request of `path` (unary) and returns the status. */
@@ -30,11 +30,12 @@ describeEachBackend(
         });
       });
     const messageCount = async () =>
-      (await api().sessions.get({ userId: "alice", sessionId: "kept" })).session!.messageCount;
+      (await api().sessions.getSession({ userId: "alice", sessionId: "kept" })).session!.messageCount;
 
     beforeAll(async () => {
+      // A raw grpc-js client: the shipped one only sends well-formed messages, these tests send arbitrary bytes.
       raw = new grpc.Client(`127.0.0.1:${service().service.port}`, grpc.credentials.createInsecure());
-      await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", sessionId: "kept" }));
+      await api().sessions.createSession(CreateSessionRequest.fromPartial({ userId: "alice", sessionId: "kept" }));
     });
     afterAll(() => raw.close());
 
@@ -118,7 +119,7 @@ describeEachBackend(
         expect(result.code, result.details).toBe(grpc.status.INVALID_ARGUMENT);
         expect(result.details).toContain(`${fieldName}:`);
         expect(await messageCount()).toBe(before);
-        const { sessions } = await api().sessions.list({ userId: "alice", status: 0, pageSize: 0, pageToken: "" });
+        const { sessions } = await api().sessions.listSessions({ userId: "alice", status: 0, pageSize: 0, pageToken: "" });
         expect(sessions.map((s) => s.id)).toEqual(["kept"]);
       });
     }
@@ -146,7 +147,7 @@ describeEachBackend(
         AppendMessagesRequest.fromPartial({ userId: "alice", sessionId: "kept", messages: [{ role: Role.ROLE_USER, content }] }),
       ).finish();
       expect((await send("/ltst.memory.v1.MessageService/AppendMessages", request)).code).toBe(grpc.status.OK);
-      const { messages } = await api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "kept", lastN: 1 }));
+      const { messages } = await api().messages.listMessages(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "kept", lastN: 1 }));
       expect(messages[0]!.content).toBe(content);
     });
 

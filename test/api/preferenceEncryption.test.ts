@@ -10,9 +10,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { loadConfig } from "../../src/config/loadConfig.js";
 import { startService } from "../../src/server/startService.js";
-import { callError } from "../support/clients.js";
+import { callError } from "../support/callError.js";
 import { backends } from "../support/describeEachBackend.js";
-import { createPreferenceClients } from "../support/preferenceClients.js";
 import { startTestService, type TestService } from "../support/startTestService.js";
 
 const storedRow = z.object({ key: z.string(), value: z.instanceof(Buffer), key_id: z.string().nullable() });
@@ -27,30 +26,24 @@ const newKey = (id: string) => `${id}:${randomBytes(32).toString("base64")}`;
 for (const backend of backends) {
   describe.skipIf(backend.skipReason !== null)(`preference encryption keys [${backend.name}]`, () => {
     let test: TestService | undefined;
-    let closeClients: (() => void) | undefined;
 
     afterEach(async () => {
-      closeClients?.();
-      closeClients = undefined;
       await test?.cleanup();
       test = undefined;
     });
 
     /** Starts (or restarts, with env overrides) the service and returns a preference client for it. */
     const run = async (env: Record<string, string>, restart: boolean) => {
-      closeClients?.();
       test = restart ? await test!.restart(env) : await startTestService(backend, env);
-      const preferences = createPreferenceClients(`127.0.0.1:${test.service.port}`);
-      closeClients = preferences.close;
-      return preferences;
+      return test.client.preferences;
     };
     const start = (env: Record<string, string>) => run(env, false);
     const restart = (env: Record<string, string>) => run(env, true);
 
     const set = (api: Awaited<ReturnType<typeof start>>, key: string, value: string) =>
-      api.set({ userId: "u", key, value, metadata: undefined });
-    const value = async (api: Awaited<ReturnType<typeof start>>, key: string) => (await api.get({ userId: "u", key })).preference?.value;
-    const list = (api: Awaited<ReturnType<typeof start>>) => api.list({ userId: "u", pageSize: 0, pageToken: "" });
+      api.setPreference({ userId: "u", key, value, metadata: undefined });
+    const value = async (api: Awaited<ReturnType<typeof start>>, key: string) => (await api.getPreference({ userId: "u", key })).preference?.value;
+    const list = (api: Awaited<ReturnType<typeof start>>) => api.listPreferences({ userId: "u", pageSize: 0, pageToken: "" });
 
     /** key -> key_id of the user's rows, straight from the table. */
     const keyIds = async () => {
@@ -82,7 +75,7 @@ for (const backend of backends) {
 
       // k1 removed: its rows fail with an error naming the key id and the variable to set.
       api = await restart({ LTST_ENCRYPTION_OLD_KEYS: "" });
-      const error = await callError(api.get({ userId: "u", key: "old" }));
+      const error = await callError(api.getPreference({ userId: "u", key: "old" }));
       expect(error.code).toBe(status.FAILED_PRECONDITION);
       expect(error.reason).toBe("ENCRYPTION_KEY_NOT_CONFIGURED");
       expect(error.details).toBe(
@@ -95,7 +88,7 @@ for (const backend of backends) {
       const listError = await callError(list(api));
       expect(listError.code).toBe(status.FAILED_PRECONDITION);
       expect(listError.details).toBe(error.details);
-      expect((await api.list({ userId: "u", pageSize: 1, pageToken: "" })).preferences.map((p) => p.key)).toEqual(["new"]);
+      expect((await api.listPreferences({ userId: "u", pageSize: 1, pageToken: "" })).preferences.map((p) => p.key)).toEqual(["new"]);
       // Setting the key again rewrites it under the current key; so does a delete and set.
       await set(api, "old", "replaced under k2");
       expect(await value(api, "old")).toBe("replaced under k2");
@@ -108,14 +101,14 @@ for (const backend of backends) {
       await set(api, "colour", "blue");
 
       api = await restart({ LTST_ENCRYPTION_KEY: newKey("main") });
-      const error = await callError(api.get({ userId: "u", key: "colour" }));
+      const error = await callError(api.getPreference({ userId: "u", key: "colour" }));
       expect(error.code).toBe(status.FAILED_PRECONDITION);
       expect(error.reason).toBe("DECRYPTION_FAILED");
       expect(error.details).toContain('the value of preference "colour" cannot be decrypted with key id "main"');
       expect((await callError(list(api))).details).toBe(error.details);
       // A wrong key as an old key is no better.
       api = await restart({ LTST_ENCRYPTION_KEY: newKey("other"), LTST_ENCRYPTION_OLD_KEYS: newKey("main") });
-      expect((await callError(api.get({ userId: "u", key: "colour" }))).details).toContain('cannot be decrypted with key id "main"');
+      expect((await callError(api.getPreference({ userId: "u", key: "colour" }))).details).toContain('cannot be decrypted with key id "main"');
 
       api = await restart({ LTST_ENCRYPTION_KEY: right, LTST_ENCRYPTION_OLD_KEYS: "" });
       expect(await value(api, "colour")).toBe("blue");
@@ -136,7 +129,7 @@ for (const backend of backends) {
       // Back to no key: plaintext rows read, encrypted ones name their key.
       api = await restart({ LTST_ENCRYPTION_KEY: "" });
       expect(await value(api, "plain")).toBe("stored as it is");
-      const error = await callError(api.get({ userId: "u", key: "sealed" }));
+      const error = await callError(api.getPreference({ userId: "u", key: "sealed" }));
       expect(error.code).toBe(status.FAILED_PRECONDITION);
       expect(error.details).toContain('is encrypted with key id "k1", which is not configured');
     });

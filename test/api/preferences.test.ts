@@ -6,9 +6,8 @@ import { z } from "zod";
 import type { SetPreferenceRequest } from "../../gen/ts/ltst/memory/v1/preference.js";
 import { noRows } from "../../src/db/queries/noRows.js";
 import { encodePageToken } from "../../src/validation/pageToken.js";
-import { callError } from "../support/clients.js";
+import { callError } from "../support/callError.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
-import { createPreferenceClients, type PreferenceClients } from "../support/preferenceClients.js";
 
 const keyId = "test-key-1";
 const env = { LTST_ENCRYPTION_KEY: `${keyId}:${randomBytes(32).toString("base64")}` };
@@ -24,15 +23,10 @@ const storedRow = z.object({ value: z.instanceof(Buffer), key_id: z.string().nul
 describeEachBackend(
   "PreferenceService",
   (service) => {
-    let preferences: PreferenceClients;
-    const api = () => preferences;
+    const api = () => service().client.preferences;
     const set = (request: Partial<SetPreferenceRequest>) =>
-      api().set({ userId: "alice", key: "theme", value: "dark", metadata: undefined, ...request });
+      api().setPreference({ userId: "alice", key: "theme", value: "dark", metadata: undefined, ...request });
 
-    beforeAll(() => {
-      preferences = createPreferenceClients(`127.0.0.1:${service().service.port}`);
-    });
-    afterAll(() => preferences.close());
 
     /** The stored row, read straight from the table. */
     const raw = (userId: string, key: string) =>
@@ -46,7 +40,7 @@ describeEachBackend(
         expect(preference).toMatchObject({ userId: "crud", key: "language", value: "Français, s'il vous plaît", metadata: { source: "settings" } });
         expect(preference?.createTime).toBeInstanceOf(Date);
         expect(preference?.updateTime).toEqual(preference?.createTime);
-        const got = await api().get({ userId: "crud", key: "language" });
+        const got = await api().getPreference({ userId: "crud", key: "language" });
         expect(got.preference).toEqual(preference);
       });
 
@@ -56,28 +50,28 @@ describeEachBackend(
         expect(second.preference).toMatchObject({ value: "imperial", metadata: {} });
         expect(second.preference?.createTime).toEqual(first.preference?.createTime);
         expect(second.preference!.updateTime!.getTime()).toBeGreaterThanOrEqual(first.preference!.updateTime!.getTime());
-        expect((await api().get({ userId: "crud", key: "units" })).preference).toEqual(second.preference);
-        const { preferences: listed } = await api().list({ userId: "crud", pageSize: 0, pageToken: "" });
+        expect((await api().getPreference({ userId: "crud", key: "units" })).preference).toEqual(second.preference);
+        const { preferences: listed } = await api().listPreferences({ userId: "crud", pageSize: 0, pageToken: "" });
         expect(listed.filter((p) => p.key === "units")).toHaveLength(1);
       });
 
       it("accepts an empty value, and values and keys exactly at their limits", async () => {
         expect((await set({ userId: "limits", key: "empty", value: "" })).preference?.value).toBe("");
-        expect((await api().get({ userId: "limits", key: "empty" })).preference?.value).toBe("");
+        expect((await api().getPreference({ userId: "limits", key: "empty" })).preference?.value).toBe("");
         const bigValue = "é".repeat(8 * 1024); // 16 KiB of UTF-8 in 8192 characters
         await set({ userId: "limits", key: "big", value: bigValue });
-        expect((await api().get({ userId: "limits", key: "big" })).preference?.value).toBe(bigValue);
+        expect((await api().getPreference({ userId: "limits", key: "big" })).preference?.value).toBe(bigValue);
         const longKey = "😀".repeat(256); // 256 characters, 1024 bytes
         await set({ userId: "limits", key: longKey, value: "v" });
-        expect((await api().get({ userId: "limits", key: longKey })).preference?.key).toBe(longKey);
+        expect((await api().getPreference({ userId: "limits", key: longKey })).preference?.key).toBe(longKey);
         const controls = "tabs\tnewlines\nand \u0001 controls are fine in values";
         await set({ userId: "limits", key: "controls", value: controls });
-        expect((await api().get({ userId: "limits", key: "controls" })).preference?.value).toBe(controls);
+        expect((await api().getPreference({ userId: "limits", key: "controls" })).preference?.value).toBe(controls);
         // Stored text comes back byte for byte, a leading U+FEFF included (not taken for a byte-order mark).
         for (const value of ["\uFEFF", "\uFEFFleading"]) {
           expect((await set({ userId: "limits", key: "bom", value })).preference?.value).toBe(value);
-          expect((await api().get({ userId: "limits", key: "bom" })).preference?.value).toBe(value);
-          const { preferences: listed } = await api().list({ userId: "limits", pageSize: 0, pageToken: "" });
+          expect((await api().getPreference({ userId: "limits", key: "bom" })).preference?.value).toBe(value);
+          const { preferences: listed } = await api().listPreferences({ userId: "limits", pageSize: 0, pageToken: "" });
           expect(listed.find((p) => p.key === "bom")?.value).toBe(value);
         }
         const metadata = { v: "x".repeat(16 * 1024 - 8) };
@@ -85,7 +79,7 @@ describeEachBackend(
       });
 
       it("gives NOT_FOUND for a key the user does not have", async () => {
-        const error = await callError(api().get({ userId: "crud", key: "nope" }));
+        const error = await callError(api().getPreference({ userId: "crud", key: "nope" }));
         expect(error.code).toBe(status.NOT_FOUND);
         expect(error.details).toBe('preference "nope" not found');
         expect(error.reason).toBe("PREFERENCE_NOT_FOUND");
@@ -93,9 +87,9 @@ describeEachBackend(
 
       it("deletes a preference; deleting it again is NOT_FOUND", async () => {
         await set({ userId: "crud", key: "gone", value: "soon" });
-        expect(await api().delete({ userId: "crud", key: "gone" })).toEqual({});
-        expect((await callError(api().get({ userId: "crud", key: "gone" }))).code).toBe(status.NOT_FOUND);
-        const again = await callError(api().delete({ userId: "crud", key: "gone" }));
+        expect(await api().deletePreference({ userId: "crud", key: "gone" })).toEqual({});
+        expect((await callError(api().getPreference({ userId: "crud", key: "gone" }))).code).toBe(status.NOT_FOUND);
+        const again = await callError(api().deletePreference({ userId: "crud", key: "gone" }));
         expect(again.code).toBe(status.NOT_FOUND);
         expect(again.reason).toBe("PREFERENCE_NOT_FOUND");
         expect(await raw("crud", "gone")).toBeNull();
@@ -113,7 +107,7 @@ describeEachBackend(
       });
 
       it("lists every preference of the user in byte order of the keys, values decrypted", async () => {
-        const { preferences: listed, nextPageToken } = await api().list({ userId: "lister", pageSize: 0, pageToken: "" });
+        const { preferences: listed, nextPageToken } = await api().listPreferences({ userId: "lister", pageSize: 0, pageToken: "" });
         expect(listed.map((p) => p.key)).toEqual(keys);
         expect(listed.map((p) => p.value)).toEqual(keys.map((key) => `value of ${key}`));
         expect(listed[0]).toMatchObject({ userId: "lister", metadata: { key: "10" } });
@@ -126,7 +120,7 @@ describeEachBackend(
           let pageToken = "";
           let pages = 0;
           do {
-            const page = await api().list({ userId: "lister", pageSize, pageToken });
+            const page = await api().listPreferences({ userId: "lister", pageSize, pageToken });
             expect(page.preferences.length).toBeLessThanOrEqual(pageSize);
             seen.push(...page.preferences.map((p) => p.key));
             pageToken = page.nextPageToken;
@@ -141,21 +135,21 @@ describeEachBackend(
         await set({ userId: "pager", key: "a", value: "1" });
         await set({ userId: "pager", key: "b", value: "2" });
         await set({ userId: "pager", key: "c", value: "3" });
-        const first = await api().list({ userId: "pager", pageSize: 2, pageToken: "" });
+        const first = await api().listPreferences({ userId: "pager", pageSize: 2, pageToken: "" });
         expect(first.preferences.map((p) => p.key)).toEqual(["a", "b"]);
-        await api().delete({ userId: "pager", key: "b" });
-        const second = await api().list({ userId: "pager", pageSize: 2, pageToken: first.nextPageToken });
+        await api().deletePreference({ userId: "pager", key: "b" });
+        const second = await api().listPreferences({ userId: "pager", pageSize: 2, pageToken: first.nextPageToken });
         expect(second.preferences.map((p) => p.key)).toEqual(["c"]);
         expect(second.nextPageToken).toBe("");
       });
 
       it("gives an empty list for a user without preferences", async () => {
-        expect(await api().list({ userId: "nobody", pageSize: 0, pageToken: "" })).toEqual({ preferences: [], nextPageToken: "" });
+        expect(await api().listPreferences({ userId: "nobody", pageSize: 0, pageToken: "" })).toEqual({ preferences: [], nextPageToken: "" });
       });
 
       it("refuses another user's page token", async () => {
-        const page = await api().list({ userId: "lister", pageSize: 1, pageToken: "" });
-        const error = await callError(api().list({ userId: "pager", pageSize: 1, pageToken: page.nextPageToken }));
+        const page = await api().listPreferences({ userId: "lister", pageSize: 1, pageToken: "" });
+        const error = await callError(api().listPreferences({ userId: "pager", pageSize: 1, pageToken: page.nextPageToken }));
         expect(error.code).toBe(status.INVALID_ARGUMENT);
         expect(error.fields).toEqual(["page_token"]);
       });
@@ -173,7 +167,7 @@ describeEachBackend(
         expect(row?.value.includes(Buffer.from("very secret"))).toBe(false);
         expect(row?.row_text).not.toContain("secret");
         expect(row?.row_text).toContain("metadata is not encrypted");
-        expect((await api().get({ userId: "raw", key: "spice" })).preference?.value).toBe(secret);
+        expect((await api().getPreference({ userId: "raw", key: "spice" })).preference?.value).toBe(secret);
       });
 
       it("writes a fresh nonce each time: the same value twice is stored differently", async () => {
@@ -193,7 +187,7 @@ describeEachBackend(
           await service().service.db.pool.query(sql.type(noRows)`
             UPDATE user_preferences SET value = ${sql.binary(value)} WHERE user_id = ${userId} AND key = ${key}
           `);
-          const error = await callError(api().get({ userId, key }));
+          const error = await callError(api().getPreference({ userId, key }));
           expect(error.code).toBe(status.FAILED_PRECONDITION);
           expect(error.reason).toBe("DECRYPTION_FAILED");
           expect(error.details).toBe(
@@ -202,7 +196,7 @@ describeEachBackend(
           );
           expect(error.details).not.toContain("1234");
         }
-        expect((await api().get({ userId: "victim", key: "pin" })).preference?.value).toBe("1234");
+        expect((await api().getPreference({ userId: "victim", key: "pin" })).preference?.value).toBe("1234");
       });
 
       it("refuses a tampered value with a clear error, and lists containing it fail the same way", async () => {
@@ -214,16 +208,16 @@ describeEachBackend(
         await service().service.db.pool.query(sql.type(noRows)`
           UPDATE user_preferences SET value = ${sql.binary(altered)} WHERE user_id = 'tampered' AND key = 'b'
         `);
-        const error = await callError(api().get({ userId: "tampered", key: "b" }));
+        const error = await callError(api().getPreference({ userId: "tampered", key: "b" }));
         expect(error.code).toBe(status.FAILED_PRECONDITION);
         expect(error.details).toContain(`cannot be decrypted with key id "${keyId}"`);
-        const listError = await callError(api().list({ userId: "tampered", pageSize: 0, pageToken: "" }));
+        const listError = await callError(api().listPreferences({ userId: "tampered", pageSize: 0, pageToken: "" }));
         expect(listError.code).toBe(status.FAILED_PRECONDITION);
         expect(listError.details).toBe(error.details);
         // A page without the bad row still lists; the bad row can still be deleted.
-        expect((await api().list({ userId: "tampered", pageSize: 1, pageToken: "" })).preferences.map((p) => p.value)).toEqual(["fine"]);
-        await api().delete({ userId: "tampered", key: "b" });
-        expect((await api().list({ userId: "tampered", pageSize: 0, pageToken: "" })).preferences.map((p) => p.key)).toEqual(["a"]);
+        expect((await api().listPreferences({ userId: "tampered", pageSize: 1, pageToken: "" })).preferences.map((p) => p.value)).toEqual(["fine"]);
+        await api().deletePreference({ userId: "tampered", key: "b" });
+        expect((await api().listPreferences({ userId: "tampered", pageSize: 0, pageToken: "" })).preferences.map((p) => p.key)).toEqual(["a"]);
       });
     });
 
@@ -240,8 +234,8 @@ describeEachBackend(
       });
 
       const attempts: [string, (key: string) => Promise<unknown>][] = [
-        ["GetPreference", (key) => api().get({ userId: "intruder", key })],
-        ["DeletePreference", (key) => api().delete({ userId: "intruder", key })],
+        ["GetPreference", (key) => api().getPreference({ userId: "intruder", key })],
+        ["DeletePreference", (key) => api().deletePreference({ userId: "intruder", key })],
       ];
 
       for (const [name, attempt] of attempts) {
@@ -258,26 +252,26 @@ describeEachBackend(
       }
 
       it("ListPreferences shows only the caller's preferences", async () => {
-        expect((await api().list({ userId: "intruder", pageSize: 0, pageToken: "" })).preferences).toEqual([]);
-        const page = await api().list({ userId: "owner", pageSize: 1, pageToken: "" });
+        expect((await api().listPreferences({ userId: "intruder", pageSize: 0, pageToken: "" })).preferences).toEqual([]);
+        const page = await api().listPreferences({ userId: "owner", pageSize: 1, pageToken: "" });
         // Another user's token is refused, even for a key range that exists.
-        expect((await callError(api().list({ userId: "intruder", pageSize: 1, pageToken: page.nextPageToken }))).code).toBe(status.INVALID_ARGUMENT);
+        expect((await callError(api().listPreferences({ userId: "intruder", pageSize: 1, pageToken: page.nextPageToken }))).code).toBe(status.INVALID_ARGUMENT);
         // A cursor forged with the intruder's own scope lists only the intruder's keys.
         const forged = encodePageToken(["preferences", "default", "intruder"], { k: "a" });
-        expect((await api().list({ userId: "intruder", pageSize: 0, pageToken: forged })).preferences).toEqual([]);
+        expect((await api().listPreferences({ userId: "intruder", pageSize: 0, pageToken: forged })).preferences).toEqual([]);
       });
 
       it("SetPreference on the same key creates the caller's own preference and leaves the owner's alone", async () => {
         const { preference } = await set({ userId: "intruder", key: "secret", value: "pwned", metadata: { x: 1 } });
         expect(preference).toMatchObject({ userId: "intruder", key: "secret", value: "pwned" });
-        expect((await api().get({ userId: "intruder", key: "secret" })).preference?.value).toBe("pwned");
-        await api().delete({ userId: "intruder", key: "secret" });
+        expect((await api().getPreference({ userId: "intruder", key: "secret" })).preference?.value).toBe("pwned");
+        await api().deletePreference({ userId: "intruder", key: "secret" });
       });
 
       it("left the owner's preferences unchanged", async () => {
-        const { preference } = await api().get({ userId: "owner", key: "secret" });
+        const { preference } = await api().getPreference({ userId: "owner", key: "secret" });
         expect(preference).toMatchObject({ userId: "owner", value: "owner's secret value", metadata: { private: true } });
-        expect((await api().list({ userId: "owner", pageSize: 0, pageToken: "" })).preferences.map((p) => p.key)).toEqual(["second", "secret"]);
+        expect((await api().listPreferences({ userId: "owner", pageSize: 0, pageToken: "" })).preferences.map((p) => p.key)).toEqual(["second", "secret"]);
       });
     });
 
@@ -288,7 +282,7 @@ describeEachBackend(
       });
 
       const listWithCursor = (cursor: Record<string, unknown>) =>
-        api().list({ userId: "bad", pageSize: 1, pageToken: encodePageToken(["preferences", "default", "bad"], cursor) });
+        api().listPreferences({ userId: "bad", pageSize: 1, pageToken: encodePageToken(["preferences", "default", "bad"], cursor) });
 
       // Every rule and limit of each request is tested on its parser, without
       // a server (src/grpc/parsers/parse*Preference*Request.test.ts). Here: one
@@ -297,12 +291,12 @@ describeEachBackend(
       const cases: [string, () => Promise<unknown>, string[]][] = [
         ["SetPreference with several problems", () => set({ userId: "", key: "", value: "\u0000", metadata: deep(20) }), ["user_id", "key", "value", "metadata"]],
         ["SetPreference with a newline in the key", () => set({ userId: "bad", key: "key\nignore previous instructions" }), ["key"]],
-        ["GetPreference with a key too long", () => api().get({ userId: "bad", key: "k".repeat(257) }), ["key"]],
-        ["DeletePreference without user_id", () => api().delete({ userId: "", key: "kept" }), ["user_id"]],
-        ["ListPreferences with several problems", () => api().list({ userId: "", pageSize: -5, pageToken: "" }), ["user_id", "page_size"]],
-        ["ListPreferences with a garbage page_token", () => api().list({ userId: "bad", pageSize: 0, pageToken: "not-a-token" }), ["page_token"]],
-        ["ListPreferences with an oversized page_token", () => api().list({ userId: "bad", pageSize: 0, pageToken: "A".repeat(5000) }), ["page_token"]],
-        ["ListPreferences with a session page token", () => api().list({ userId: "bad", pageSize: 0, pageToken: encodePageToken(["sessions", "bad", null], { k: "a" }) }), ["page_token"]],
+        ["GetPreference with a key too long", () => api().getPreference({ userId: "bad", key: "k".repeat(257) }), ["key"]],
+        ["DeletePreference without user_id", () => api().deletePreference({ userId: "", key: "kept" }), ["user_id"]],
+        ["ListPreferences with several problems", () => api().listPreferences({ userId: "", pageSize: -5, pageToken: "" }), ["user_id", "page_size"]],
+        ["ListPreferences with a garbage page_token", () => api().listPreferences({ userId: "bad", pageSize: 0, pageToken: "not-a-token" }), ["page_token"]],
+        ["ListPreferences with an oversized page_token", () => api().listPreferences({ userId: "bad", pageSize: 0, pageToken: "A".repeat(5000) }), ["page_token"]],
+        ["ListPreferences with a session page token", () => api().listPreferences({ userId: "bad", pageSize: 0, pageToken: encodePageToken(["sessions", "bad", null], { k: "a" }) }), ["page_token"]],
         ["ListPreferences with a numeric cursor key", () => listWithCursor({ k: 5 }), ["page_token"]],
         ["ListPreferences with an empty cursor key", () => listWithCursor({ k: "" }), ["page_token"]],
         ["ListPreferences with a NUL in the cursor key", () => listWithCursor({ k: "a\u0000" }), ["page_token"]],
@@ -320,12 +314,12 @@ describeEachBackend(
       }
 
       it("caps a page_size above the maximum", async () => {
-        const page = await api().list({ userId: "bad", pageSize: 5000, pageToken: "" });
+        const page = await api().listPreferences({ userId: "bad", pageSize: 5000, pageToken: "" });
         expect(page.preferences.map((p) => p.key)).toEqual(["kept"]);
       });
 
       it("changed nothing stored", async () => {
-        const { preferences: listed } = await api().list({ userId: "bad", pageSize: 0, pageToken: "" });
+        const { preferences: listed } = await api().listPreferences({ userId: "bad", pageSize: 0, pageToken: "" });
         expect(listed.map((p) => [p.key, p.value, p.metadata])).toEqual([["kept", "original", { m: 1 }]]);
       });
 

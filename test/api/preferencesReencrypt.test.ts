@@ -9,7 +9,6 @@ import { createKeyring } from "../../src/crypto/createKeyring.js";
 import { parseEncryptionKey, type EncryptionKey } from "../../src/crypto/parseEncryptionKey.js";
 import { setPreference } from "../../src/domain/preferences/setPreference.js";
 import { backends } from "../support/describeEachBackend.js";
-import { createPreferenceClients, type PreferenceClients } from "../support/preferenceClients.js";
 import { startTestService, type TestService } from "../support/startTestService.js";
 
 const storedRow = z.object({ user_id: z.string(), key: z.string(), key_id: z.string().nullable(), updated_at: z.date() });
@@ -49,20 +48,15 @@ describe("ltst preferences reencrypt: arguments", () => {
 for (const backend of backends) {
   describe.skipIf(backend.skipReason !== null)(`ltst preferences reencrypt [${backend.name}]`, () => {
     let test: TestService | undefined;
-    let api: PreferenceClients | undefined;
 
     afterEach(async () => {
-      api?.close();
-      api = undefined;
       await test?.cleanup();
       test = undefined;
     });
 
     const launch = async (env: Record<string, string>) => {
-      api?.close();
       test = test ? await test.restart(env) : await startTestService(backend, env);
-      api = createPreferenceClients(`127.0.0.1:${test.service.port}`);
-      return api;
+      return test.client.preferences;
     };
     const rows = async () =>
       test!.service.db.pool.any(sql.type(storedRow)`SELECT user_id, key, key_id, updated_at FROM user_preferences ORDER BY user_id, key`);
@@ -82,7 +76,7 @@ for (const backend of backends) {
       for (const key of ["a", "b", "c", "d", "e"]) await set(k1, "u1", key, `u1 ${key} under k1`);
       for (const key of ["x", "y"]) await set(k1, "u2", key, `u2 ${key} under k1`);
       await set(null, "u2", "plain", "never encrypted");
-      await api!.set({ userId: "u1", key: "fresh", value: "already under k2", metadata: { key: "fresh" } });
+      await test!.client.preferences.setPreference({ userId: "u1", key: "fresh", value: "already under k2", metadata: { key: "fresh" } });
       expected["u1/fresh"] = "already under k2";
       const before = await rows();
       expect(keyIdsOf(before)).toEqual({
@@ -115,7 +109,7 @@ for (const backend of backends) {
       for (const [name, value] of Object.entries(expected)) {
         const [userId, key] = name.split("/") as [string, string];
         if (key === "ancient") continue;
-        const { preference } = await api!.get({ userId, key });
+        const { preference } = await test!.client.preferences.getPreference({ userId, key });
         expect(preference, name).toMatchObject({ value, metadata: { key } });
       }
 
@@ -128,7 +122,7 @@ for (const backend of backends) {
       const last = await reencrypt([], { ...env, LTST_ENCRYPTION_OLD_KEYS: k0 });
       expect(last).toEqual({ code: 0, out: ["re-encrypted 1 preference with key id k2"], err: [] });
       await launch({});
-      expect((await api!.get({ userId: "u1", key: "ancient" })).preference?.value).toBe("k0 is lost");
+      expect((await test!.client.preferences.getPreference({ userId: "u1", key: "ancient" })).preference?.value).toBe("k0 is lost");
       expect(new Set((await rows()).map((row) => row.key_id))).toEqual(new Set(["k2"]));
     });
   });

@@ -13,7 +13,7 @@ import {
 } from "../../bench/support/seedMessages.js";
 import { prepareSearchModelDir } from "../fixtures/onnx/prepareSearchModelDir.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
-import { createRehydrateClients } from "../support/rehydrateClients.js";
+import { collectRehydrate } from "../support/collectRehydrate.js";
 import type { TestService } from "../support/startTestService.js";
 
 /**
@@ -77,15 +77,12 @@ async function seed(test: TestService, userId: string, latest: string): Promise<
 }
 
 async function relevantTexts(test: TestService, userId: string, sessionId: string) {
-  const rehydrate = createRehydrateClients(`127.0.0.1:${test.service.port}`);
-  try {
-    // A budget that does not bind: 5 recent and 5 relevant messages (the defaults).
-    const { chunks, report } = await rehydrate.run({ userId, sessionId, tokenBudget: 100_000 }, { deadline: Date.now() + 60_000 });
-    const relevant = chunks.filter((chunk) => chunk.kind === ChunkKind.CHUNK_KIND_RELEVANT_MESSAGE).map((chunk) => chunk.relevantMessage!.message!);
-    return { report, relevant };
-  } finally {
-    rehydrate.close();
-  }
+  // A budget that does not bind: 5 recent and 5 relevant messages (the defaults).
+  const { chunks, report } = await collectRehydrate(
+    test.client.rehydrate.rehydrate({ userId, sessionId, tokenBudget: 100_000 }, { deadline: Date.now() + 60_000 }),
+  );
+  const relevant = chunks.filter((chunk) => chunk.kind === ChunkKind.CHUNK_KIND_RELEVANT_MESSAGE).map((chunk) => chunk.relevantMessage!.message!);
+  return { report, relevant };
 }
 
 describeEachBackend(

@@ -1,5 +1,5 @@
 import { status } from "@grpc/grpc-js";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import {
   LinkSessionsRequest,
   ListRelatedSessionsRequest,
@@ -10,9 +10,8 @@ import {
 } from "../../gen/ts/ltst/memory/v1/relationship.js";
 import { CreateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
 import { encodePageToken } from "../../src/validation/pageToken.js";
-import { callError } from "../support/clients.js";
+import { callError } from "../support/callError.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
-import { createRelationshipAndSummaryClients } from "../support/relationshipAndSummaryClients.js";
 
 const { CONTINUATION, REFERENCE, SIMILAR } = {
   CONTINUATION: RelationType.RELATION_TYPE_CONTINUATION,
@@ -24,15 +23,14 @@ const { CONTINUATION, REFERENCE, SIMILAR } = {
 const shape = (links: readonly SessionRelationship[]) => links.map((l) => [l.sourceSessionId, l.targetSessionId, l.relation, l.score]);
 
 describeEachBackend("RelationshipService", (service) => {
-  let rel: ReturnType<typeof createRelationshipAndSummaryClients>["relationships"];
-  let close = () => {};
-  const api = () => service().clients;
+  const api = () => service().client;
+  const rel = () => api().relationships;
   const newSessions = async (userId: string, ...ids: string[]) => {
-    for (const sessionId of ids) await api().sessions.create(CreateSessionRequest.fromPartial({ userId, sessionId }));
+    for (const sessionId of ids) await api().sessions.createSession(CreateSessionRequest.fromPartial({ userId, sessionId }));
   };
-  const link = (request: Partial<LinkSessionsRequest>) => rel.link(LinkSessionsRequest.fromPartial({ userId: "alice", ...request }));
+  const link = (request: Partial<LinkSessionsRequest>) => rel().linkSessions(LinkSessionsRequest.fromPartial({ userId: "alice", ...request }));
   const list = (request: Partial<ListRelatedSessionsRequest>) =>
-    rel.list(ListRelatedSessionsRequest.fromPartial({ userId: "alice", ...request }));
+    rel().listRelatedSessions(ListRelatedSessionsRequest.fromPartial({ userId: "alice", ...request }));
   /** Every link of a session, through every page. */
   const listAll = async (request: Partial<ListRelatedSessionsRequest>) => {
     const all: SessionRelationship[] = [];
@@ -44,13 +42,6 @@ describeEachBackend("RelationshipService", (service) => {
     } while (pageToken !== "");
     return all;
   };
-
-  beforeAll(async () => {
-    const clients = createRelationshipAndSummaryClients(`127.0.0.1:${service().service.port}`);
-    rel = clients.relationships;
-    close = () => clients.close();
-  });
-  afterAll(() => close());
 
   it("links two sessions, returns the link as stored, and relinking updates score and metadata only", async () => {
     await newSessions("alice", "r-a", "r-b");
@@ -157,20 +148,20 @@ describeEachBackend("RelationshipService", (service) => {
       { sourceSessionId: "u-a", targetSessionId: "u-b", relation: CONTINUATION },
       { sourceSessionId: "u-b", targetSessionId: "u-a", relation: REFERENCE },
     ]) {
-      const error = await callError(rel.unlink(UnlinkSessionsRequest.fromPartial({ userId: "alice", ...request })));
+      const error = await callError(rel().unlinkSessions(UnlinkSessionsRequest.fromPartial({ userId: "alice", ...request })));
       expect(error.code).toBe(status.NOT_FOUND);
       expect(error.reason).toBe("SESSION_RELATIONSHIP_NOT_FOUND");
     }
     expect(await listAll({ sessionId: "u-a" })).toHaveLength(2);
 
-    expect(await rel.unlink(UnlinkSessionsRequest.fromPartial({ userId: "alice", sourceSessionId: "u-a", targetSessionId: "u-b", relation: REFERENCE }))).toEqual({});
+    expect(await rel().unlinkSessions(UnlinkSessionsRequest.fromPartial({ userId: "alice", sourceSessionId: "u-a", targetSessionId: "u-b", relation: REFERENCE }))).toEqual({});
     expect(shape(await listAll({ sessionId: "u-a" }))).toEqual([["u-a", "u-b", SIMILAR, 0.4]]);
     // Unlinking twice: the second is NOT_FOUND (the caller may treat it as done).
-    const twice = await callError(rel.unlink(UnlinkSessionsRequest.fromPartial({ userId: "alice", sourceSessionId: "u-a", targetSessionId: "u-b", relation: REFERENCE })));
+    const twice = await callError(rel().unlinkSessions(UnlinkSessionsRequest.fromPartial({ userId: "alice", sourceSessionId: "u-a", targetSessionId: "u-b", relation: REFERENCE })));
     expect(twice.code).toBe(status.NOT_FOUND);
     expect(twice.reason).toBe("SESSION_RELATIONSHIP_NOT_FOUND");
     // A missing session is reported as the session.
-    const missing = await callError(rel.unlink(UnlinkSessionsRequest.fromPartial({ userId: "alice", sourceSessionId: "u-a", targetSessionId: "nope", relation: SIMILAR })));
+    const missing = await callError(rel().unlinkSessions(UnlinkSessionsRequest.fromPartial({ userId: "alice", sourceSessionId: "u-a", targetSessionId: "nope", relation: SIMILAR })));
     expect(missing.code).toBe(status.NOT_FOUND);
     expect(missing.reason).toBe("SESSION_NOT_FOUND");
     expect(missing.details).toContain("nope");
@@ -198,16 +189,16 @@ describeEachBackend("RelationshipService", (service) => {
 
   it("never links, lists or unlinks another user's sessions: NOT_FOUND exactly like a missing session", async () => {
     await newSessions("owner", "o-1", "o-2");
-    await rel.link(LinkSessionsRequest.fromPartial({ userId: "owner", sourceSessionId: "o-1", targetSessionId: "o-2", relation: REFERENCE, score: 0.6, metadata: { secret: "owner's" } }));
+    await rel().linkSessions(LinkSessionsRequest.fromPartial({ userId: "owner", sourceSessionId: "o-1", targetSessionId: "o-2", relation: REFERENCE, score: 0.6, metadata: { secret: "owner's" } }));
     await newSessions("intruder", "i-1");
 
     const attempts: [string, (sessionId: string) => Promise<unknown>][] = [
-      ["LinkSessions from the intruder's session", (id) => rel.link(LinkSessionsRequest.fromPartial({ userId: "intruder", sourceSessionId: "i-1", targetSessionId: id, relation: REFERENCE }))],
-      ["LinkSessions to the intruder's session", (id) => rel.link(LinkSessionsRequest.fromPartial({ userId: "intruder", sourceSessionId: id, targetSessionId: "i-1", relation: REFERENCE }))],
-      ["LinkSessions between two of the owner's", (id) => rel.link(LinkSessionsRequest.fromPartial({ userId: "intruder", sourceSessionId: id, targetSessionId: "o-2", relation: REFERENCE, score: 1 }))],
-      ["ListRelatedSessions", (id) => rel.list(ListRelatedSessionsRequest.fromPartial({ userId: "intruder", sessionId: id }))],
-      ["ListRelatedSessions (incoming)", (id) => rel.list(ListRelatedSessionsRequest.fromPartial({ userId: "intruder", sessionId: id, direction: RelationDirection.RELATION_DIRECTION_INCOMING }))],
-      ["UnlinkSessions", (id) => rel.unlink(UnlinkSessionsRequest.fromPartial({ userId: "intruder", sourceSessionId: id, targetSessionId: "o-2", relation: REFERENCE }))],
+      ["LinkSessions from the intruder's session", (id) => rel().linkSessions(LinkSessionsRequest.fromPartial({ userId: "intruder", sourceSessionId: "i-1", targetSessionId: id, relation: REFERENCE }))],
+      ["LinkSessions to the intruder's session", (id) => rel().linkSessions(LinkSessionsRequest.fromPartial({ userId: "intruder", sourceSessionId: id, targetSessionId: "i-1", relation: REFERENCE }))],
+      ["LinkSessions between two of the owner's", (id) => rel().linkSessions(LinkSessionsRequest.fromPartial({ userId: "intruder", sourceSessionId: id, targetSessionId: "o-2", relation: REFERENCE, score: 1 }))],
+      ["ListRelatedSessions", (id) => rel().listRelatedSessions(ListRelatedSessionsRequest.fromPartial({ userId: "intruder", sessionId: id }))],
+      ["ListRelatedSessions (incoming)", (id) => rel().listRelatedSessions(ListRelatedSessionsRequest.fromPartial({ userId: "intruder", sessionId: id, direction: RelationDirection.RELATION_DIRECTION_INCOMING }))],
+      ["UnlinkSessions", (id) => rel().unlinkSessions(UnlinkSessionsRequest.fromPartial({ userId: "intruder", sourceSessionId: id, targetSessionId: "o-2", relation: REFERENCE }))],
     ];
     for (const [name, attempt] of attempts) {
       const intruded = await callError(attempt("o-1"));
@@ -219,15 +210,15 @@ describeEachBackend("RelationshipService", (service) => {
       expect(intruded.details, name).not.toContain("owner");
     }
     // Cross-user: the owner cannot link to the intruder's session either.
-    const cross = await callError(rel.link(LinkSessionsRequest.fromPartial({ userId: "owner", sourceSessionId: "o-1", targetSessionId: "i-1", relation: SIMILAR })));
+    const cross = await callError(rel().linkSessions(LinkSessionsRequest.fromPartial({ userId: "owner", sourceSessionId: "o-1", targetSessionId: "i-1", relation: SIMILAR })));
     expect(cross.code).toBe(status.NOT_FOUND);
     expect(cross.details).toBe('session "i-1" not found');
 
     // The owner's link is intact, and the intruder has none.
-    const owned = await rel.list(ListRelatedSessionsRequest.fromPartial({ userId: "owner", sessionId: "o-1" }));
+    const owned = await rel().listRelatedSessions(ListRelatedSessionsRequest.fromPartial({ userId: "owner", sessionId: "o-1" }));
     expect(owned.relationships).toHaveLength(1);
     expect(owned.relationships[0]).toMatchObject({ score: 0.6, metadata: { secret: "owner's" } });
-    expect((await rel.list(ListRelatedSessionsRequest.fromPartial({ userId: "intruder", sessionId: "i-1" }))).relationships).toEqual([]);
+    expect((await rel().listRelatedSessions(ListRelatedSessionsRequest.fromPartial({ userId: "intruder", sessionId: "i-1" }))).relationships).toEqual([]);
   });
 
   it("deleting a session removes its links in both directions", async () => {
@@ -235,7 +226,7 @@ describeEachBackend("RelationshipService", (service) => {
     await link({ sourceSessionId: "d-keep", targetSessionId: "d-gone", relation: CONTINUATION, score: 0.5 });
     await link({ sourceSessionId: "d-gone", targetSessionId: "d-keep", relation: REFERENCE, score: 0.5 });
     await link({ sourceSessionId: "d-keep", targetSessionId: "d-other", relation: SIMILAR, score: 0.3 });
-    await api().sessions.delete({ userId: "alice", sessionId: "d-gone" });
+    await api().sessions.deleteSession({ userId: "alice", sessionId: "d-gone" });
     expect(shape(await listAll({ sessionId: "d-keep" }))).toEqual([["d-keep", "d-other", SIMILAR, 0.3]]);
     // The id is free again, and the new session has no links.
     await newSessions("alice", "d-gone");
@@ -255,7 +246,7 @@ describeEachBackend("RelationshipService", (service) => {
       ["self-link", { targetSessionId: "b-a" }, ["target_session_id"]],
     ];
     for (const [name, change, fields] of linkCases) {
-      const error = await callError(rel.link(LinkSessionsRequest.fromPartial({ ...good, ...change })));
+      const error = await callError(rel().linkSessions(LinkSessionsRequest.fromPartial({ ...good, ...change })));
       expect(error.code, name).toBe(status.INVALID_ARGUMENT);
       expect(error.fields, name).toEqual(fields);
     }
@@ -268,7 +259,7 @@ describeEachBackend("RelationshipService", (service) => {
       ["no relation", { relation: RelationType.RELATION_TYPE_UNSPECIFIED }, ["relation"]],
     ];
     for (const [name, change, fields] of unlinkCases) {
-      const error = await callError(rel.unlink(UnlinkSessionsRequest.fromPartial({ userId: "alice", sourceSessionId: "b-a", targetSessionId: "b-b", relation: SIMILAR, ...change })));
+      const error = await callError(rel().unlinkSessions(UnlinkSessionsRequest.fromPartial({ userId: "alice", sourceSessionId: "b-a", targetSessionId: "b-b", relation: SIMILAR, ...change })));
       expect(error.code, name).toBe(status.INVALID_ARGUMENT);
       expect(error.fields, name).toEqual(fields);
     }

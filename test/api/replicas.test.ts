@@ -38,6 +38,7 @@ import { prepareSearchModelDir } from "../fixtures/onnx/prepareSearchModelDir.js
 import { testBackends, type Backend } from "../support/backends.js";
 import { startReplicas, type Replicas } from "../support/startReplicas.js";
 import { startServiceProcess, type ServiceProcess } from "../support/startServiceProcess.js";
+import { waitFor } from "../support/waitFor.js";
 
 const servers = (await testBackends()).filter((backend) => backend.name === "postgres" || backend.name === "citus");
 for (const server of servers) {
@@ -69,15 +70,6 @@ const RETRIABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.CANCELLED]);
 const WORDS = ["orange", "green", "blue", "kite", "boat", "tree", "lake", "wind", "river", "stone"];
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const sentence = (seed: number) => range(4).map((i) => WORDS[(seed * 7 + i * 3) % WORDS.length]).join(" ");
-
-/** Polls `check` until it returns true; fails naming `what` after `timeoutMs`. */
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** One message appended with an idempotency key whose content names the key, so duplicates show. */
 function appendRequest(userId: string, sessionId: string, key: string, n: number): AppendMessagesRequest {
@@ -189,6 +181,7 @@ for (const server of servers) describe.skipIf(server.skipReason !== null)(`${REP
       LTST_EMBEDDING_POLL_MS: "50",
     });
     client = createMemoryClient({ address: deployment.target, channelOptions: roundRobin });
+    // Generated clients: these tests read each call's peer and response headers, which the shipped client does not expose.
     direct = replicas().map((r) => new MessageServiceClient(`127.0.0.1:${r.service.port}`, grpc.credentials.createInsecure()));
     database = new pg.Client({ connectionString: deployment.databaseUrl });
     // The scratch database's cleanup terminates this connection; that must not become an uncaught error.
@@ -207,19 +200,19 @@ for (const server of servers) describe.skipIf(server.skipReason !== null)(`${REP
   it("a round_robin client over a multi-address target spreads its calls over every replica, in turn", async () => {
     await client.sessions.createSession({ userId: "spread", sessionId: "s" });
     // The channel connects to the replicas one by one: call until each has answered.
-    await waitFor("every replica to answer a call", async () => {
+    await waitFor(async () => {
       await client.sessions.getSession({ userId: "spread", sessionId: "s" });
       return (await callCounts()).every((n) => n > 0);
-    });
+    }, { timeoutMs: 30_000, message: "every replica to answer a call" });
     const before = await callCounts();
     const CALLS = 30;
     for (let i = 0; i < CALLS; i++) await client.sessions.getSession({ userId: "spread", sessionId: "s" });
     // A call is counted as it ends on the server, which may be just after the client has the answer.
     let delta: number[] = [];
-    await waitFor(`${CALLS} calls counted`, async () => {
+    await waitFor(async () => {
       delta = (await callCounts()).map((n, i) => n - before[i]!);
       return delta.reduce((a, b) => a + b, 0) >= CALLS;
-    });
+    }, { timeoutMs: 30_000, message: `${CALLS} calls counted` });
     console.log(`[replicas] ${CALLS} sequential calls through round_robin, per replica: ${delta.join(", ")}`);
     expect(delta).toEqual(range(REPLICAS).map(() => CALLS / REPLICAS));
   }, 60_000);
@@ -304,18 +297,17 @@ for (const server of servers) describe.skipIf(server.skipReason !== null)(`${REP
     // Every message of this file's sessions, this one's and the earlier tests'.
     const messages = await count("SELECT count(*) AS n FROM messages");
     await waitFor(
-      "every message embedded",
       async () => (await count("SELECT count(*) AS n FROM message_embedding_queue")) === 0 && (await count("SELECT count(*) AS n FROM message_embeddings")) === messages,
-      120_000,
+      { timeoutMs: 120_000, message: "every message embedded" },
     );
     const embeddedMs = Date.now() - started;
     // A batch is counted just after it is stored.
     const stored = () => Promise.all(replicas().map((r) => counterTotal(r.service.metrics.embeddingsStored)));
     let perReplica: number[] = [];
-    await waitFor("the stored embeddings counted", async () => {
+    await waitFor(async () => {
       perReplica = await stored();
       return perReplica.reduce((a, b) => a + b, 0) >= messages;
-    });
+    }, { timeoutMs: 30_000, message: "the stored embeddings counted" });
     console.log(`[replicas] ${messages} messages embedded in ${embeddedMs} ms after the first append; per replica: ${perReplica.join(", ")}`);
     // No message embedded twice (a second store of one message would count again).
     expect(perReplica.reduce((a, b) => a + b, 0)).toBe(messages);
@@ -355,10 +347,10 @@ for (const server of servers) describe.skipIf(server.skipReason !== null)(`${REP
     try {
       await killable.sessions.createSession({ userId, sessionId });
       // Before: every replica, the victim included, acknowledges appends.
-      await waitFor("the victim to answer a call", async () => {
+      await waitFor(async () => {
         const outcome = await send(`warm-${sent.length}`, sent.length);
         return outcome.ok && outcome.peerPort === victim.port;
-      });
+      }, { timeoutMs: 30_000, message: "the victim to answer a call" });
       await writers("a");
       expect(sent.filter((s) => s.ok && s.peerPort === victim.port).length, "appends acknowledged by the victim").toBeGreaterThan(0);
 
@@ -367,10 +359,10 @@ for (const server of servers) describe.skipIf(server.skipReason !== null)(`${REP
       await locker.query("BEGIN");
       await locker.query("SELECT 1 FROM sessions WHERE user_id = $1 AND id = $2 FOR UPDATE", [userId, sessionId]);
       const during = range(KILL_WRITERS).map((w) => send(`b${w}`, w));
-      await waitFor(
-        `${KILL_WRITERS} appends waiting for the session lock`,
-        async () => (await count(lockWaiters(server))) >= KILL_WRITERS,
-      );
+      await waitFor(async () => (await count(lockWaiters(server))) >= KILL_WRITERS, {
+        timeoutMs: 30_000,
+        message: `${KILL_WRITERS} appends waiting for the session lock`,
+      });
       const killedAt = Date.now();
       await victim.kill();
       const after = writers("c");
@@ -400,11 +392,10 @@ for (const server of servers) describe.skipIf(server.skipReason !== null)(`${REP
   async function expectEverythingEmbedded() {
     if (!replicas().every((r) => r.service.embeddings.storage)) return;
     await waitFor(
-      "the survivors to embed every message",
       async () =>
         (await count("SELECT count(*) AS n FROM message_embedding_queue")) === 0 &&
         (await count("SELECT count(*) AS n FROM message_embeddings")) === (await count("SELECT count(*) AS n FROM messages")),
-      120_000,
+      { timeoutMs: 120_000, message: "the survivors to embed every message" },
     );
   }
 

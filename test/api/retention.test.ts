@@ -13,11 +13,12 @@ import { verifyHashChain } from "../../src/domain/messages/hashChain.js";
 import { parseRetentionPolicies } from "../../src/domain/retention/parseRetentionPolicies.js";
 import { startRetentionSweeper, type RetentionSweep } from "../../src/maintenance/startRetentionSweeper.js";
 import { prepareSearchModelDir } from "../fixtures/onnx/prepareSearchModelDir.js";
-import { callError } from "../support/clients.js";
+import { callError } from "../support/callError.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
 import { connectClient } from "../support/connectClient.js";
-import { createRehydrateClients, type RehydrateClients } from "../support/rehydrateClients.js";
-import { createRelationshipAndSummaryClients } from "../support/relationshipAndSummaryClients.js";
+import { collectRehydrate } from "../support/collectRehydrate.js";
+import { collectSearch } from "../support/collectSearch.js";
+import { waitFor } from "../support/waitFor.js";
 
 /**
  * Retention (LTST_RETENTION_POLICIES) and idempotency expiry
@@ -67,19 +68,11 @@ const chainOf = (messages: readonly Message[]) =>
 describeEachBackend(
   "Retention",
   (service, backend) => {
-    const api = () => service().clients;
+    const api = () => service().client;
     const db = () => service().service.db;
-    let rehydrate: RehydrateClients;
-    let extra: ReturnType<typeof createRelationshipAndSummaryClients>;
-    beforeAll(() => {
-      const address = `127.0.0.1:${service().service.port}`;
-      rehydrate = createRehydrateClients(address);
-      extra = createRelationshipAndSummaryClients(address);
-    });
-    afterAll(() => {
-      rehydrate.close();
-      extra.close();
-    });
+    const summaries = () => api().summaries;
+    const rehydrate = (request: Parameters<ReturnType<typeof api>["rehydrate"]["rehydrate"]>[0]) =>
+      collectRehydrate(api().rehydrate.rehydrate(request, { deadline: Date.now() + 20_000 }));
     /**
      * Waits (polling, with a deadline) until the embedding worker has
      * embedded every queued message. A delete of messages while the worker
@@ -90,11 +83,11 @@ describeEachBackend(
      */
     const embeddingsSettled = async () => {
       if (!service().service.embeddings.storage) return;
-      const deadline = Date.now() + 30_000;
-      while (Number(await db().pool.oneFirst(sql.unsafe`SELECT count(*) FROM message_embedding_queue`)) > 0) {
-        if (Date.now() > deadline) throw new Error("the embedding queue did not drain in 30 s");
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await waitFor(async () => Number(await db().pool.oneFirst(sql.unsafe`SELECT count(*) FROM message_embedding_queue`)) === 0, {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+        message: "the embedding queue to drain",
+      });
     };
     // Each test starts from an empty database at the real time.
     afterEach(async () => {
@@ -120,16 +113,16 @@ describeEachBackend(
         await s.stop();
       }
     };
-    const create = (userId: string, sessionId: string) => api().sessions.create(CreateSessionRequest.fromPartial({ userId, sessionId }));
+    const create = (userId: string, sessionId: string) => api().sessions.createSession(CreateSessionRequest.fromPartial({ userId, sessionId }));
     const append = (userId: string, sessionId: string, texts: readonly string[], idempotencyKey = "") =>
-      api().messages.append({
+      api().messages.appendMessages({
         userId,
         sessionId,
         idempotencyKey,
         messages: texts.map((text, i) => msg(text, i % 2 === 0 ? Role.ROLE_USER : Role.ROLE_ASSISTANT)),
       });
     const list = (userId: string, sessionId: string, request: Partial<ListMessagesRequest> = {}) =>
-      api().messages.list(ListMessagesRequest.fromPartial({ userId, sessionId, ...request }));
+      api().messages.listMessages(ListMessagesRequest.fromPartial({ userId, sessionId, ...request }));
     const contents = (messages: readonly Message[]) => messages.map((m) => m.content);
     /**
      * Moves the messages below `belowIndex` (and the session's first_message_at) `days` back in time.
@@ -152,7 +145,7 @@ describeEachBackend(
     const searchAll = async (userId: string, query: string) => {
       const found: Record<string, string[]> = {};
       for (const mode of searchModes()) {
-        const result = await api().search.run({ userId, query, mode, topK: 50, waitForEmbeddings: mode !== SearchMode.SEARCH_MODE_LEXICAL });
+        const result = await collectSearch(api().search.search({ userId, query, mode, topK: 50, waitForEmbeddings: mode !== SearchMode.SEARCH_MODE_LEXICAL }));
         found[SearchMode[mode]] = result.hits.map((h) => h.message!.content).sort();
       }
       return found;
@@ -162,12 +155,12 @@ describeEachBackend(
     it("hides messages past the age limit from every read at once; the sweep deletes them and keeps the session consistent", async () => {
       await create("alice", "m1");
       const appended = await append("alice", "m1", TEXTS);
-      await extra.summaries.update({ userId: "alice", sessionId: "m1", content: "zebras so far", coversThroughIndex: 1, metadata: undefined });
+      await summaries().updateSummary({ userId: "alice", sessionId: "m1", content: "zebras so far", coversThroughIndex: 1, metadata: undefined });
       await ageMessages("alice", "m1", 2, 6);
       // Six days old, under the seven-day limit: all there.
       expect(contents((await list("alice", "m1")).messages)).toEqual(TEXTS);
       expect(await searchAll("alice", "zebra")).toEqual(everyMode(TEXTS));
-      const before = (await extra.summaries.statistics({ userId: "alice", sessionId: "m1" })).statistics!;
+      const before = (await summaries().getSessionStatistics({ userId: "alice", sessionId: "m1" })).statistics!;
       expect(before.messageCount).toBe(4);
 
       // Two days later the first two are past the limit: hidden everywhere, nothing swept yet.
@@ -177,18 +170,18 @@ describeEachBackend(
       expect(contents((await list("alice", "m1", { direction: ListDirection.LIST_DIRECTION_BACKWARD })).messages)).toEqual([...kept].reverse());
       expect(contents((await list("alice", "m1", { lastN: 3 })).messages)).toEqual(kept);
       expect(contents((await list("alice", "m1", { pageSize: 1 })).messages)).toEqual(kept.slice(0, 1));
-      expect((await callError(api().messages.get({ userId: "alice", sessionId: "m1", messageId: appended.messages[0]!.id }))).code).toBe(status.NOT_FOUND);
-      expect((await api().messages.get({ userId: "alice", sessionId: "m1", messageId: appended.messages[2]!.id })).message!.content).toBe(TEXTS[2]);
+      expect((await callError(api().messages.getMessage({ userId: "alice", sessionId: "m1", messageId: appended.messages[0]!.id }))).code).toBe(status.NOT_FOUND);
+      expect((await api().messages.getMessage({ userId: "alice", sessionId: "m1", messageId: appended.messages[2]!.id })).message!.content).toBe(TEXTS[2]);
       expect(await searchAll("alice", "zebra")).toEqual(everyMode(kept));
-      const rehydration = await rehydrate.run({ userId: "alice", sessionId: "m1", tokenBudget: 100_000, query: "zebra crossing" });
+      const rehydration = await rehydrate({ userId: "alice", sessionId: "m1", tokenBudget: 100_000, query: "zebra crossing" });
       const messageChunks = rehydration.chunks.flatMap((c) => c.recentMessage?.content ?? c.relevantMessage?.message?.content ?? []);
       expect(messageChunks.sort()).toEqual([...kept].sort());
       // The summary covers a hidden message, and this policy does not keep summaries.
       expect(rehydration.chunks.some((c) => c.kind === ChunkKind.CHUNK_KIND_SUMMARY)).toBe(false);
-      expect((await callError(extra.summaries.get({ userId: "alice", sessionId: "m1" }))).code).toBe(status.NOT_FOUND);
-      expect((await api().sessions.get({ userId: "alice", sessionId: "m1" })).session).toMatchObject({ summary: "", messageCount: 2 });
-      expect((await api().sessions.list({ userId: "alice", pageSize: 10, pageToken: "", status: 0 })).sessions[0]).toMatchObject({ summary: "", messageCount: 2 });
-      const hidden = (await extra.summaries.statistics({ userId: "alice", sessionId: "m1" })).statistics!;
+      expect((await callError(summaries().getSummary({ userId: "alice", sessionId: "m1" }))).code).toBe(status.NOT_FOUND);
+      expect((await api().sessions.getSession({ userId: "alice", sessionId: "m1" })).session).toMatchObject({ summary: "", messageCount: 2 });
+      expect((await api().sessions.listSessions({ userId: "alice", pageSize: 10, pageToken: "", status: 0 })).sessions[0]).toMatchObject({ summary: "", messageCount: 2 });
+      const hidden = (await summaries().getSessionStatistics({ userId: "alice", sessionId: "m1" })).statistics!;
       expect(hidden).toMatchObject({ messageCount: 2, userMessageCount: 1, assistantMessageCount: 1 });
       expect(hidden.totalTokens).toBe(appended.messages[2]!.tokenCount + appended.messages[3]!.tokenCount);
       expect(hidden.firstMessageTime).toEqual(appended.messages[2]!.createTime);
@@ -211,8 +204,8 @@ describeEachBackend(
         removed_message_count: 2,
         anchor: appended.messages[1]!.contextHash,
       });
-      expect((await extra.summaries.statistics({ userId: "alice", sessionId: "m1" })).statistics).toEqual(hidden);
-      expect((await api().sessions.get({ userId: "alice", sessionId: "m1" })).session!.messageCount).toBe(2);
+      expect((await summaries().getSessionStatistics({ userId: "alice", sessionId: "m1" })).statistics).toEqual(hidden);
+      expect((await api().sessions.getSession({ userId: "alice", sessionId: "m1" })).session!.messageCount).toBe(2);
       expect(contents((await list("alice", "m1", { lastN: 10 })).messages)).toEqual(kept);
 
       // The chain of what remains verifies from the anchor, and appends continue it.
@@ -222,7 +215,7 @@ describeEachBackend(
       expect(remaining.map((m) => m.messageIndex)).toEqual([2, 3, 4]);
       expect(verifyHashChain(chainOf(remaining), row.anchor)).toBe(-1);
       expect(verifyHashChain(chainOf(remaining.slice(1)), remaining[0]!.contextHash)).toBe(-1);
-      expect((await extra.summaries.statistics({ userId: "alice", sessionId: "m1" })).statistics!.messageCount).toBe(3);
+      expect((await summaries().getSessionStatistics({ userId: "alice", sessionId: "m1" })).statistics!.messageCount).toBe(3);
       expect(await sweepOnce()).toEqual({ completed: true, sessions: 0, messages: 0, summaries: 0, idempotencyRecords: 0 });
     });
 
@@ -232,20 +225,20 @@ describeEachBackend(
       await create("bob", "fresh");
       await append("bob", "fresh", TEXTS.slice(2));
       await ageSession("bob", "old", 25);
-      expect((await api().sessions.list({ userId: "bob", pageSize: 10, pageToken: "", status: 0 })).sessions.map((s) => s.id).sort()).toEqual(["fresh", "old"]);
+      expect((await api().sessions.listSessions({ userId: "bob", pageSize: 10, pageToken: "", status: 0 })).sessions.map((s) => s.id).sort()).toEqual(["fresh", "old"]);
 
       clock.advance(6 * day); // 31 days without activity; the messages are six days old, still kept.
       const notFound = async (call: Promise<unknown>) => expect((await callError(call)).code).toBe(status.NOT_FOUND);
-      expect((await api().sessions.list({ userId: "bob", pageSize: 10, pageToken: "", status: 0 })).sessions.map((s) => s.id)).toEqual(["fresh"]);
-      await notFound(api().sessions.get({ userId: "bob", sessionId: "old" }));
+      expect((await api().sessions.listSessions({ userId: "bob", pageSize: 10, pageToken: "", status: 0 })).sessions.map((s) => s.id)).toEqual(["fresh"]);
+      await notFound(api().sessions.getSession({ userId: "bob", sessionId: "old" }));
       await notFound(list("bob", "old"));
       await notFound(list("bob", "old", { lastN: 5 }));
-      await notFound(extra.summaries.statistics({ userId: "bob", sessionId: "old" }));
-      await notFound(extra.summaries.get({ userId: "bob", sessionId: "old" }));
-      await notFound(rehydrate.run({ userId: "bob", sessionId: "old", tokenBudget: 1000 }));
+      await notFound(summaries().getSessionStatistics({ userId: "bob", sessionId: "old" }));
+      await notFound(summaries().getSummary({ userId: "bob", sessionId: "old" }));
+      await notFound(rehydrate({ userId: "bob", sessionId: "old", tokenBudget: 1000 }));
       // An append or an update does not bring it back.
       await notFound(append("bob", "old", ["zebra again"]));
-      await notFound(api().sessions.update(UpdateSessionRequest.fromPartial({ userId: "bob", session: { id: "old", name: "back?" }, updateMask: ["name"] })));
+      await notFound(api().sessions.updateSession(UpdateSessionRequest.fromPartial({ userId: "bob", session: { id: "old", name: "back?" }, updateMask: ["name"] })));
       expect(await searchAll("bob", "zebra")).toEqual(everyMode(TEXTS.slice(2)));
       expect(await searchAll("bob", "zebra")).toEqual(everyMode(TEXTS.slice(2)));
 

@@ -3,7 +3,8 @@ import { beforeAll, expect, it } from "vitest";
 import { ListMessagesRequest, Role, type NewMessage } from "../../gen/ts/ltst/memory/v1/message.js";
 import { SearchMode, type SearchRequest } from "../../gen/ts/ltst/memory/v1/search.js";
 import { CreateSessionRequest, ListSessionsRequest } from "../../gen/ts/ltst/memory/v1/session.js";
-import { callError } from "../support/clients.js";
+import { callError } from "../support/callError.js";
+import { collectSearch } from "../support/collectSearch.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
 
 /**
@@ -19,13 +20,13 @@ const { SEARCH_MODE_UNSPECIFIED: UNSPECIFIED, SEARCH_MODE_SEMANTIC: SEMANTIC, SE
 describeEachBackend("SearchService without a model", (service, backend) => {
   // Without pgvector in the database, that is what is missing first.
   const vectors = backend.pgvector;
-  const api = () => service().clients;
-  const search = (request: Partial<SearchRequest>) => api().search.run({ userId: "alice", query: "walk", ...request }, { deadline: Date.now() + 10_000 });
+  const api = () => service().client;
+  const search = (request: Partial<SearchRequest>) => collectSearch(api().search.search({ userId: "alice", query: "walk", ...request }, { deadline: Date.now() + 10_000 }));
 
   let stored: string[] = [];
   beforeAll(async () => {
-    await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "alice", sessionId: "stable" }));
-    const { messages } = await api().messages.append({
+    await api().sessions.createSession(CreateSessionRequest.fromPartial({ userId: "alice", sessionId: "stable" }));
+    const { messages } = await api().messages.appendMessages({
       userId: "alice",
       sessionId: "stable",
       idempotencyKey: "",
@@ -35,8 +36,8 @@ describeEachBackend("SearchService without a model", (service, backend) => {
   });
 
   it("serves: health is SERVING, for the server and for SearchService", async () => {
-    expect((await api().health.check("")).status).toBe("SERVING");
-    expect((await api().health.check("ltst.memory.v1.SearchService")).status).toBe("SERVING");
+    expect((await service().health.check("")).status).toBe("SERVING");
+    expect((await service().health.check("ltst.memory.v1.SearchService")).status).toBe("SERVING");
     expect(service().service.embeddings.embedder).toBeNull();
     expect(service().service.embeddings.storage).toBe(vectors);
   });
@@ -145,9 +146,9 @@ describeEachBackend("SearchService without a model", (service, backend) => {
   it("changed nothing stored: the same search finds the same messages", async () => {
     const { hits } = await search({ mode: LEXICAL, query: "walk pizza" });
     expect(hits.map((h) => h.message!.id).sort()).toEqual([...stored].sort());
-    const { messages } = await api().messages.list(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable" }));
+    const { messages } = await api().messages.listMessages(ListMessagesRequest.fromPartial({ userId: "alice", sessionId: "stable" }));
     expect(messages.map((m) => m.id)).toEqual(stored);
-    const { sessions } = await api().sessions.list(ListSessionsRequest.fromPartial({ userId: "alice" }));
+    const { sessions } = await api().sessions.listSessions(ListSessionsRequest.fromPartial({ userId: "alice" }));
     expect(sessions.map((s) => [s.id, s.messageCount])).toEqual([["stable", 3]]);
     expect(service().service.callsInFlight()).toBe(0);
   });

@@ -1,4 +1,5 @@
-import { status, type CallOptions, type ServiceError } from "@grpc/grpc-js";
+import { status, type ServiceError } from "@grpc/grpc-js";
+import type { CallOptions } from "../../src/client/index.js";
 import { rm } from "node:fs/promises";
 import { sql } from "slonik";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -8,8 +9,11 @@ import { SearchMode, type SearchHit, type SearchRequest } from "../../gen/ts/lts
 import { CreateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
 import { RRF_K } from "../../src/db/queries/selectSearchHits.js";
 import { prepareSearchModelDir } from "../fixtures/onnx/prepareSearchModelDir.js";
-import { callError } from "../support/clients.js";
+import { callError } from "../support/callError.js";
+import { collectSearch } from "../support/collectSearch.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
+import { waitFor } from "../support/waitFor.js";
+import { waitForCallsInFlight } from "../support/waitForCallsInFlight.js";
 
 /**
  * Search with the tiny model (texts that share words are similar): ranking in
@@ -47,7 +51,6 @@ const msg = (content: string, role = Role.ROLE_USER, metadata?: Record<string, u
   parentMessageId: "",
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const { SEARCH_MODE_UNSPECIFIED: UNSPECIFIED, SEARCH_MODE_SEMANTIC: SEMANTIC, SEARCH_MODE_LEXICAL: LEXICAL, SEARCH_MODE_HYBRID: HYBRID } = SearchMode;
 const modeName = (mode: SearchMode) => SearchMode[mode];
 
@@ -84,18 +87,18 @@ describeEachBackend(
     // What the database offers, as its server answered (the first test checks
     // the service found the same): without pgvector, no embeddings, lexical only.
     const vectors = backend.pgvector;
-    const api = () => service().clients;
+    const api = () => service().client;
     const deadline = (): Partial<CallOptions> => ({ deadline: Date.now() + 15_000 });
-    const search = (request: Partial<SearchRequest>, options = deadline()) => api().search.run(request, options);
+    const search = (request: Partial<SearchRequest>, options = deadline()) => collectSearch(api().search.search(request, options));
     /** Modes that run as requested here, each with the mode it reports. */
     const modes = vectors ? [SEMANTIC, LEXICAL, HYBRID] : [LEXICAL];
     const waiting = (mode: SearchMode) => mode !== LEXICAL;
 
     const newSession = async (userId: string, sessionId: string) => {
-      await api().sessions.create(CreateSessionRequest.fromPartial({ userId, sessionId }));
+      await api().sessions.createSession(CreateSessionRequest.fromPartial({ userId, sessionId }));
     };
     const append = async (userId: string, sessionId: string, messages: NewMessage[]): Promise<Message[]> =>
-      (await api().messages.append({ userId, sessionId, idempotencyKey: "", messages })).messages;
+      (await api().messages.appendMessages({ userId, sessionId, idempotencyKey: "", messages })).messages;
 
     const corpus: Record<string, Message> = {};
     beforeAll(async () => {
@@ -239,7 +242,9 @@ describeEachBackend(
 
     describeFilters();
     function describeFilters() {
-      // User "filter": sessions f1..f3, three phases of appends 30 ms apart.
+      // User "filter": sessions f1..f3, three phases of appends, each in a
+      // later millisecond than every message of the phase before (creation
+      // times are compared at the API's millisecond precision).
       type Stored = { id: string; session: string; role: Role; phase: number; metadata: Record<string, unknown> };
       const stored: Stored[] = [];
       const phaseStart: Date[] = [];
@@ -254,12 +259,15 @@ describeEachBackend(
       beforeAll(async () => {
         for (const session of ["f1", "f2", "f3"]) await newSession("filter", session);
         let phase = -1;
+        let newest = 0;
         for (const step of plan) {
           if (step.phase !== phase) {
-            if (phase >= 0) await sleep(30);
+            // The database stamps creation times from the same system clock.
+            if (phase >= 0) await waitFor(() => Date.now() > newest, { intervalMs: 1, message: "the clock to pass the previous phase" });
             phase = step.phase;
           }
           const messages = await append("filter", step.session, step.messages);
+          newest = Math.max(newest, ...messages.map((m) => m.createTime!.getTime()));
           messages.forEach((m, i) => {
             stored.push({ id: m.id, session: step.session, role: m.role, phase: step.phase, metadata: (step.messages[i]!.metadata ?? {}) as Record<string, unknown> });
             const created = m.createTime!;
@@ -445,27 +453,22 @@ describeEachBackend(
 
     // ---- Cancellation --------------------------------------------------------
 
-    /** Opens a Search stream and cancels it once `after` responses have arrived. */
-    const cancelAfter = (request: Partial<SearchRequest>, after: number) =>
-      new Promise<{ received: number; error: ServiceError | undefined }>((resolve) => {
-        const full: SearchRequest = {
-          userId: "", query: "", mode: UNSPECIFIED, topK: 0, minScore: 0, sessionIds: [], roles: [],
-          startTime: undefined, endTime: undefined, metadataFilter: undefined, waitForEmbeddings: false, ...request,
-        };
-        const call = api().search.client.search(full, deadline());
-        let received = 0;
-        call.on("data", () => {
+    /** Opens a Search stream and cancels it (the client's AbortSignal) once `after` responses have arrived. */
+    const cancelAfter = async (request: Partial<SearchRequest>, after: number): Promise<{ received: number; error: ServiceError | undefined }> => {
+      const controller = new AbortController();
+      let received = 0;
+      try {
+        for await (const _ of api().search.search(request, { ...deadline(), signal: controller.signal })) {
           received += 1;
-          if (received === after) call.cancel();
-        });
-        call.on("error", (error: ServiceError) => resolve({ received, error }));
-        call.on("end", () => resolve({ received, error: undefined }));
-      });
-
-    const settled = async () => {
-      for (let i = 0; i < 200 && service().service.callsInFlight() > 0; i++) await sleep(10);
-      return service().service.callsInFlight();
+          if (received === after) controller.abort();
+        }
+        return { received, error: undefined };
+      } catch (error) {
+        return { received, error: error as ServiceError };
+      }
     };
+    /** Every call, cancelled ones included, has finished on the server. */
+    const settled = () => waitForCallsInFlight(service().service, 0);
 
     it("a client cancelling mid-stream leaves the server working", async () => {
       const before = await search({ userId: "counter", query: "tulip", mode: LEXICAL, topK: 100 });
@@ -476,7 +479,7 @@ describeEachBackend(
           expect(outcome.error?.code, `${modeName(mode)} after ${after}`).toBe(status.CANCELLED);
           expect(outcome.received).toBe(after);
           // The server finishes with the cancelled call...
-          expect(await settled()).toBe(0);
+          await settled();
         }
       }
       // ...and answers the next calls in full.
@@ -515,7 +518,7 @@ describeEachBackend(
         expect(ids(hits).sort(), `${user} ${modeName(mode)}`).toEqual(own[user]);
       });
       await Promise.all(calls);
-      expect(await settled()).toBe(0);
+      await settled();
     });
 
     it("metrics: the worker empties the queue and counts what it stored", async () => {
@@ -533,10 +536,13 @@ describeEachBackend(
       // embeddings, and counts them just after: wait for both, with a deadline.
       const settledMetrics = (m: Awaited<ReturnType<typeof metrics>>) => m.new === 0 && m.stored === (vectors ? messages : 0);
       let now = await metrics();
-      for (let i = 0; i < 200 && !settledMetrics(now); i++) {
-        await sleep(50);
-        now = await metrics();
-      }
+      await waitFor(
+        async () => {
+          now = await metrics();
+          return settledMetrics(now);
+        },
+        { timeoutMs: 10_000, intervalMs: 50, message: "the embedding queue to empty and its metrics to count it" },
+      ).catch(() => undefined);
       expect(messages).toBeGreaterThan(100);
       // Without pgvector nothing is queued or embedded.
       expect(now).toEqual({ new: 0, retrying: 0, stored: vectors ? messages : 0 });

@@ -6,8 +6,11 @@ import { SearchMode, type SearchRequest } from "../../gen/ts/ltst/memory/v1/sear
 import { CreateSessionRequest } from "../../gen/ts/ltst/memory/v1/session.js";
 import { RRF_K } from "../../src/db/queries/selectSearchHits.js";
 import { prepareSearchModelDir } from "../fixtures/onnx/prepareSearchModelDir.js";
-import { callError } from "../support/clients.js";
+import { callError } from "../support/callError.js";
+import { collectSearch } from "../support/collectSearch.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
+import { waitForCallsInFlight } from "../support/waitForCallsInFlight.js";
+import { waitForEmbeddingWait } from "../support/waitForEmbeddingWait.js";
 
 /**
  * A replica without an embedding worker (LTST_EMBEDDING_WORKER=false) on the
@@ -24,7 +27,6 @@ afterAll(async () => {
 });
 
 const msg = (content: string, role = Role.ROLE_USER): NewMessage => ({ role, type: "", content, metadata: undefined, parentMessageId: "" });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const { SEARCH_MODE_SEMANTIC: SEMANTIC, SEARCH_MODE_LEXICAL: LEXICAL, SEARCH_MODE_HYBRID: HYBRID } = SearchMode;
 
 /** The server's own deadline for calls without one. */
@@ -33,18 +35,16 @@ const DEFAULT_DEADLINE_MS = 1500;
 describeEachBackend(
   "SearchService without an embedding worker",
   (service) => {
-    const api = () => service().clients;
+    const api = () => service().client;
     const search = (request: Partial<SearchRequest>, deadlineMs = 10_000) =>
-      api().search.run({ userId: "kiter", query: "kite", ...request }, { deadline: Date.now() + deadlineMs });
-    const settled = async () => {
-      for (let i = 0; i < 200 && service().service.callsInFlight() > 0; i++) await sleep(10);
-      return service().service.callsInFlight();
-    };
+      collectSearch(api().search.search({ userId: "kiter", query: "kite", ...request }, { deadline: Date.now() + deadlineMs }));
+    /** Every call, cancelled ones included, has finished on the server. */
+    const settled = () => waitForCallsInFlight(service().service, 0);
 
     let stored: Message[] = [];
     beforeAll(async () => {
-      await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "kiter", sessionId: "k1" }));
-      stored = (await api().messages.append({ userId: "kiter", sessionId: "k1", idempotencyKey: "", messages: TEXTS.map((t, i) => msg(t, i === 2 ? Role.ROLE_ASSISTANT : Role.ROLE_USER)) })).messages;
+      await api().sessions.createSession(CreateSessionRequest.fromPartial({ userId: "kiter", sessionId: "k1" }));
+      stored = (await api().messages.appendMessages({ userId: "kiter", sessionId: "k1", idempotencyKey: "", messages: TEXTS.map((t, i) => msg(t, i === 2 ? Role.ROLE_ASSISTANT : Role.ROLE_USER)) })).messages;
     });
 
     it("runs with the model and vector storage but no worker", () => {
@@ -60,19 +60,19 @@ describeEachBackend(
         const error = await callError(search({ mode, waitForEmbeddings: true }, 300));
         expect(error.code, SearchMode[mode]).toBe(status.DEADLINE_EXCEEDED);
         expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-        expect(await settled()).toBe(0);
+        await settled();
       }
     });
 
     it("wait_for_embeddings without a client deadline ends at the server's default deadline", async () => {
       const started = Date.now();
-      const call = api().search.run({ userId: "kiter", query: "kite", mode: SEMANTIC, waitForEmbeddings: true });
+      const call = collectSearch(api().search.search({ userId: "kiter", query: "kite", mode: SEMANTIC, waitForEmbeddings: true }));
       const error = await callError(call);
       const elapsed = Date.now() - started;
       expect(error.code).toBe(status.DEADLINE_EXCEEDED);
       expect(elapsed).toBeGreaterThanOrEqual(DEFAULT_DEADLINE_MS - 100);
       expect(elapsed).toBeLessThan(DEFAULT_DEADLINE_MS + 3000);
-      expect(await settled()).toBe(0);
+      await settled();
     });
 
     it("without waiting: pending_embeddings counts the queued messages in scope; hybrid finds them lexically only", async () => {
@@ -105,7 +105,7 @@ describeEachBackend(
 
     it("waiting only concerns the request's scope: nothing pending there, no wait", async () => {
       // Another user's queued messages do not hold this user's search back.
-      await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "kiter", sessionId: "k-empty" }));
+      await api().sessions.createSession(CreateSessionRequest.fromPartial({ userId: "kiter", sessionId: "k-empty" }));
       for (const request of [{ userId: "stranger" }, { sessionIds: ["k-empty"] }, { startTime: new Date(Date.now() + 3_600_000) }]) {
         const { info, hits } = await search({ mode: SEMANTIC, waitForEmbeddings: true, ...request }, 1000);
         expect(info.pendingEmbeddings).toBe(0);
@@ -114,20 +114,23 @@ describeEachBackend(
     });
 
     it("a client cancelling a waiting search: CANCELLED, and the server stops waiting", async () => {
-      const outcome = await new Promise<ServiceError>((resolve, reject) => {
-        const call = api().search.client.search(
-          { userId: "kiter", query: "kite", mode: SEMANTIC, topK: 0, minScore: 0, sessionIds: [], roles: [], startTime: undefined, endTime: undefined, metadataFilter: undefined, waitForEmbeddings: true },
-          { deadline: Date.now() + 10_000 },
-        );
-        call.on("data", () => reject(new Error("a waiting search sent a response")));
-        call.on("error", resolve);
-        call.on("end", () => reject(new Error("a waiting search ended")));
-        setTimeout(() => call.cancel(), 150);
-      });
-      expect(outcome.code).toBe(status.CANCELLED);
-      expect(await settled()).toBe(0);
+      const controller = new AbortController();
+      const outcome = (async () => {
+        for await (const _ of api().search.search(
+          { userId: "kiter", query: "kite", mode: SEMANTIC, waitForEmbeddings: true },
+          { deadline: Date.now() + 10_000, signal: controller.signal },
+        )) {
+          throw new Error("a waiting search sent a response");
+        }
+        throw new Error("a waiting search ended");
+      })().catch((error: ServiceError) => error);
+      // Cancelled once the server is waiting for the embeddings.
+      await waitForEmbeddingWait(service().service);
+      controller.abort();
+      expect(await outcome).toMatchObject({ code: status.CANCELLED });
+      await settled();
       // And the service goes on.
-      const [fresh] = (await api().messages.append({ userId: "kiter", sessionId: "k1", idempotencyKey: "", messages: [msg("orange boat")] })).messages;
+      const [fresh] = (await api().messages.appendMessages({ userId: "kiter", sessionId: "k1", idempotencyKey: "", messages: [msg("orange boat")] })).messages;
       const { info, hits } = await search({ mode: HYBRID, query: "orange boat" });
       expect(info.pendingEmbeddings).toBe(4);
       expect(hits[0]!.message!.id).toBe(fresh!.id);
@@ -139,7 +142,7 @@ describeEachBackend(
 describeEachBackend(
   "embedding metrics",
   (service) => {
-    const api = () => service().clients;
+    const api = () => service().client;
     const scrape = async (path = "/metrics") => {
       const port = service().service.metricsPort;
       expect(port).toBeGreaterThan(0);
@@ -162,14 +165,14 @@ describeEachBackend(
 
     it("ltst_embeddings_pending{state=\"new\"} counts the queued messages", async () => {
       expect(await pending()).toEqual({ new: 0, retrying: 0, stored: 0 });
-      await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "metered", sessionId: "m1" }));
-      await api().sessions.create(CreateSessionRequest.fromPartial({ userId: "other", sessionId: "m2" }));
-      await api().messages.append({ userId: "metered", sessionId: "m1", idempotencyKey: "", messages: TEXTS.map((t) => msg(t)) });
+      await api().sessions.createSession(CreateSessionRequest.fromPartial({ userId: "metered", sessionId: "m1" }));
+      await api().sessions.createSession(CreateSessionRequest.fromPartial({ userId: "other", sessionId: "m2" }));
+      await api().messages.appendMessages({ userId: "metered", sessionId: "m1", idempotencyKey: "", messages: TEXTS.map((t) => msg(t)) });
       expect(await pending()).toEqual({ new: 3, retrying: 0, stored: 0 });
       // All users count; a replay of the same idempotency key queues nothing new.
       const batch = { userId: "other", sessionId: "m2", idempotencyKey: "k", messages: [msg("kite"), msg("boat"), msg("lake"), msg("tree")] };
-      await api().messages.append(batch);
-      await api().messages.append(batch);
+      await api().messages.appendMessages(batch);
+      await api().messages.appendMessages(batch);
       expect(await pending()).toEqual({ new: 7, retrying: 0, stored: 0 });
     });
 

@@ -1,15 +1,15 @@
 import { status } from "@grpc/grpc-js";
 import { sql } from "slonik";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { ListMessagesRequest, Role, type Message, type NewMessage } from "../../gen/ts/ltst/memory/v1/message.js";
 import { CreateSessionRequest, ListSessionsRequest } from "../../gen/ts/ltst/memory/v1/session.js";
 import { UpdateSummaryRequest, type SessionStatistics } from "../../gen/ts/ltst/memory/v1/summary.js";
 import { noRows } from "../../src/db/queries/noRows.js";
 import { countTokens } from "../../src/tokens/countTokens.js";
-import { callError, createClients } from "../support/clients.js";
+import { createMemoryClient } from "../../src/client/index.js";
+import { callError } from "../support/callError.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
 import { random } from "../support/random.js";
-import { createRelationshipAndSummaryClients } from "../support/relationshipAndSummaryClients.js";
 
 /** LTST_SUMMARY_EVERY for this file: small, so that the signal is reached quickly. */
 const EVERY = 3;
@@ -22,19 +22,13 @@ const durationMs = (stats: SessionStatistics) => stats.duration!.seconds * 1000 
 describeEachBackend(
   "SummaryService",
   (service) => {
-    let extra: ReturnType<typeof createRelationshipAndSummaryClients>;
-    const api = () => service().clients;
-    const summaries = () => extra.summaries;
-    const newSession = (sessionId: string, userId = "alice") => api().sessions.create(CreateSessionRequest.fromPartial({ userId, sessionId }));
+    const api = () => service().client;
+    const summaries = () => api().summaries;
+    const newSession = (sessionId: string, userId = "alice") => api().sessions.createSession(CreateSessionRequest.fromPartial({ userId, sessionId }));
     const append = (sessionId: string, messages: NewMessage[], userId = "alice") =>
-      api().messages.append({ userId, sessionId, idempotencyKey: "", messages });
-    const update = (request: Partial<UpdateSummaryRequest>) => summaries().update(UpdateSummaryRequest.fromPartial({ userId: "alice", ...request }));
-    const stats = async (sessionId: string, userId = "alice") => (await summaries().statistics({ userId, sessionId })).statistics!;
-
-    beforeAll(() => {
-      extra = createRelationshipAndSummaryClients(`127.0.0.1:${service().service.port}`);
-    });
-    afterAll(() => extra.close());
+      api().messages.appendMessages({ userId, sessionId, idempotencyKey: "", messages });
+    const update = (request: Partial<UpdateSummaryRequest>) => summaries().updateSummary(UpdateSummaryRequest.fromPartial({ userId: "alice", ...request }));
+    const stats = async (sessionId: string, userId = "alice") => (await summaries().getSessionStatistics({ userId, sessionId })).statistics!;
 
     it("writes, reads and overwrites the one summary of a session; GetSession and ListSessions return it", async () => {
       await newSession("s-basic");
@@ -48,31 +42,31 @@ describeEachBackend(
         metadata: { model: "gpt-x" },
       });
       expect(first.summary?.updateTime).toBeInstanceOf(Date);
-      expect((await summaries().get({ userId: "alice", sessionId: "s-basic" })).summary).toEqual(first.summary);
+      expect((await summaries().getSummary({ userId: "alice", sessionId: "s-basic" })).summary).toEqual(first.summary);
 
       const second = await update({ sessionId: "s-basic", content: "Lisbon trip, in May. 🇵🇹", coversThroughIndex: 2 });
       expect(second.summary).toMatchObject({ content: "Lisbon trip, in May. 🇵🇹", coversThroughIndex: 2, tokenCount: countTokens("Lisbon trip, in May. 🇵🇹"), metadata: {} });
       expect(second.summary!.updateTime!.getTime()).toBeGreaterThanOrEqual(first.summary!.updateTime!.getTime());
-      expect((await summaries().get({ userId: "alice", sessionId: "s-basic" })).summary).toEqual(second.summary);
+      expect((await summaries().getSummary({ userId: "alice", sessionId: "s-basic" })).summary).toEqual(second.summary);
 
-      const { session } = await api().sessions.get({ userId: "alice", sessionId: "s-basic" });
+      const { session } = await api().sessions.getSession({ userId: "alice", sessionId: "s-basic" });
       expect(session?.summary).toBe("Lisbon trip, in May. 🇵🇹");
-      const listed = await api().sessions.list(ListSessionsRequest.fromPartial({ userId: "alice", pageSize: 1000 }));
+      const listed = await api().sessions.listSessions(ListSessionsRequest.fromPartial({ userId: "alice", pageSize: 1000 }));
       expect(listed.sessions.find((s) => s.id === "s-basic")?.summary).toBe("Lisbon trip, in May. 🇵🇹");
       const statistics = await stats("s-basic");
       expect(statistics.lastSummaryUpdateTime).toEqual(second.summary!.updateTime);
       expect(statistics.messagesSinceSummary).toBe(0);
       // A session without a summary shows an empty one.
       await newSession("s-none");
-      expect((await api().sessions.get({ userId: "alice", sessionId: "s-none" })).session?.summary).toBe("");
+      expect((await api().sessions.getSession({ userId: "alice", sessionId: "s-none" })).session?.summary).toBe("");
     });
 
     it("GetSummary is NOT_FOUND when no summary was written, with its own reason", async () => {
       await newSession("s-empty");
-      const none = await callError(summaries().get({ userId: "alice", sessionId: "s-empty" }));
+      const none = await callError(summaries().getSummary({ userId: "alice", sessionId: "s-empty" }));
       expect(none.code).toBe(status.NOT_FOUND);
       expect(none.reason).toBe("SESSION_SUMMARY_NOT_FOUND");
-      const missing = await callError(summaries().get({ userId: "alice", sessionId: "s-missing" }));
+      const missing = await callError(summaries().getSummary({ userId: "alice", sessionId: "s-missing" }));
       expect(missing.code).toBe(status.NOT_FOUND);
       expect(missing.reason).toBe("SESSION_NOT_FOUND");
     });
@@ -99,7 +93,7 @@ describeEachBackend(
         expect(error.details).toContain(`got ${covers}`);
       }
       // Nothing changed.
-      expect((await summaries().get({ userId: "alice", sessionId: "s-range" })).summary).toMatchObject({ content: "Again.", coversThroughIndex: -1 });
+      expect((await summaries().getSummary({ userId: "alice", sessionId: "s-range" })).summary).toMatchObject({ content: "Again.", coversThroughIndex: -1 });
       expect((await update({ sessionId: "s-range", content: "first", coversThroughIndex: 0 })).summary?.coversThroughIndex).toBe(0);
       expect((await update({ sessionId: "s-range", content: "all", coversThroughIndex: 2 })).summary?.coversThroughIndex).toBe(2);
     });
@@ -224,21 +218,19 @@ describeEachBackend(
       );
       await newSession("s-race", "racer");
       const port = service().service.port;
-      // Separate channels, so the calls really run in parallel.
-      const callers = Array.from({ length: CALLERS }, () => ({
-        ...createClients(`127.0.0.1:${port}`),
-        extra: createRelationshipAndSummaryClients(`127.0.0.1:${port}`),
-      }));
+      // Separate channels, so the calls really run in parallel; no default
+      // deadline (like the test service's own client): this is about the race, not latency.
+      const callers = Array.from({ length: CALLERS }, () => createMemoryClient({ address: `127.0.0.1:${port}`, defaultDeadlineMs: Infinity }));
       try {
         const stored: Message[] = [];
         await Promise.all(
           callers.map(async (caller, c) => {
             for (const [i, batch] of plans[c]!.entries()) {
-              const { messages } = await caller.messages.append({ userId: "racer", sessionId: "s-race", idempotencyKey: "", messages: batch });
+              const { messages } = await caller.messages.appendMessages({ userId: "racer", sessionId: "s-race", idempotencyKey: "", messages: batch });
               stored.push(...messages);
               // Every fourth caller writes a summary after some appends, through the last index it saw.
               if (c % 4 === 0 && i % 3 === 2) {
-                await caller.extra.summaries.update(
+                await caller.summaries.updateSummary(
                   UpdateSummaryRequest.fromPartial({ userId: "racer", sessionId: "s-race", content: `summary by ${c} after ${i}`, coversThroughIndex: messages.at(-1)!.messageIndex }),
                 );
               }
@@ -253,7 +245,7 @@ describeEachBackend(
         const totalCharacters = sent.reduce((sum, m) => sum + characters(m.content), 0);
         const times = stored.map((m) => m.createTime!.getTime());
         const statistics = await stats("s-race", "racer");
-        const { summary } = await summaries().get({ userId: "racer", sessionId: "s-race" });
+        const { summary } = await summaries().getSummary({ userId: "racer", sessionId: "s-race" });
         const since = sent.length - (summary!.coversThroughIndex + 1);
         expect(statistics, context).toMatchObject({
           sessionId: "s-race",
@@ -276,29 +268,26 @@ describeEachBackend(
         const listed: Message[] = [];
         let pageToken = "";
         do {
-          const page = await api().messages.list(ListMessagesRequest.fromPartial({ userId: "racer", sessionId: "s-race", pageSize: 1000, pageToken }));
+          const page = await api().messages.listMessages(ListMessagesRequest.fromPartial({ userId: "racer", sessionId: "s-race", pageSize: 1000, pageToken }));
           listed.push(...page.messages);
           pageToken = page.nextPageToken;
         } while (pageToken !== "");
         expect(listed.reduce((sum, m) => sum + m.tokenCount, 0), context).toBe(statistics.totalTokens);
         expect(listed.filter((m) => m.role === Role.ROLE_TOOL).length, context).toBe(statistics.toolMessageCount);
       } finally {
-        for (const caller of callers) {
-          caller.close();
-          caller.extra.close();
-        }
+        for (const caller of callers) caller.close();
       }
     }, 180_000);
 
     it("answers NOT_FOUND for another user's session exactly like a missing one, and changes nothing", async () => {
       await newSession("s-secret", "owner");
       await append("s-secret", [msg("my secret"), msg("reply", Role.ROLE_ASSISTANT)], "owner");
-      await summaries().update(UpdateSummaryRequest.fromPartial({ userId: "owner", sessionId: "s-secret", content: "owner's summary", coversThroughIndex: 1 }));
+      await summaries().updateSummary(UpdateSummaryRequest.fromPartial({ userId: "owner", sessionId: "s-secret", content: "owner's summary", coversThroughIndex: 1 }));
       await newSession("s-intruder", "intruder");
       const attempts: [string, (sessionId: string) => Promise<unknown>][] = [
-        ["UpdateSummary", (sessionId) => summaries().update(UpdateSummaryRequest.fromPartial({ userId: "intruder", sessionId, content: "pwned", coversThroughIndex: 0 }))],
-        ["GetSummary", (sessionId) => summaries().get({ userId: "intruder", sessionId })],
-        ["GetSessionStatistics", (sessionId) => summaries().statistics({ userId: "intruder", sessionId })],
+        ["UpdateSummary", (sessionId) => summaries().updateSummary(UpdateSummaryRequest.fromPartial({ userId: "intruder", sessionId, content: "pwned", coversThroughIndex: 0 }))],
+        ["GetSummary", (sessionId) => summaries().getSummary({ userId: "intruder", sessionId })],
+        ["GetSessionStatistics", (sessionId) => summaries().getSessionStatistics({ userId: "intruder", sessionId })],
       ];
       for (const [name, attempt] of attempts) {
         const intruded = await callError(attempt("s-secret"));
@@ -310,7 +299,7 @@ describeEachBackend(
         expect(absent.reason, name).toBe("SESSION_NOT_FOUND");
         expect(intruded.details, name).not.toContain("owner");
       }
-      const { summary } = await summaries().get({ userId: "owner", sessionId: "s-secret" });
+      const { summary } = await summaries().getSummary({ userId: "owner", sessionId: "s-secret" });
       expect(summary).toMatchObject({ content: "owner's summary", coversThroughIndex: 1 });
       expect(await stats("s-secret", "owner")).toMatchObject({ messageCount: 2, messagesSinceSummary: 0 });
     });
@@ -319,15 +308,15 @@ describeEachBackend(
       await newSession("s-del");
       await append("s-del", [msg("one"), msg("two")]);
       await update({ sessionId: "s-del", content: "gone soon", coversThroughIndex: 1 });
-      await api().sessions.delete({ userId: "alice", sessionId: "s-del" });
-      for (const attempt of [() => summaries().get({ userId: "alice", sessionId: "s-del" }), () => summaries().statistics({ userId: "alice", sessionId: "s-del" })]) {
+      await api().sessions.deleteSession({ userId: "alice", sessionId: "s-del" });
+      for (const attempt of [() => summaries().getSummary({ userId: "alice", sessionId: "s-del" }), () => summaries().getSessionStatistics({ userId: "alice", sessionId: "s-del" })]) {
         const error = await callError(attempt());
         expect(error.code).toBe(status.NOT_FOUND);
         expect(error.reason).toBe("SESSION_NOT_FOUND");
       }
       await newSession("s-del");
-      expect((await callError(summaries().get({ userId: "alice", sessionId: "s-del" }))).reason).toBe("SESSION_SUMMARY_NOT_FOUND");
-      expect((await api().sessions.get({ userId: "alice", sessionId: "s-del" })).session?.summary).toBe("");
+      expect((await callError(summaries().getSummary({ userId: "alice", sessionId: "s-del" }))).reason).toBe("SESSION_SUMMARY_NOT_FOUND");
+      expect((await api().sessions.getSession({ userId: "alice", sessionId: "s-del" })).session?.summary).toBe("");
       expect(await stats("s-del")).toMatchObject({ messageCount: 0, totalTokens: 0, messagesSinceSummary: 0, lastSummaryUpdateTime: undefined });
     });
 
@@ -351,13 +340,13 @@ describeEachBackend(
       for (const [name, request, fields] of [
         ["bad session", { userId: "alice", sessionId: "s bad" }, ["session_id"]],
       ] as const) {
-        for (const call of [summaries().get, summaries().statistics]) {
+        for (const call of [summaries().getSummary, summaries().getSessionStatistics]) {
           const error = await callError(call(request));
           expect(error.code, name).toBe(status.INVALID_ARGUMENT);
           expect(error.fields, name).toEqual(fields);
         }
       }
-      expect((await summaries().get({ userId: "alice", sessionId: "s-bad" })).summary).toMatchObject({ content: "kept", metadata: { kept: true } });
+      expect((await summaries().getSummary({ userId: "alice", sessionId: "s-bad" })).summary).toMatchObject({ content: "kept", metadata: { kept: true } });
       // At the limit: 64 KiB of UTF-8 exactly.
       const largest = "é".repeat(32 * 1024);
       const stored = await update({ sessionId: "s-bad", content: largest, coversThroughIndex: 0, metadata: deep(15) });

@@ -17,6 +17,9 @@ import {
 import { serviceNames } from "../../src/server/createGrpcServer.js";
 import { prepareSearchModelDir } from "../fixtures/onnx/prepareSearchModelDir.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
+import { waitFor } from "../support/waitFor.js";
+import { waitForCallsInFlight } from "../support/waitForCallsInFlight.js";
+import { waitForEmbeddingWait } from "../support/waitForEmbeddingWait.js";
 
 /**
  * The TypeScript client (src/client, exported as ltst-memory/client) against
@@ -35,7 +38,6 @@ afterAll(async () => {
 });
 
 const { SEARCH_MODE_SEMANTIC: SEMANTIC, SEARCH_MODE_LEXICAL: LEXICAL } = SearchMode;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A client interceptor that records each call's path, deadline and final status. */
 function callRecorder() {
@@ -89,11 +91,8 @@ describeEachBackend(
     afterEach(() => {
       for (const client of clients.splice(0)) client.close();
     });
-    /** Waits (bounded) until the server handles no call, and returns the count. */
-    const settled = async () => {
-      for (let i = 0; i < 300 && service().service.callsInFlight() > 0; i++) await sleep(10);
-      return service().service.callsInFlight();
-    };
+    /** Waits (bounded) until the server handles no call. */
+    const settled = () => waitForCallsInFlight(service().service, 0);
     /** A search that waits for embeddings no worker will write: it runs until a deadline or a cancel. */
     const waitingSearch = { userId: "kiter", query: "kite", mode: SEMANTIC, waitForEmbeddings: true };
 
@@ -203,8 +202,8 @@ describeEachBackend(
         if (response.chunk!.kind === ChunkKind.CHUNK_KIND_RECENT_MESSAGE) break;
       }
       expect(kinds).toEqual([ChunkKind.CHUNK_KIND_HEADER, ChunkKind.CHUNK_KIND_RECENT_MESSAGE]);
-      expect(await settled()).toBe(0);
-      for (let i = 0; i < 100 && !recorder.last().status; i++) await sleep(10);
+      await settled();
+      await waitFor(() => recorder.last().status, { message: "the call's final status on the client" });
       expect(recorder.last().path).toBe("/ltst.memory.v1.RehydrateService/Rehydrate");
       expect(recorder.last().status).toMatchObject({ code: grpc.status.CANCELLED, details: "Cancelled on client" });
     });
@@ -227,8 +226,8 @@ describeEachBackend(
       expect(received).toBe(2);
       // Without the cancel, the call would stay open (the server waiting for
       // the client to read) until its 60 s deadline.
-      expect(await settled()).toBe(0);
-      for (let i = 0; i < 100 && !recorder.last().status; i++) await sleep(10);
+      await settled();
+      await waitFor(() => recorder.last().status, { message: "the call's final status on the client" });
       expect(recorder.last().path).toBe("/ltst.memory.v1.SearchService/Search");
       expect(recorder.last().status).toMatchObject({ code: grpc.status.CANCELLED, details: "Cancelled on client" });
       // The channel goes on.
@@ -239,11 +238,14 @@ describeEachBackend(
       const client = connect();
       const controller = new AbortController();
       const started = Date.now();
-      setTimeout(() => controller.abort(), 150);
-      const error = await rejection(drain(client.search.search(waitingSearch, { signal: controller.signal })));
+      const call = rejection(drain(client.search.search(waitingSearch, { signal: controller.signal })));
+      // Aborted once the server is waiting for the embeddings.
+      await waitForEmbeddingWait(service().service);
+      controller.abort();
+      const error = await call;
       expect(error.code).toBe(grpc.status.CANCELLED);
       expect(Date.now() - started).toBeLessThan(SERVER_DEADLINE_MS - 500);
-      expect(await settled()).toBe(0);
+      await settled();
       const aborted = await rejection(client.sessions.getSession({ userId: "kiter", sessionId: "k1" }, { signal: AbortSignal.abort() }));
       expect(aborted.code).toBe(grpc.status.CANCELLED);
     });
@@ -257,7 +259,7 @@ describeEachBackend(
       expect(error.code).toBe(grpc.status.DEADLINE_EXCEEDED);
       expect(elapsed).toBeGreaterThanOrEqual(350);
       expect(elapsed).toBeLessThan(SERVER_DEADLINE_MS - 500);
-      expect(await settled()).toBe(0);
+      await settled();
       // Unary calls get it too (the recorder runs after the deadline interceptor).
       const before = Date.now();
       await client.sessions.getSession({ userId: "kiter", sessionId: "k1" });
@@ -289,7 +291,7 @@ describeEachBackend(
       error = await rejection(long.search.search(waitingSearch, { deadline: new Date(Date.now() + 300) }).next());
       expect(error.code).toBe(grpc.status.DEADLINE_EXCEEDED);
       expect(Date.now() - started).toBeLessThan(SERVER_DEADLINE_MS - 500);
-      expect(await settled()).toBe(0);
+      await settled();
     });
 
     it("channel options apply: a response over maxReceiveMessageBytes is RESOURCE_EXHAUSTED", async () => {

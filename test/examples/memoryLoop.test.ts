@@ -10,9 +10,7 @@ import { countTokens } from "gpt-tokenizer/encoding/cl100k_base";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ChunkKind, chunkKindToJSON, RehydrateChunk } from "../../gen/ts/ltst/memory/v1/rehydrate.js";
 import { ListMessagesRequest, Role } from "../../gen/ts/ltst/memory/v1/message.js";
-import { SummaryServiceClient } from "../../gen/ts/ltst/memory/v1/summary.js";
 import { buildPrompt, readMemories, RpcError, runMemoryLoop, script, standInLlm, type Turn } from "../../examples/memoryLoop.js";
-import { callUnary } from "../support/clients.js";
 import { describeEachBackend } from "../support/describeEachBackend.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -39,7 +37,7 @@ describeEachBackend(
     });
 
     it("stores every question and reply, in order, as user and assistant messages", async () => {
-      const { messages, nextPageToken } = await service().clients.messages.list(
+      const { messages, nextPageToken } = await service().client.messages.listMessages(
         ListMessagesRequest.fromPartial({ userId: result.userId, sessionId: result.sessionId, pageSize: 100 }),
       );
       expect(nextPageToken).toBe("");
@@ -62,17 +60,12 @@ describeEachBackend(
       // The last append was after the last summary, and not due.
       expect(result.turns.at(-1)!.appendedReply).toMatchObject({ summaryDue: false, messagesSinceSummary: 2 });
 
-      const summaries = new SummaryServiceClient(address(), grpc.credentials.createInsecure());
-      try {
-        const { summary } = await callUnary(summaries, summaries.getSummary, { userId: result.userId, sessionId: result.sessionId });
-        expect(summary).toMatchObject({ coversThroughIndex: 11, content: result.turns[5]!.summary!.content });
-        // The stand-in summary names the user's questions up to message 11.
-        expect(summary!.content).toContain(script[0]!.slice(0, 30));
-        expect(summary!.content).toContain(script[5]!.slice(0, 30));
-        expect(summary!.content).not.toContain(script[6]!.slice(0, 30));
-      } finally {
-        summaries.close();
-      }
+      const { summary } = await service().client.summaries.getSummary({ userId: result.userId, sessionId: result.sessionId });
+      expect(summary).toMatchObject({ coversThroughIndex: 11, content: result.turns[5]!.summary!.content });
+      // The stand-in summary names the user's questions up to message 11.
+      expect(summary!.content).toContain(script[0]!.slice(0, 30));
+      expect(summary!.content).toContain(script[5]!.slice(0, 30));
+      expect(summary!.content).not.toContain(script[6]!.slice(0, 30));
       // A summary written is a summary rehydrated: the next turn's prompt has it.
       expect(result.turns[2]!.prompt[0]!.content).toContain('<memory kind="summary" covers_through_index="3">');
     });

@@ -12,8 +12,8 @@ import { loadConfig } from "../../src/config/loadConfig.js";
 import { openDatabase } from "../../src/db/openDatabase.js";
 import { verifyHashChain } from "../../src/domain/messages/hashChain.js";
 import { startService } from "../../src/server/startService.js";
-import { createClients } from "../support/clients.js";
-import { createRelationshipAndSummaryClients } from "../support/relationshipAndSummaryClients.js";
+import { createMemoryClient } from "../../src/client/index.js";
+import { collectSearch } from "../support/collectSearch.js";
 import { ltstSourceScript, memorySourceScript, minimalSourceScript, scratchPglite, scratchPostgres, type ScratchDatabase } from "./sourceDatabases.js";
 
 const adminUrl = process.env.DATABASE_URL;
@@ -148,19 +148,17 @@ describe("ltst import", { timeout: 300_000 }, () => {
 
         // The service's own API sees the data.
         const service = await startService(loadConfig({ LTST_GRPC_ADDRESS: "127.0.0.1:0", LTST_LOG_LEVEL: "silent", LTST_MODEL_DIR: path.join(target.dataDir, "none"), ...target.env }), pino({ level: "silent" }));
-        const api = createClients(`127.0.0.1:${service.port}`);
-        const more = createRelationshipAndSummaryClients(`127.0.0.1:${service.port}`);
+        const api = createMemoryClient({ address: `127.0.0.1:${service.port}` });
         try {
-          const listed = await api.messages.list({ userId: "u1", sessionId: "00000000-0000-4000-8000-000000000001", direction: ListDirection.LIST_DIRECTION_FORWARD, pageSize: 10, pageToken: "", lastN: 0 });
+          const listed = await api.messages.listMessages({ userId: "u1", sessionId: "00000000-0000-4000-8000-000000000001", direction: ListDirection.LIST_DIRECTION_FORWARD, pageSize: 10, pageToken: "", lastN: 0 });
           expect(listed.messages.map((m) => m.role)).toEqual([Role.ROLE_SYSTEM, Role.ROLE_USER, Role.ROLE_USER, Role.ROLE_ASSISTANT]);
           expect(listed.messages[1]!.createTime).toEqual(new Date("2024-01-01T10:00:01.123Z"));
-          const found = await api.search.run({ userId: "u1", query: "vegetarian restaurant", mode: SearchMode.SEARCH_MODE_LEXICAL, topK: 5 });
+          const found = await collectSearch(api.search.search({ userId: "u1", query: "vegetarian restaurant", mode: SearchMode.SEARCH_MODE_LEXICAL, topK: 5 }));
           expect(found.hits[0]?.message?.content).toBe("the restaurant near the station has vegetarian options");
-          const stats = await more.summaries.statistics({ userId: "u2", sessionId: "00000000-0000-4000-8000-000000000003" });
+          const stats = await api.summaries.getSessionStatistics({ userId: "u2", sessionId: "00000000-0000-4000-8000-000000000003" });
           expect(stats.statistics?.messageCount).toBe(30);
         } finally {
           api.close();
-          more.close();
           await service.stop(1000);
         }
       });

@@ -23,10 +23,10 @@ import { startEmbeddings, NO_PGVECTOR_REASON } from "../../src/indexing/startEmb
 import { startEmbeddingWorker, type BatchOutcome } from "../../src/indexing/startEmbeddingWorker.js";
 import { testBackends } from "../support/backends.js";
 import { connectClient } from "../support/connectClient.js";
+import { waitFor } from "../support/waitFor.js";
 import {
   DIMENSIONS,
   embeddingRows,
-  eventually,
   fakeEmbedder,
   fakeVector,
   latch,
@@ -36,7 +36,6 @@ import {
   requireVectors,
   resetEmbeddingTables,
   seed,
-  sleep,
   stableQueue,
   vectorError,
   workerOptions,
@@ -181,7 +180,7 @@ for (const backend of backends) {
         expect(row).toMatchObject({ attempts: 1, last_error: "temporarily unavailable" });
         expect(row.remaining_ms).toBeLessThanOrEqual(20.5);
       }
-      await sleep(40);
+      await waitFor(async () => (await queueRows(db)).every((row) => row.remaining_ms <= 0), { timeoutMs: 2_000, message: "the first backoff to pass" });
       expect(await worker.runOnce()).toMatchObject({ claimed: 3, stored: 0, failed: 3 });
       for (const row of await queueRows(db)) {
         // 20 * 2^1 = 40, capped at 30.
@@ -190,7 +189,7 @@ for (const backend of backends) {
       }
 
       embedder.failWith = null;
-      await eventually(async () => (await queueRows(db)).every((row) => row.remaining_ms <= 0), 2_000, "the backoff to pass");
+      await waitFor(async () => (await queueRows(db)).every((row) => row.remaining_ms <= 0), { timeoutMs: 2_000, message: "the backoff to pass" });
       expect(await worker.runOnce()).toMatchObject({ claimed: 3, stored: 3, failed: 0 });
       expect(await countPendingEmbeddings(db.pool)).toEqual({ pending: 0, failing: 0 });
       const stored = await embeddingRows(db);
@@ -298,7 +297,7 @@ for (const backend of backends) {
       expect(await worker.runOnce()).toMatchObject({ claimed: 0 });
       expect(embedder.calls).toEqual([]);
 
-      await eventually(async () => (await queueRows(db)).every((row) => row.remaining_ms <= 0), 3_000, "the lease to end");
+      await waitFor(async () => (await queueRows(db)).every((row) => row.remaining_ms <= 0), { timeoutMs: 3_000, message: "the lease to end" });
       const running = worker.runOnce();
       await gate.entered;
       // The new claim: a new token, and the expired lease counted as an attempt.
@@ -357,7 +356,7 @@ for (const backend of backends) {
       const slowPass = slow.runOnce();
       await slowGate.entered;
       expect(await fast.runOnce()).toMatchObject({ claimed: 0 });
-      await eventually(async () => (await queueRows(db)).every((row) => row.remaining_ms <= 0), 3_000, "the slow lease to end");
+      await waitFor(async () => (await queueRows(db)).every((row) => row.remaining_ms <= 0), { timeoutMs: 3_000, message: "the slow lease to end" });
       expect(await fast.runOnce()).toMatchObject({ claimed: 2, stored: 2, failed: 0 });
 
       slowGate.open();
@@ -388,7 +387,7 @@ for (const backend of backends) {
 
       const loserPass = loser.runOnce();
       await loserGate.entered;
-      await eventually(async () => (await queueRows(db)).every((row) => row.remaining_ms <= 0), 3_000, "the lease to end");
+      await waitFor(async () => (await queueRows(db)).every((row) => row.remaining_ms <= 0), { timeoutMs: 3_000, message: "the lease to end" });
       const ownerPass = owner.runOnce();
       await ownerGate.entered;
       const owned = await queueRows(db);
@@ -414,7 +413,15 @@ for (const backend of backends) {
         await seed(db, user, session, batch);
         contents.push(...batch);
       }
-      const embedders = Array.from({ length: 4 }, (_, i) => fakeEmbedder({ modelName: `worker-${i}`, delayMs: 3 }));
+      // Every batch waits until two workers hold one at the same time: the claims really overlap.
+      let holding = 0;
+      let overlap!: () => void;
+      const overlapping = new Promise<void>((resolve) => (overlap = resolve));
+      const gate = () => {
+        if (++holding >= 2) overlap();
+        return overlapping;
+      };
+      const embedders = Array.from({ length: 4 }, (_, i) => fakeEmbedder({ modelName: `worker-${i}`, gate }));
       const workers = embedders.map((embedder) => startEmbeddingWorker(workerOptions(db, embedder, { batchSize: 4 })));
 
       const totals = await Promise.all(
@@ -459,13 +466,13 @@ for (const backend of backends) {
         workerOptions(db, embedder, { autoStart: true, batchSize: 2, pollMs: 60_000, onBatch: (o) => outcomes.push(o) }),
       );
       try {
-        await eventually(async () => outcomes.length >= 1, 2_000, "the first (empty) pass");
+        await waitFor(async () => outcomes.length >= 1, { timeoutMs: 2_000, message: "the first (empty) pass" });
         expect(outcomes[0]).toMatchObject({ claimed: 0 });
         const contents = ["loop one", "loop two", "loop three", "loop four", "loop five"];
         await seed(db, "u-loop", "s-loop", contents);
         worker.nudge();
-        await eventually(async () => (await countPendingEmbeddings(db.pool)).pending === 0, 5_000, "the nudged worker");
-        await eventually(async () => outcomes.length >= 4, 2_000, "the last batch's outcome");
+        await waitFor(async () => (await countPendingEmbeddings(db.pool)).pending === 0, { timeoutMs: 5_000, message: "the nudged worker" });
+        await waitFor(async () => outcomes.length >= 4, { timeoutMs: 2_000, message: "the last batch's outcome" });
         expect(outcomes.slice(1).map((o) => o.claimed)).toEqual([2, 2, 1]);
         expect((await embeddingRows(db)).map((r) => r.content).sort()).toEqual([...contents].sort());
       } finally {
@@ -488,7 +495,9 @@ for (const backend of backends) {
       await gate.entered;
       let stopped = false;
       const stopping = worker.stop().then(() => (stopped = true));
-      await sleep(50);
+      // A database round trip (what a stop not waiting for the batch would
+      // have had ample time for), and the stop is still waiting.
+      await queueRows(db);
       expect(stopped).toBe(false);
       gate.open();
       await stopping;
@@ -632,12 +641,20 @@ for (const backend of backends) {
           SELECT 1 FROM message_embedding_queue q JOIN messages m USING (tenant_id, user_id, session_id, message_index)
           WHERE q.user_id = 'u-skip' AND m.content = 'locked row' FOR UPDATE OF q
         `);
-        const claimed = await Promise.race([
-          claimEmbeddingBatch(db.pool, { token: randomUUID(), limit: 10, leaseMs: 60_000 }),
-          sleep(3_000).then(() => "blocked" as const),
-        ]);
-        expect(claimed).not.toBe("blocked");
-        if (claimed !== "blocked") expect(claimed.map((m) => m.content).sort()).toEqual(["free row one", "free row two"]);
+        // Either the claim answers, or (the bug) it waits for the lock, which
+        // the database shows as a session of this database waiting on a lock.
+        let claimed: Awaited<ReturnType<typeof claimEmbeddingBatch>> | undefined;
+        let failure: unknown;
+        void claimEmbeddingBatch(db.pool, { token: randomUUID(), limit: 10, leaseMs: 60_000 }).then(
+          (rows) => (claimed = rows),
+          (error: unknown) => (failure = error ?? new Error("the claim failed")),
+        );
+        const waiting = async () =>
+          (await locker.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0]!.n > 0;
+        await waitFor(async () => claimed !== undefined || failure !== undefined || (await waiting()), { timeoutMs: 30_000, message: "the claim to answer or block" });
+        if (failure !== undefined) throw failure;
+        expect(claimed, "the claim waited for the locked row").toBeDefined();
+        expect(claimed!.map((m) => m.content).sort()).toEqual(["free row one", "free row two"]);
       } finally {
         await locker.query("ROLLBACK").catch(() => undefined);
         await locker.end();

@@ -31,8 +31,10 @@ import { startEmbeddedDatabase } from "../../src/db/startEmbeddedDatabase.js";
 import { startEmbeddingWorker } from "../../src/indexing/startEmbeddingWorker.js";
 import { prepareSearchModelDir } from "../fixtures/onnx/prepareSearchModelDir.js";
 import { testBackends, type Backend } from "../support/backends.js";
+import { collectSearch } from "../support/collectSearch.js";
 import { startTestService, type TestService } from "../support/startTestService.js";
-import { embeddingRows, eventually, fakeEmbedder, queueRows, seed, vectorError, workerOptions } from "./workerSupport.js";
+import { waitFor } from "../support/waitFor.js";
+import { embeddingRows, fakeEmbedder, queueRows, seed, vectorError, workerOptions } from "./workerSupport.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const childScript = path.join(here, "fixtures", "crashWorker.mjs");
@@ -170,7 +172,7 @@ for (const backend of backends) {
             expect(before).toMatchObject({ claimed: 2, stored: 2, failed: 0 });
             expect(embedder.calls.flat().sort()).toEqual(unclaimed.sort());
           }
-          await eventually(async () => (await survivor.runOnce()).claimed === 0 && (await queueRows(db)).length === 0, 10_000, "the survivor to take over");
+          await waitFor(async () => (await survivor.runOnce()).claimed === 0 && (await queueRows(db)).length === 0, { timeoutMs: 10_000, message: "the survivor to take over" });
           const finished = await db.pool.oneFirst(sql.unsafe`SELECT (extract(epoch FROM now()) * 1000)::float8 AS now`);
           expect(finished as number).toBeGreaterThanOrEqual(leaseEnd);
           // Each of the dead worker's messages was embedded once, by the survivor, after its lease.
@@ -198,10 +200,10 @@ for (const backend of backends) {
           // Before the lease ends: only the rows the dead worker had not claimed.
           if ((now as number) < leaseEnd) expect(early.map((m) => m.content).sort()).toEqual(unclaimed.sort());
           const late = early.filter((m) => texts.includes(m.content));
-          await eventually(async () => {
+          await waitFor(async () => {
             late.push(...(await claimEmbeddingBatch(db.pool, { token: randomUUID(), limit: 10, leaseMs: 60_000 })));
             return late.length >= texts.length;
-          }, 10_000, "the lease to end");
+          }, { timeoutMs: 10_000, message: "the lease to end" });
           const finished = await db.pool.oneFirst(sql.unsafe`SELECT (extract(epoch FROM now()) * 1000)::float8 AS now`);
           expect(finished as number).toBeGreaterThanOrEqual(leaseEnd);
           expect(late.map((m) => m.content).sort()).toEqual([...texts].sort());
@@ -246,8 +248,8 @@ describe("restart with the worker enabled [embedded]", () => {
     service = await startTestService(embedded, env);
     expect(service.service.embeddings).toMatchObject({ storage: true, unavailableReason: null, worker: null });
 
-    const api = service.clients;
-    await api.sessions.create(CreateSessionRequest.fromPartial({ userId: "u-restart", sessionId: "s-restart" }));
+    const api = service.client;
+    await api.sessions.createSession(CreateSessionRequest.fromPartial({ userId: "u-restart", sessionId: "s-restart" }));
     const contents = [
       "my dog loves long walks in the park",
       "the cat sleeps all day",
@@ -257,7 +259,7 @@ describe("restart with the worker enabled [embedded]", () => {
       "extra cheese for my dog",
     ];
     const m = (content: string) => ({ role: Role.ROLE_USER, type: "", content, metadata: undefined, parentMessageId: "" });
-    await api.messages.append({ userId: "u-restart", sessionId: "s-restart", idempotencyKey: "", messages: contents.map(m) });
+    await api.messages.appendMessages({ userId: "u-restart", sessionId: "s-restart", idempotencyKey: "", messages: contents.map(m) });
     expect(await service.service.embeddings.pending()).toEqual({ pending: 6, failing: 0 });
 
     // A worker of another replica claims two of them and dies.
@@ -272,7 +274,7 @@ describe("restart with the worker enabled [embedded]", () => {
     expect(embeddings.worker).not.toBeNull();
     const modelName = embeddings.embedder!.modelName;
 
-    await eventually(async () => (await embeddings.pending()).pending === 0, 15_000, "the restarted worker to embed everything");
+    await waitFor(async () => (await embeddings.pending()).pending === 0, { timeoutMs: 15_000, message: "the restarted worker to embed everything" });
     expect(await embeddings.pending()).toEqual({ pending: 0, failing: 0 });
 
     const stored = await embeddingRows(db);
@@ -294,9 +296,8 @@ describe("restart with the worker enabled [embedded]", () => {
     }
 
     // And the vectors are the ones search uses.
-    const result = await service.clients.search.run(
-      { userId: "u-restart", query: "pizza with cheese", mode: SearchMode.SEARCH_MODE_SEMANTIC },
-      { deadline: Date.now() + 10_000 },
+    const result = await collectSearch(
+      service.client.search.search({ userId: "u-restart", query: "pizza with cheese", mode: SearchMode.SEARCH_MODE_SEMANTIC }, { deadline: Date.now() + 10_000 }),
     );
     expect(result.info.pendingEmbeddings).toBe(0);
     expect(result.hits).toHaveLength(contents.length);

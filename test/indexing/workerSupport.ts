@@ -49,21 +49,17 @@ export type FakeEmbedder = Embedder & {
   failWith: ((texts: readonly string[]) => string | null) | null;
   /** Awaited inside every embed() call before answering (to hold a batch in progress). */
   gate: (() => Promise<void>) | null;
-  /** Delay of every embed() call. */
-  delayMs: number;
 };
 
-export function fakeEmbedder(options: Partial<Pick<FakeEmbedder, "failWith" | "gate" | "delayMs">> & { modelName?: string } = {}): FakeEmbedder {
+export function fakeEmbedder(options: Partial<Pick<FakeEmbedder, "failWith" | "gate">> & { modelName?: string } = {}): FakeEmbedder {
   const embedder: FakeEmbedder = {
     modelName: options.modelName ?? "fake-embedder",
     dimensions: DIMENSIONS,
     calls: [],
     failWith: options.failWith ?? null,
     gate: options.gate ?? null,
-    delayMs: options.delayMs ?? 0,
     async embed(texts) {
       embedder.calls.push([...texts]);
-      if (embedder.delayMs > 0) await sleep(embedder.delayMs);
       if (embedder.gate) await embedder.gate();
       const failure = embedder.failWith?.(texts);
       if (failure) throw new Error(failure);
@@ -88,17 +84,6 @@ export function latch(): { wait: () => Promise<void>; open: () => void; entered:
     open,
     entered: enteredPromise,
   };
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it returns true (or fails the test after `timeoutMs`). */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 /** Worker options for deterministic tests (no background loop). */

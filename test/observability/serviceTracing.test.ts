@@ -16,11 +16,12 @@ import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SessionStatus, SessionServiceClient } from "../../gen/ts/ltst/memory/v1/session.js";
+import { createMemoryClient, SessionStatus, type MemoryClient } from "../../src/client/index.js";
 import { loadConfig } from "../../src/config/loadConfig.js";
 import { createTracing, type Tracing } from "../../src/observability/tracing/createTracing.js";
 import { startService, type RunningService } from "../../src/server/startService.js";
 import { testBackends, type BackendDatabase } from "../support/backends.js";
+import { waitFor } from "../support/waitFor.js";
 
 const backends = await testBackends();
 
@@ -33,9 +34,6 @@ const traceMetadata = () => {
   return metadata;
 };
 
-const unary = <Res>(invoke: (callback: (error: grpc.ServiceError | null, response: Res) => void) => unknown) =>
-  new Promise<Res>((resolve, reject) => invoke((error, response) => (error ? reject(error) : resolve(response))));
-
 const spanText = (span: ReadableSpan) =>
   [span.name, span.status.message ?? "", JSON.stringify(span.attributes), JSON.stringify(span.events)].join("\n");
 
@@ -46,7 +44,7 @@ for (const backend of backends) {
     let database: BackendDatabase;
     let dataDir: string;
     let service: RunningService;
-    let client: SessionServiceClient;
+    let client: MemoryClient;
 
     beforeAll(async () => {
       tracing = createTracing({ serviceName: "ltst-memory-test", env: {}, exporter });
@@ -60,7 +58,7 @@ for (const backend of backends) {
         ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
       });
       service = await startService(config, pino({ level: "silent" }), { tracing });
-      client = new SessionServiceClient(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure());
+      client = createMemoryClient({ address: `127.0.0.1:${service.port}` });
     });
 
     afterAll(async () => {
@@ -74,31 +72,29 @@ for (const backend of backends) {
     it("makes each call one SERVER span, child of the traceparent, with its statements as children", async () => {
       const secret = `secret-${randomBytes(8).toString("hex")}`;
       exporter.reset();
-      await unary((callback) =>
-        client.createSession(
-          {
-            userId: `user-${secret}`,
-            sessionId: "s-traced",
-            name: `name ${secret}`,
-            type: "",
-            status: SessionStatus.SESSION_STATUS_ACTIVE,
-            metadata: { note: secret },
-            relevanceScore: 0,
-          },
-          traceMetadata(),
-          callback,
-        ),
+      await client.sessions.createSession(
+        {
+          userId: `user-${secret}`,
+          sessionId: "s-traced",
+          name: `name ${secret}`,
+          type: "",
+          status: SessionStatus.SESSION_STATUS_ACTIVE,
+          metadata: { note: secret },
+          relevanceScore: 0,
+        },
+        { metadata: traceMetadata() },
       );
-      const missing = await unary((callback) => client.getSession({ userId: `user-${secret}`, sessionId: "nope" }, traceMetadata(), callback)).catch(
-        (error: grpc.ServiceError) => error,
-      );
+      const missing = await client.sessions
+        .getSession({ userId: `user-${secret}`, sessionId: "nope" }, { metadata: traceMetadata() })
+        .catch((error: grpc.ServiceError) => error);
       expect((missing as grpc.ServiceError).code).toBe(grpc.status.NOT_FOUND);
 
       // The server span ends after the response is sent: wait for both.
-      const deadline = Date.now() + 5000;
-      while (exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.SERVER).length < 2 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await waitFor(() => exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.SERVER).length >= 2, {
+        timeoutMs: 5000,
+        intervalMs: 10,
+        message: "both server spans to end",
+      }).catch(() => undefined);
       const spans = exporter.getFinishedSpans();
       const servers = spans.filter((span) => span.kind === SpanKind.SERVER);
       expect(servers.map((span) => span.name)).toEqual([

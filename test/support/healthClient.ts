@@ -4,7 +4,7 @@ import { protoPath } from "grpc-health-check";
 
 /** A client of the standard grpc.health.v1.Health service (from grpc-health-check's proto). */
 const definition = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath, { enums: String })) as unknown as {
-  grpc: { health: { v1: { Health: new (address: string, credentials: grpc.ChannelCredentials) => HealthClientInstance } } };
+  grpc: { health: { v1: { Health: new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => HealthClientInstance } } };
 };
 
 type HealthResponse = { status: string };
@@ -71,4 +71,11 @@ export function watchHealth(client: HealthClientInstance, service: string): Heal
     },
     cancel: () => call.cancel(),
   };
+}
+
+/** Health.Check of `service` ("" for the whole server): resolves with the status ("SERVING", ...). */
+export function checkHealth(client: HealthClientInstance, service = ""): Promise<HealthResponse> {
+  return new Promise((resolve, reject) => {
+    client.check({ service }, new grpc.Metadata(), {}, (error, response) => (error ? reject(error) : resolve(response)));
+  });
 }

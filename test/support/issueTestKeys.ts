@@ -4,6 +4,7 @@ import { issueApiKey } from "../../src/auth/issueApiKey.js";
 import { createMemoryClient } from "../../src/client/createMemoryClient.js";
 import { createApiKeyStore } from "../../src/db/createApiKeyStore.js";
 import type { TestService } from "./startTestService.js";
+import { waitFor } from "./waitFor.js";
 
 /**
  * Issues an API key per requested role of `tenantId` on the service's
@@ -23,16 +24,18 @@ export async function issueTestKeys<R extends Role>(
   for (const role of roles) keys[role] = (await issueApiKey(store, { tenantId, role, userId: null, name: `test ${role}` })).key;
   const client = createMemoryClient({ address: `127.0.0.1:${service.service.port}`, credentials, defaultDeadlineMs: 5_000 });
   try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const code = await client.sessions.getSession({ userId: "nobody", sessionId: "none" }).then(
-        () => grpc.status.OK,
-        (error: grpc.ServiceError) => error.code,
-      );
-      if (code === grpc.status.UNAUTHENTICATED) return keys;
-      if (Date.now() > deadline) throw new Error(`a call without a key still answers ${grpc.status[code]} 30 s after the first key was issued`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    let code = grpc.status.OK;
+    await waitFor(
+      async () => {
+        code = await client.sessions.getSession({ userId: "nobody", sessionId: "none" }).then(
+          () => grpc.status.OK,
+          (error: grpc.ServiceError) => error.code,
+        );
+        return code === grpc.status.UNAUTHENTICATED;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, message: () => `a call without a key to be refused (it still answers ${grpc.status[code]})` },
+    );
+    return keys;
   } finally {
     client.close();
   }

@@ -5,12 +5,27 @@ import { pino } from "pino";
 import { loadConfig } from "../../src/config/loadConfig.js";
 import type { Clock } from "../../src/domain/clock.js";
 import { startService, type RunningService } from "../../src/server/startService.js";
+import * as grpc from "@grpc/grpc-js";
+import { createMemoryClient, type MemoryClient } from "../../src/client/index.js";
 import type { Backend } from "./backends.js";
-import { createClients, type Clients } from "./clients.js";
+import { checkHealth, HealthClient, watchHealth, type HealthWatch } from "./healthClient.js";
+
+/** grpc.health.v1.Health, which the shipped client does not cover (it is the standard service, for probes). */
+export type TestHealth = {
+  check(service?: string): Promise<{ status: string }>;
+  /** Opens a Health.Watch stream; cancel it before stopping the server, or the stop waits for it. */
+  watch(service?: string): HealthWatch;
+};
 
 export type TestService = {
   service: RunningService;
-  clients: Clients;
+  /**
+   * The shipped client (ltst-memory/client), without a default deadline: a
+   * call carries the deadline its test gives or none, so the server's own
+   * default (LTST_DEFAULT_DEADLINE_MS) is what applies to it.
+   */
+  client: MemoryClient;
+  health: TestHealth;
   dataDir: string;
   databaseUrl: string | undefined;
   /** Stops the service (not the database), e.g. to restart on the same data. */
@@ -27,7 +42,7 @@ export type TestService = {
 
 /**
  * Starts the real service on 127.0.0.1:0 with a fresh database of the given
- * backend, and real gRPC clients connected to it. `clock`: the time
+ * backend, and the shipped client connected to it. `clock`: the time
  * retention and idempotency expiry go by (a test moves it instead of sleeping).
  */
 export async function startTestService(
@@ -48,17 +63,25 @@ export async function startTestService(
       ...env,
     });
     const service = await startService(config, pino({ level: config.LTST_LOG_LEVEL }), options.clock ? { clock: options.clock } : {});
-    const clients = createClients(`127.0.0.1:${service.port}`);
+    const address = `127.0.0.1:${service.port}`;
+    const client = createMemoryClient({ address, defaultDeadlineMs: Infinity });
+    const healthClient = new HealthClient(address, grpc.credentials.createInsecure());
+    const health: TestHealth = {
+      check: (name = "") => checkHealth(healthClient, name),
+      watch: (name = "") => watchHealth(healthClient, name),
+    };
     let serviceStopped = false;
     const stopService = async (graceMs = 2000) => {
       if (serviceStopped) return;
       serviceStopped = true;
-      clients.close();
+      client.close();
+      healthClient.close();
       await service.stop(graceMs);
     };
     return {
       service,
-      clients,
+      client,
+      health,
       dataDir,
       databaseUrl: database.databaseUrl,
       stopService,
