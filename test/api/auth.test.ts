@@ -108,7 +108,9 @@ describeEachBackend(
       await admin.messages.appendMessages({ userId: "u1", sessionId: "s1", messages: [{ role: 1, content: "first" }] });
     });
 
-    it("refuses every RPC without credentials, with a malformed, unknown or revoked key, and changes nothing", async () => {
+    // 5 credentials × every RPC, one call at a time: on a CI machine whose two
+    // cores run several test files at once this took up to a minute.
+    it("refuses every RPC without credentials, with a malformed, unknown or revoked key, and changes nothing", { timeout: 240_000 }, async () => {
       const revoked = await issue("revoked", "acme", "admin");
       expect(await createApiKeyStore(service().service.db).revoke(revoked.record.keyId)).toBe(true);
       const unknown = keys.admin!.slice(0, -3) + (keys.admin!.endsWith("AAA") ? "BBB" : "AAA");
