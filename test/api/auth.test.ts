@@ -139,7 +139,7 @@ describeEachBackend(
       for (const { reason } of cases) expect((countedAfter[reason] ?? 0) - (countedBefore[reason] ?? 0), reason).toBe(everyRpc.length);
     });
 
-    it("lets a reader read but not write, delete or administer, and a writer not administer", async () => {
+    it("lets a reader read but not write, delete or administer, and a writer not administer", { timeout: 240_000 }, async () => {
       await issue("reader", "acme", "reader");
       await issue("writer", "acme", "writer");
       const reader = connect(keys.reader);
@@ -171,7 +171,7 @@ describeEachBackend(
       await writer.messages.appendMessages({ userId: "u1", sessionId: "s1", messages: [{ role: 2, content: "by the writer" }] });
     });
 
-    it("lets another tenant's admin key reach nothing of this tenant through any RPC", async () => {
+    it("lets another tenant's admin key reach nothing of this tenant through any RPC", { timeout: 240_000 }, async () => {
       await issue("globex-admin", "globex", "admin");
       const intruder = connect(keys["globex-admin"]);
       const snapshot = async () => ({
