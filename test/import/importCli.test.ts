@@ -11,6 +11,7 @@ import { runImportCli } from "../../src/cli/importCli.js";
 import { loadConfig } from "../../src/config/loadConfig.js";
 import { openDatabase } from "../../src/db/openDatabase.js";
 import { verifyHashChain } from "../../src/domain/messages/hashChain.js";
+import type { RoleName } from "../../src/domain/messages/Message.js";
 import { startService } from "../../src/server/startService.js";
 import { createMemoryClient } from "../../src/client/index.js";
 import { collectSearch } from "../support/collectSearch.js";
@@ -60,6 +61,14 @@ async function runImport(target: Target, ...args: string[]) {
   const code = await runImportCli(args, config, pino({ level: "silent" }), { log: (l) => out.push(l), error: (l) => err.push(l) });
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
+
+/** A snapshot's message row as the hash chain's verifier takes it. */
+const chainLink = (m: Row) => ({
+  role: m.role as RoleName,
+  content: m.content as string,
+  contentHash: m.content_hash as string,
+  contextHash: m.context_hash as string,
+});
 
 /** Everything the import wrote that must not differ between runs: sessions, messages with their hashes, statistics. */
 async function snapshot(target: Target) {
@@ -131,7 +140,7 @@ describe("ltst import", { timeout: 300_000 }, () => {
           "the restaurant near the station has vegetarian options",
         ]);
         expect(c1.map((m) => m.role)).toEqual(["system", "user", "user", "assistant"]);
-        expect(verifyHashChain(c1 as never)).toBe(-1);
+        expect(verifyHashChain(c1.map(chainLink))).toBe(-1);
         expect(once.messages).toHaveLength(4 + 1 + 30);
         expect(once.queued).toBe(targetKind === "embedded" ? 35 : once.queued);
         const big = once.messages.find((m) => m.id === "10000000-0000-4000-8000-000000000008")!;
@@ -184,7 +193,7 @@ describe("ltst import", { timeout: 300_000 }, () => {
     ]);
     expect(a[3]!.created_at).toBe(a[2]!.created_at);
     expect(a[0]!.metadata).toMatchObject({ client: "web", ltst_import: { source: "ltst", content_hash: "theirs1", role: "human", message_index: 0 } });
-    expect(verifyHashChain(a as never)).toBe(-1);
+    expect(verifyHashChain(a.map(chainLink))).toBe(-1);
     expect(snap.sessions.map((s) => [s.tenant_id, s.id, s.status])).toEqual([["acme", "s-a", "active"], ["acme", "s-b", "closed"], ["acme", "s-d", "active"]]);
 
     const db = await openDatabase({ databaseUrl: target.databaseUrl, dataDir: target.dataDir, poolSize: 1 });
