@@ -1,4 +1,5 @@
 import { execFile, execFileSync, spawn } from "node:child_process";
+import { statSync } from "node:fs";
 import { chmod, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -25,11 +26,33 @@ const nobody = (() => {
     return null;
   }
 })();
+/** Whether a user other than the owner may run `file`: it and every directory above it are executable by others. */
+function othersCanRun(file: string): boolean {
+  try {
+    let current = file;
+    for (;;) {
+      if ((statSync(current).mode & 0o001) === 0) return false;
+      const parent = path.dirname(current);
+      if (parent === current) return true;
+      current = parent;
+    }
+  } catch {
+    return false;
+  }
+}
+/**
+ * A node binary the other user can run: this one, unless it sits in a
+ * directory closed to others (a checkout under a 0700 temporary directory),
+ * then the system's. The child's script needs nothing newer than Node 18.
+ */
+const nodeForOthers = [process.execPath, "/usr/bin/node", "/usr/local/bin/node"].find(othersCanRun) ?? null;
 const otherUserSkip = !isRoot
   ? "the test runs as a non-root user, so it cannot start a process as another user"
   : nobody === null
     ? "there is no user `nobody` to connect as"
-    : null;
+    : nodeForOthers === null
+      ? `no node binary that user nobody can run (${process.execPath} is in a directory closed to others, and there is no /usr/bin/node)`
+      : null;
 if (otherUserSkip) console.warn(`startEmbeddedDatabase.test: skipping the other-local-user test: ${otherUserSkip}`);
 const onLinux = process.platform === "linux";
 if (!onLinux) console.warn("startEmbeddedDatabase.test: skipping the listening-port check: it reads Linux's /proc/net/tcp");
@@ -116,7 +139,7 @@ describe("startEmbeddedDatabase", () => {
       })();`;
     try {
       const { stdout } = await runFile(
-        process.execPath,
+        nodeForOthers!,
         ["-e", script, path.join(database.socketDir, ".s.PGSQL.5432"), controlPath, path.join(dataDir, "pglite")],
         { uid: nobody!.uid, gid: nobody!.gid, cwd: "/", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } },
       );
