@@ -223,7 +223,11 @@ async function appendInOneStatement(
   });
   const scope = { tenantId: input.tenantId, userId: input.userId, sessionId: input.sessionId };
   const since = input.idempotencyKey === null || deps.idempotencyTtlMs === undefined ? null : new Date(clock().getTime() - deps.idempotencyTtlMs);
-  const outcome = await deps.db.withConnection(signal, async (connection) => {
+  // A transaction around the one statement: a call cancelled while its
+  // statement waits for the session's lock (a deadline, a client's cancel, the
+  // end of a shutdown's grace period) is rolled back once the statement
+  // returns, instead of committing an append the caller was told failed.
+  const outcome = await deps.db.withTransaction(signal, async (connection) => {
     const appended = await appendToSessionHead(connection, { ...scope, retention: cutoffsFor(deps, input.tenantId) }, messages, totals, {
       enqueueEmbeddings: deps.enqueueEmbeddings,
       idempotency:
