@@ -47,7 +47,8 @@ export type AppendedToHead =
   | { outcome: "appended"; firstIndex: number; summaryMessageCount: number; contextHashes: string[]; createdAt: Date };
 
 /**
- * AppendMessages in ONE statement (one round trip, no BEGIN and COMMIT):
+ * AppendMessages in ONE statement (the caller runs it inside BEGIN and COMMIT,
+ * so that a call cancelled while it waits for the lock is rolled back):
  *
  * 1. `head` locks the user's session row (FOR UPDATE) and reads the head of
  *    its log, as lockSessionForAppend does. Concurrent appends to a session
