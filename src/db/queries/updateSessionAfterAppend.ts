@@ -1,17 +1,10 @@
 import { sql, type CommonQueryMethods } from "slonik";
+import type { HeadTotals } from "./appendToSessionHead.js";
 import { noRows } from "./noRows.js";
 
-/** What one append adds to a session's statistics. */
-export type AppendTotals = {
+/** What one append adds to a session's statistics: the one statement's totals, and the count and chain head it computes itself. */
+export type AppendTotals = HeadTotals & {
   count: number;
-  user: number;
-  assistant: number;
-  system: number;
-  tool: number;
-  tokens: number;
-  characters: number;
-  /** UTF-8 bytes of the messages' content (the storage quota counts these). */
-  bytes: number;
   lastContextHash: string;
 };
 

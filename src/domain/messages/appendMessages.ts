@@ -134,10 +134,7 @@ export async function appendMessages(
       const contextHash = nextContextHash(previous, message.role, message.contentHash);
       previous = contextHash;
       totals.count += 1;
-      totals[message.role] += 1;
-      totals.tokens += message.tokenCount;
-      totals.characters += message.characters;
-      totals.bytes += message.bytes;
+      addToTotals(totals, message);
       return {
         id: newId(),
         messageIndex: head.message_count + offset,
@@ -207,10 +204,7 @@ async function appendInOneStatement(
 ): Promise<AppendMessagesResult> {
   const totals: HeadTotals = { user: 0, assistant: 0, system: 0, tool: 0, tokens: 0, characters: 0, bytes: 0 };
   const messages: HeadMessage[] = prepared.map((message) => {
-    totals[message.role] += 1;
-    totals.tokens += message.tokenCount;
-    totals.characters += message.characters;
-    totals.bytes += message.bytes;
+    addToTotals(totals, message);
     return {
       id: newId(),
       role: message.role,
@@ -291,4 +285,12 @@ function canonicalJson(value: unknown): string {
     return `{${entries.join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
+}
+
+/** Counts one prepared message into an append's statistics (both append paths). */
+function addToTotals(totals: HeadTotals, message: { role: RoleName; tokenCount: number; characters: number; bytes: number }): void {
+  totals[message.role] += 1;
+  totals.tokens += message.tokenCount;
+  totals.characters += message.characters;
+  totals.bytes += message.bytes;
 }
