@@ -1,20 +1,12 @@
 import type pg from "pg";
 import { sql, type CommonQueryMethods } from "slonik";
 import { noRows } from "./noRows.js";
+import type { AppendTotals } from "./updateSessionAfterAppend.js";
 
-/** What one import batch adds to one session. */
-export type ImportedTotals = {
+/** What one import batch adds to one session: an append's totals, for a session named here, with the batch's time span. */
+export type ImportedTotals = AppendTotals & {
   userId: string;
   sessionId: string;
-  count: number;
-  user: number;
-  assistant: number;
-  system: number;
-  tool: number;
-  tokens: number;
-  characters: number;
-  bytes: number;
-  lastContextHash: string;
   /** Least and greatest created_at of the batch's messages (ISO 8601 UTC). */
   firstAt: string;
   lastAt: string;
