@@ -284,6 +284,30 @@ describeEachBackend(
       expect(report.query).toBe(A1[12]);
     });
 
+    // Lexical relevance takes the latest user message's lexemes from its
+    // stored full-text vector, which covers the whole message: only when the
+    // message is the whole query (at most search's 4 KiB) may it.
+    if (vectors) console.warn(`[skip] the 4 KiB default query in lexical relevance on ${backend.name}: with pgvector relevance is semantic (the postgres-no-pgvector run checks it)`);
+    it.skipIf(vectors)("the default query is the latest user message cut at 4 KiB, in lexical relevance too", async () => {
+      await newSession("carol", "c1");
+      await append("carol", "c1", ["the zanzibarite key is under the blue mat", "noted"]);
+      const long = `${"lorem ipsum dolor ".repeat(240)}zanzibarite`;
+      expect(Buffer.byteLength(long)).toBeGreaterThan(4096);
+      await api().messages.appendMessages({ userId: "carol", sessionId: "c1", idempotencyKey: "", messages: [msg(long, Role.ROLE_USER)] });
+      const cut = await rehydrate({ userId: "carol", sessionId: "c1", tokenBudget: 100_000, maxRecentMessages: 1 });
+      expect(cut.report.query).toBe(long.slice(0, 4096));
+      expect(cut.report.relevanceMode).toBe(SearchMode.SEARCH_MODE_LEXICAL);
+      expect(cut.chunks.filter((c) => c.kind === RELEVANT)).toEqual([]);
+
+      await api().messages.appendMessages({ userId: "carol", sessionId: "c1", idempotencyKey: "", messages: [msg("where is the zanzibarite key?", Role.ROLE_USER)] });
+      const short = await rehydrate({ userId: "carol", sessionId: "c1", tokenBudget: 100_000, maxRecentMessages: 1 });
+      expect(short.report.query).toBe("where is the zanzibarite key?");
+      // The planted message, and the long one (its stored vector covers all of it).
+      const relevant = short.chunks.filter((c) => c.kind === RELEVANT).map((c) => c.text);
+      expect(relevant).toHaveLength(2);
+      expect(relevant.filter((text) => text.includes("the zanzibarite key is under the blue mat"))).toHaveLength(1);
+    });
+
     it("an empty session: header only, then the report", async () => {
       await newSession("alice", "a-empty", "empty");
       const { chunks, report } = await run({ sessionId: "a-empty", maxRelevantMessages: -1 });

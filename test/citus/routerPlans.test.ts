@@ -31,7 +31,7 @@ import { selectSessionSummary } from "../../src/db/queries/selectSessionSummary.
 import { sessionIsRetained } from "../../src/db/queries/sessionIsRetained.js";
 import { tryRetentionLock } from "../../src/db/queries/tryRetentionLock.js";
 import { selectSessionsPage } from "../../src/db/queries/selectSessionsPage.js";
-import { selectQueryLexemes } from "../../src/db/queries/selectQueryLexemes.js";
+import { selectLexemeFrequencies, selectQueryLexemes } from "../../src/db/queries/selectQueryLexemes.js";
 import { selectHybridHits, selectLexicalHits, selectSemanticHits, type SearchScope } from "../../src/db/queries/selectSearchHits.js";
 import { updateSession } from "../../src/db/queries/updateSession.js";
 import { updateSessionAfterAppend } from "../../src/db/queries/updateSessionAfterAppend.js";
@@ -286,10 +286,11 @@ describe.skipIf(skipReason !== null)("Citus: the hot statements are single-shard
     // The lexical words come from the catalog on the coordinator (no shard
     // is read; run, not explained): without statistics there, no estimate.
     let lexemes: unknown = null;
+    let frequencies: unknown = null;
     await plansOf(pool, plans, async () => (lexemes = await selectQueryLexemes(pool, "Hello, hello world")), () => false);
-    expect(lexemes).toEqual(
-      expect.arrayContaining([{ lexeme: "hello", estimated_messages: null }, { lexeme: "world", estimated_messages: null }]),
-    );
+    await plansOf(pool, plans, async () => (frequencies = await selectLexemeFrequencies(pool)), () => false);
+    expect(lexemes).toEqual({ lexemes: ["hello", "world"], statisticsVersion: expect.any(String) });
+    expect(frequencies).toEqual([]);
     const scope: SearchScope = { tenantId: TENANT, userId: USER, sessionIds: [], roles: [], startTime: null, endTime: null, metadataFilter: null };
     const lexical = await plansOf(pool, plans, () => selectLexicalHits(pool, scope, { terms: ["hello"], maxCandidates: 200, limit: 10, minScore: 0 }));
     expect(lexical).toHaveLength(1);
@@ -315,6 +316,27 @@ describe.skipIf(skipReason !== null)("Citus: the hot statements are single-shard
     );
     expect(read).toHaveLength(1);
     expectRouterPlan(read[0]!);
+    // With the lexemes of the latest user message, as lexical relevance asks
+    // on Citus (without the statistics' version: see statisticsVersion).
+    const withLexemes = () =>
+      selectRehydrationSources(pool, {
+        tenantId: TENANT,
+        userId: USER,
+        sessionId: SESSION,
+        recent: 10,
+        now: new Date(),
+        maxPreferences: 50,
+        maxContext: 50,
+        latestUserLexemes: { statisticsVersion: false },
+      });
+    const plan = await plansOf(pool, plans, withLexemes);
+    expect(plan).toHaveLength(1);
+    expectRouterPlan(plan[0]!);
+    // Run, not explained: the workers compute the lexemes (of "queued", the
+    // session's one user message).
+    let sources: Awaited<ReturnType<typeof withLexemes>> = null;
+    await plansOf(pool, plans, async () => (sources = await withLexemes()), () => false);
+    expect(sources!.latestUserLexemes).toEqual({ messageIndex: expect.any(Number), lexemes: ["queu"], statisticsVersion: null });
   });
 
   // Under a retention policy every read gets conditions with subqueries

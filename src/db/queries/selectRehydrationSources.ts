@@ -11,6 +11,7 @@ import { noCutoffs, type RetentionCutoffs } from "../../domain/retention/Retenti
 import { messageRetained, sessionRetained, summaryRetained } from "./retentionFilters.js";
 import { sessionColumnsFor, sessionSummaryJoin, sessionRowShape, toSession } from "./sessionRow.js";
 import { summaryColumns, summaryRowShape, toSummary } from "./summaryRow.js";
+import { statisticsVersion, type QueryLexemes } from "./selectQueryLexemes.js";
 
 /** What Rehydrate reads about a session, from one snapshot. */
 export type RehydrationSources = {
@@ -22,6 +23,13 @@ export type RehydrationSources = {
   preferences: { rows: readonly PreferenceRow[]; total: number };
   /** The most relevant live context entries, and how many are live. */
   context: { rows: readonly ContextEntry[]; total: number };
+  /**
+   * When asked (`latestUserLexemes`): the lexemes of the latest user message
+   * of `recent` (its stored full-text vector's, so that lexical relevance
+   * need not compute them again), with the message's index; null when
+   * `recent` has no user message or they were not asked for.
+   */
+  latestUserLexemes: (QueryLexemes & { messageIndex: number }) | null;
 };
 
 // The statement returns each part as JSON: timestamps come as ISO text and
@@ -56,6 +64,8 @@ const sourcesRow = z.object({
   preference_total: z.number(),
   context: z.array(contextJson),
   context_total: z.number(),
+  latest_user_lexemes: z.object({ message_index: z.number(), lexemes: z.array(z.string()) }).nullable(),
+  statistics_version: z.string().nullable(),
 });
 
 /**
@@ -76,6 +86,10 @@ const sourcesRow = z.object({
  * What is past the tenant's retention (`retention`) is left out: the session
  * (then null), its summary when summaries go with their messages, and old
  * messages.
+ *
+ * `latestUserLexemes`: also the lexemes of the window's latest user message
+ * (Rehydrate's default relevance query), and, with `statisticsVersion`, the
+ * version of the full-text statistics (not on Citus: see statisticsVersion).
  */
 export async function selectRehydrationSources(
   db: CommonQueryMethods,
@@ -88,10 +102,24 @@ export async function selectRehydrationSources(
     maxPreferences: number;
     maxContext: number;
     retention?: RetentionCutoffs;
+    latestUserLexemes?: { statisticsVersion: boolean };
   },
 ): Promise<RehydrationSources | null> {
   const { tenantId, userId, sessionId } = query;
   const retention = query.retention ?? noCutoffs;
+  const recentWindow = sql.fragment`
+    m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.session_id = ${sessionId} AND m.message_index >= s.message_count - ${query.recent}
+    AND ${messageRetained(retention)}
+  `;
+  const latestUserLexemes = query.latestUserLexemes
+    ? sql.fragment`(SELECT jsonb_build_object('message_index', x.message_index, 'lexemes', to_jsonb(tsvector_to_array(x.content_tsv))) FROM (
+         SELECT m.message_index, m.content_tsv FROM messages m, s
+         WHERE ${recentWindow} AND m.role = 'user'
+         ORDER BY m.message_index DESC
+         LIMIT 1
+       ) x)`
+    : sql.fragment`NULL::jsonb`;
+  const version = query.latestUserLexemes?.statisticsVersion ? statisticsVersion : sql.fragment`NULL::text`;
   const row = await db.one(sql.type(sourcesRow)`
     WITH s AS (
       SELECT ${sessionColumnsFor(retention, userId)} FROM sessions s ${sessionSummaryJoin(userId, retention)}
@@ -105,8 +133,7 @@ export async function selectRehydrationSources(
        ) x) AS summary,
       (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.message_index), '[]'::jsonb) FROM (
          SELECT ${messageColumns} FROM messages m, s
-         WHERE m.tenant_id = ${tenantId} AND m.user_id = ${userId} AND m.session_id = ${sessionId} AND m.message_index >= s.message_count - ${query.recent}
-           AND ${messageRetained(retention)}
+         WHERE ${recentWindow}
          ORDER BY m.message_index DESC
          LIMIT ${query.recent}
        ) x) AS recent,
@@ -125,7 +152,9 @@ export async function selectRehydrationSources(
          LIMIT ${query.maxContext}
        ) x) AS context,
       (SELECT count(*) FROM context_entries c, s
-       WHERE c.tenant_id = ${tenantId} AND c.user_id = ${userId} AND c.session_id = ${sessionId} AND ${isLive(query.now)})::int8 AS context_total
+       WHERE c.tenant_id = ${tenantId} AND c.user_id = ${userId} AND c.session_id = ${sessionId} AND ${isLive(query.now)})::int8 AS context_total,
+      ${latestUserLexemes} AS latest_user_lexemes,
+      ${version} AS statistics_version
   `);
   if (row.session === null) return null;
   return {
@@ -134,6 +163,11 @@ export async function selectRehydrationSources(
     recent: row.recent,
     preferences: { rows: row.preferences, total: row.preference_total },
     context: { rows: row.context, total: row.context_total },
+    latestUserLexemes: row.latest_user_lexemes && {
+      messageIndex: row.latest_user_lexemes.message_index,
+      lexemes: row.latest_user_lexemes.lexemes,
+      statisticsVersion: row.statistics_version,
+    },
   };
 }
 

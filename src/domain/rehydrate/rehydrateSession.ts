@@ -3,6 +3,7 @@ import type { Database } from "../ports/Database.js";
 import type { ContextEntry } from "../context/ContextEntry.js";
 import type { Message } from "../messages/Message.js";
 import { selectLatestUserMessageText, selectRehydrationSources } from "../../db/queries/selectRehydrationSources.js";
+import type { QueryLexemes } from "../../db/queries/selectQueryLexemes.js";
 import type { SearchHitRow, SearchScope } from "../../db/queries/selectSearchHits.js";
 import type { Session } from "../sessions/Session.js";
 import type { Summary } from "../summaries/Summary.js";
@@ -107,6 +108,9 @@ export type RehydrationSink = {
  *    sent at once, before the relevance search.
  * 3. Relevant messages are searched (semantic, else lexical) outside the
  *    recent window, deduplicated by text, and packed into what is left.
+ *    Lexically, for the default query, the words come from the latest user
+ *    message's stored full-text vector, read in step 1's statement, so the
+ *    search is one more statement.
  * 4. The recent window goes out in chronological order, then the report.
  *
  * NotFoundError when the session does not exist for this user. Stops with
@@ -130,6 +134,7 @@ export async function rehydrateSession(
     queryEmbedding.catch(() => {}); // awaited (or abandoned on error) below
   };
   if (input.query !== "") startEmbedding(input.query);
+  const defaultLexicalQuery = input.query === "" && relevance.wanted && relevance.mode === "lexical";
 
   const sources = await db.withConnection(signal, async (connection) => {
     const found = await selectRehydrationSources(connection, {
@@ -141,12 +146,24 @@ export async function rehydrateSession(
       maxPreferences: limits.rehydrateMaxPreferences,
       maxContext: limits.rehydrateMaxContextEntries,
       retention,
+      // Lexical relevance for the latest user message: its stored lexemes
+      // come with the window (one statement less than computing them).
+      ...(defaultLexicalQuery ? { latestUserLexemes: { statisticsVersion: !db.distributed } } : {}),
     });
     if (!found) throw new NotFoundError("session", input.sessionId);
     const windowStart = Math.max(0, found.session.messageCount - input.maxRecent);
     let query = input.query;
+    let queryLexemes: QueryLexemes | undefined;
     if (query === "" && relevance.wanted) {
       const latestInWindow = found.recent.findLast((message) => message.role === "user");
+      // The stored lexemes are the query's when the query is the whole message.
+      if (
+        latestInWindow &&
+        found.latestUserLexemes?.messageIndex === latestInWindow.messageIndex &&
+        Buffer.byteLength(latestInWindow.content, "utf8") <= limits.searchQueryMaxBytes
+      ) {
+        queryLexemes = found.latestUserLexemes;
+      }
       query =
         latestInWindow?.content ??
         (await selectLatestUserMessageText(connection, {
@@ -161,7 +178,7 @@ export async function rehydrateSession(
       query = truncateUtf8(query, limits.searchQueryMaxBytes);
       startEmbedding(query);
     }
-    return { ...found, windowStart, query };
+    return { ...found, windowStart, query, queryLexemes };
   });
   // Undecryptable preferences fail the call (FAILED_PRECONDITION), as in
   // GetPreference: a prompt must not silently lack or garble them.
@@ -260,7 +277,7 @@ function lexicalNote(why: string): string {
 async function findRelevant(
   deps: RehydrateDeps,
   input: RehydrateInput,
-  sources: { recent: readonly Message[]; windowStart: number; query: string },
+  sources: { recent: readonly Message[]; windowStart: number; query: string; queryLexemes: QueryLexemes | undefined },
   plannedMode: RelevanceMode,
   queryEmbedding: Promise<Float32Array> | null,
   signal: AbortSignal | undefined,
@@ -280,7 +297,16 @@ async function findRelevant(
   const limit = Math.min(limits.searchMaxTopK, input.maxRelevant * 2 + sources.recent.length);
   const outcome = await executeSearch(
     deps,
-    { scope, text: sources.query, mode: plannedMode, limit, minScore: input.minRelevance, fallback: "lexical", queryEmbedding },
+    {
+      scope,
+      text: sources.query,
+      lexemes: sources.queryLexemes,
+      mode: plannedMode,
+      limit,
+      minScore: input.minRelevance,
+      fallback: "lexical",
+      queryEmbedding,
+    },
     signal,
   );
   const mode: RelevanceMode = outcome.mode === "semantic" ? "semantic" : "lexical";

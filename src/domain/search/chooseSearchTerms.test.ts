@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { chooseSearchTerms, MAX_COMMON_SEARCH_TERMS, MAX_RANKED_CANDIDATES, MAX_SEARCH_TERMS } from "./chooseSearchTerms.js";
 
-const lexeme = (name: string, estimated: number | null) => ({ lexeme: name, estimated_messages: estimated });
+const lexeme = (name: string, estimated: number | null) => ({ lexeme: name, estimatedMessages: estimated });
 
 describe("chooseSearchTerms", () => {
   it("keeps every word of a short query on a small table (nothing is common there)", () => {

@@ -1,5 +1,7 @@
-import type { QueryLexeme } from "../../db/queries/selectQueryLexemes.js";
 import { limits } from "../../validation/limits.js";
+
+/** A lexeme of a query, and about how many messages (all users) contain it: null when rarer than the common ones the statistics list, or when there are no statistics. */
+export type QueryLexeme = { lexeme: string; estimatedMessages: number | null };
 
 /** How many of a query's selective lexemes lexical search matches and ranks with. */
 export const MAX_SEARCH_TERMS = limits.lexicalMaxTerms;
@@ -31,7 +33,7 @@ export const MAX_RANKED_CANDIDATES = limits.lexicalMaxRankedCandidates;
  * message is meant than a common one; common words only add matches.
  */
 export function chooseSearchTerms(lexemes: readonly QueryLexeme[], maxCandidates: number = MAX_RANKED_CANDIDATES): string[] {
-  const estimate = (lexeme: QueryLexeme) => lexeme.estimated_messages ?? 0;
+  const estimate = (lexeme: QueryLexeme) => lexeme.estimatedMessages ?? 0;
   const ordered = [...new Map(lexemes.map((lexeme) => [lexeme.lexeme, lexeme])).values()].sort(
     (a, b) =>
       estimate(a) - estimate(b) ||

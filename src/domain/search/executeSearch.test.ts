@@ -33,17 +33,14 @@ function fakeDatabase(hits: readonly SearchHitRow[]) {
   const connection = (transaction: boolean) => ({
     any: async (query: { sql: string; values: readonly unknown[] }) => {
       statements.push({ transaction, sql: query.sql, values: query.values });
-      // selectQueryLexemes: "volcano" is common, "hike" rare.
-      if (query.sql.includes("most_common_elems")) {
-        return [
-          { lexeme: "volcano", estimated_messages: 50_000 },
-          { lexeme: "hike", estimated_messages: null },
-        ];
-      }
+      // selectLexemeFrequencies: "volcano" is common; "hike" is not listed (rare).
+      if (query.sql.includes("most_common_elems")) return [{ lexeme: "volcano", estimated_messages: 50_000 }];
       return hits;
     },
     one: async (query: { sql: string; values: readonly unknown[] }) => {
       statements.push({ transaction, sql: query.sql, values: query.values });
+      // selectQueryLexemes
+      if (query.sql.includes("tsvector_to_array")) return { lexemes: ["volcano", "hike"], statistics_version: "1" };
       return { iterative_scan: "relaxed_order", ef_search: String(query.values[0]) };
     },
   });
@@ -86,7 +83,9 @@ const input = (overrides: Partial<ExecuteSearchInput>): ExecuteSearchInput => ({
   fallback: "lexical",
   ...overrides,
 });
-const isLexemes = (s: Statement) => s.sql.includes("most_common_elems");
+const isLexemes = (s: Statement) => s.sql.includes("tsvector_to_array");
+const isFrequencies = (s: Statement) => s.sql.includes("most_common_elems");
+const kindOf = (s: Statement) => (isLexemes(s) ? "lexemes" : isFrequencies(s) ? "frequencies" : isLexical(s) ? "lexical" : s.sql);
 const isLexical = (s: Statement) => s.sql.includes("ts_rank_cd") && !s.sql.includes("<=>");
 const isSemantic = (s: Statement) => s.sql.includes("<=>") && !s.sql.includes("ts_rank_cd");
 const isHybrid = (s: Statement) => s.sql.includes("<=>") && s.sql.includes("ts_rank_cd");
@@ -112,10 +111,12 @@ describe("executeSearch", () => {
     const outcome = await executeSearch({ db, embeddings }, input({ mode: "hybrid", limit: 60 }));
     expect(outcome.mode).toBe("hybrid");
     expect(efSearch(statements)).toBe("120");
-    expect(statements.map((s) => s.transaction)).toEqual([true, true, true]);
+    // The scan settings, the query's lexemes, the statistics (first search on this database), the search.
+    expect(statements.map((s) => s.transaction)).toEqual([true, true, true, true]);
     expect(isLexemes(statements[1]!)).toBe(true);
-    expect(isHybrid(statements[2]!)).toBe(true);
-    expect(statements[2]!.values).toContain("'hike'");
+    expect(isFrequencies(statements[2]!)).toBe(true);
+    expect(isHybrid(statements[3]!)).toBe(true);
+    expect(statements[3]!.values).toContain("'hike'");
   });
 
   it("runs lexical without the model and without touching the embedder", async () => {
@@ -124,14 +125,21 @@ describe("executeSearch", () => {
     const outcome = await executeSearch({ db, embeddings }, input({ mode: "lexical" }));
     expect(outcome).toMatchObject({ mode: "lexical", fallback: null, queryEmbeddingMs: 0 });
     expect(embedded).toEqual([]);
-    // The query's lexemes with their statistics, then the search with the selective one only.
-    expect(statements).toHaveLength(2);
-    expect(statements.map((s) => s.transaction)).toEqual([false, false]);
+    // The query's lexemes, the statistics (first search on this database),
+    // then the search with the selective word only.
+    expect(statements).toHaveLength(3);
+    expect(statements.map((s) => s.transaction)).toEqual([false, false, false]);
     expect(isLexemes(statements[0]!)).toBe(true);
     expect(statements[0]!.values).toContain("volcano hiking");
-    expect(isLexical(statements[1]!)).toBe(true);
-    expect(statements[1]!.values).toContain("'hike'");
-    expect(statements[1]!.values).not.toContain("'volcano' | 'hike'");
+    expect(isFrequencies(statements[1]!)).toBe(true);
+    expect(isLexical(statements[2]!)).toBe(true);
+    expect(statements[2]!.values).toContain("'hike'");
+    expect(statements[2]!.values).not.toContain("'volcano' | 'hike'");
+
+    // A second search on the same database holds the statistics: two statements.
+    statements.length = 0;
+    await executeSearch({ db, embeddings }, input({ mode: "lexical" }));
+    expect(statements.map(kindOf)).toEqual(["lexemes", "lexical"]);
   });
 
   it("uses an embedding the caller started instead of embedding again", async () => {
@@ -148,7 +156,7 @@ describe("executeSearch", () => {
       const { embeddings } = fakeEmbeddings({ unavailable: "no pgvector" });
       const outcome = await executeSearch({ db, embeddings }, input({ mode, fallback: "lexical" }));
       expect(outcome).toMatchObject({ mode: "lexical", fallback: { kind: "unavailable", reason: "no pgvector" } });
-      expect(statements.map((s) => (isLexemes(s) ? "lexemes" : isLexical(s) ? "lexical" : s.sql))).toEqual(["lexemes", "lexical"]);
+      expect(statements.map(kindOf)).toEqual(["lexemes", "frequencies", "lexical"]);
     }
   });
 
@@ -166,7 +174,7 @@ describe("executeSearch", () => {
     const { embeddings } = fakeEmbeddings({ fail: "model crashed" });
     const outcome = await executeSearch({ db, embeddings }, input({ fallback: "lexical" }));
     expect(outcome).toMatchObject({ mode: "lexical", fallback: { kind: "embedding_failed", reason: "model crashed" } });
-    expect(statements.map((s) => (isLexemes(s) ? "lexemes" : isLexical(s) ? "lexical" : s.sql))).toEqual(["lexemes", "lexical"]);
+    expect(statements.map(kindOf)).toEqual(["lexemes", "frequencies", "lexical"]);
     await expect(executeSearch({ db, embeddings }, input({ fallback: "fail" }))).rejects.toThrow("model crashed");
   });
 

@@ -1,6 +1,5 @@
 import pgvector from "pgvector";
 import type { Database } from "../ports/Database.js";
-import { selectQueryLexemes } from "../../db/queries/selectQueryLexemes.js";
 import {
   configureVectorScan,
   selectHybridHits,
@@ -14,6 +13,8 @@ import type { Embeddings } from "../ports/Embeddings.js";
 import { abortable } from "../../lib/abortable.js";
 import { FailedPreconditionError } from "../errors.js";
 import { chooseSearchTerms, MAX_RANKED_CANDIDATES } from "./chooseSearchTerms.js";
+import { lexemeStatisticsOf } from "./LexemeStatistics.js";
+import type { QueryLexemes } from "../../db/queries/selectQueryLexemes.js";
 import { vectorsUnavailableReason } from "./vectorsUnavailableReason.js";
 
 export type SearchModeName = "semantic" | "lexical" | "hybrid";
@@ -45,6 +46,12 @@ export type ExecuteSearchInput = {
    * embeds while it reads the session); otherwise the text is embedded here.
    */
   queryEmbedding?: Promise<Float32Array> | null | undefined;
+  /**
+   * The lexemes of `text`, when the caller has them (Rehydrate reads the
+   * stored full-text vector of the message its query is); otherwise the
+   * database computes them.
+   */
+  lexemes?: QueryLexemes | undefined;
 };
 
 export type ExecuteSearchOutcome = {
@@ -107,10 +114,13 @@ export async function executeSearch(
   }
 
   // The lexical words: the query's most selective lexemes (chooseSearchTerms),
-  // from the statistics; never fewer candidates ranked than hits wanted.
-  const termsOf = async (connection: Parameters<typeof selectQueryLexemes>[0], wanted: number): Promise<SearchTerms> => {
+  // by the table's statistics (held per database: LexemeStatistics); never
+  // fewer candidates ranked than hits wanted.
+  const statistics = lexemeStatisticsOf(db);
+  const termsOf = async (connection: Parameters<typeof statistics.lexemesOf>[0], wanted: number): Promise<SearchTerms> => {
     const maxCandidates = Math.max(MAX_RANKED_CANDIDATES, wanted);
-    return { terms: chooseSearchTerms(await selectQueryLexemes(connection, input.text), maxCandidates), maxCandidates };
+    const lexemes = input.lexemes ? await statistics.estimate(connection, input.lexemes) : await statistics.lexemesOf(connection, input.text);
+    return { terms: chooseSearchTerms(lexemes, maxCandidates), maxCandidates };
   };
   let hits: readonly SearchHitRow[];
   if (mode === "lexical") {
