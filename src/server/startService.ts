@@ -13,11 +13,9 @@ import { retentionCutoffs } from "../domain/retention/retentionCutoffs.js";
 import { noCutoffs, type RetentionOf } from "../domain/retention/RetentionPolicies.js";
 import { createMetrics, serveMetrics, type Metrics } from "../observability/createMetrics.js";
 import { createAuthenticator, type Authenticator } from "../auth/createAuthenticator.js";
-import { createJwtVerifier } from "../auth/createJwtVerifier.js";
 import { createApiKeyStore } from "../db/createApiKeyStore.js";
 import { selectTenantStorageBytes } from "../db/queries/selectTenantStorageBytes.js";
 import { createPipeline } from "../grpc/pipeline/createPipeline.js";
-import { traceMiddleware } from "../grpc/pipeline/traceMiddleware.js";
 import type { Tracing } from "../observability/tracing/createTracing.js";
 import { loadTracing } from "../observability/tracing/loadTracing.js";
 import { createStorageQuota } from "../limits/createStorageQuota.js";
@@ -136,9 +134,12 @@ export async function startService(
     policies.defaultPolicy === null && policies.tenants.size === 0 ? () => noCutoffs : (tenantId) => retentionCutoffs(policies, tenantId, clock());
   // Counting tokens of large texts runs on worker threads, never on the event loop.
   const tokenCounter = createTokenCounter();
+  // jose (JWT verification) and the W3C trace-context propagator are
+  // imported only when JWT or tracing is configured: about 60 modules a
+  // start loads for nothing otherwise.
   const jwt =
     config.LTST_JWT_SECRET || config.LTST_JWT_JWKS_URL || config.LTST_JWT_JWKS_FILE
-      ? createJwtVerifier({
+      ? (await import("../auth/createJwtVerifier.js")).createJwtVerifier({
           secret: config.LTST_JWT_SECRET,
           jwksUrl: config.LTST_JWT_JWKS_URL,
           jwksFile: config.LTST_JWT_JWKS_FILE,
@@ -174,7 +175,7 @@ export async function startService(
       : null;
   const pipeline = createPipeline({
     bare: options.pipeline === "bare",
-    ...(tracer ? { tracing: traceMiddleware(tracing) } : {}),
+    ...(tracer ? { tracing: (await import("../grpc/pipeline/traceMiddleware.js")).traceMiddleware(tracing) } : {}),
     logger,
     metrics,
     authenticator,
