@@ -3,7 +3,8 @@ import { SpanStatusCode, type Tracer } from "@opentelemetry/api";
 import type { Database } from "../db/Database.js";
 import { claimEmbeddingBatch, type ClaimedMessage } from "../db/queries/claimEmbeddingBatch.js";
 import { failEmbeddingClaim } from "../db/queries/failEmbeddingClaim.js";
-import { storeEmbeddings } from "../db/queries/storeEmbeddings.js";
+import { lockSessionsForEmbeddings } from "../db/queries/lockSessionsForEmbeddings.js";
+import { storeEmbeddings, type EmbeddingToStore } from "../db/queries/storeEmbeddings.js";
 import type { Embedder } from "../embedding/Embedder.js";
 
 export type EmbeddingWorkerOptions = {
@@ -54,10 +55,12 @@ export type EmbeddingWorker = {
  * Embeds queued messages in the background. Each pass claims a batch from
  * message_embedding_queue (FOR UPDATE SKIP LOCKED, with a lease, so that
  * replicas share the work), embeds the texts, and stores the vectors while
- * removing the queue rows in one statement. A batch that fails is retried
- * message by message, so one bad message does not hold back the others; the
- * messages that still fail go back to the queue with an exponential backoff.
- * Appends never wait for any of this.
+ * removing the queue rows in one statement, user by user, after locking the
+ * sessions concerned (lockSessionsForEmbeddings). A batch that fails is
+ * retried message by message, so one bad message does not hold back the
+ * others; the messages that still fail go back to the queue with an
+ * exponential backoff. Appends never wait for the embedding itself; one on a
+ * session whose vectors are being stored waits for that short transaction.
  */
 export function startEmbeddingWorker(options: EmbeddingWorkerOptions): EmbeddingWorker {
   const { db, embedder } = options;
@@ -74,19 +77,33 @@ export function startEmbeddingWorker(options: EmbeddingWorkerOptions): Embedding
       { error: error instanceof Error ? error.message : String(error), baseMs: options.retryBaseMs, maxMs: options.retryMaxMs },
     );
 
-  const store = (token: string, messages: readonly ClaimedMessage[], vectors: readonly Float32Array[]) =>
-    storeEmbeddings(
-      db.pool,
-      token,
-      embedder.modelName,
-      messages.map((m, i) => ({
-        tenantId: m.tenant_id,
-        userId: m.user_id,
-        sessionId: m.session_id,
-        messageIndex: m.message_index,
-        embedding: vectors[i]!,
-      })),
-    );
+  /**
+   * Stores the vectors user by user, each in a transaction that first locks
+   * the user's sessions concerned (lockSessionsForEmbeddings: the order
+   * deletes lock in, so a store and a delete wait for each other instead of
+   * deadlocking; on Citus, one user's transaction is routed to one worker).
+   * Counts what it stores in `outcome` as each user's transaction commits.
+   */
+  const store = async (
+    token: string,
+    messages: readonly ClaimedMessage[],
+    vectors: readonly Float32Array[],
+    outcome: BatchOutcome,
+  ): Promise<void> => {
+    const byUser = new Map<string, EmbeddingToStore[]>();
+    messages.forEach((m, i) => {
+      const key = JSON.stringify([m.tenant_id, m.user_id]);
+      const embedding = { tenantId: m.tenant_id, userId: m.user_id, sessionId: m.session_id, messageIndex: m.message_index, embedding: vectors[i]! };
+      byUser.set(key, [...(byUser.get(key) ?? []), embedding]);
+    });
+    for (const embeddings of byUser.values()) {
+      const { tenantId, userId } = embeddings[0]!;
+      outcome.stored += await db.withTransaction(undefined, async (transaction) => {
+        await lockSessionsForEmbeddings(transaction, { tenantId, userId }, [...new Set(embeddings.map((e) => e.sessionId))]);
+        return storeEmbeddings(transaction, token, embedder.modelName, embeddings);
+      });
+    }
+  };
 
   const runOnce = async (): Promise<BatchOutcome> => {
     const started = performance.now();
@@ -126,7 +143,7 @@ export function startEmbeddingWorker(options: EmbeddingWorkerOptions): Embedding
 
   const embedAndStore = async (token: string, claimed: readonly ClaimedMessage[], outcome: BatchOutcome): Promise<void> => {
     try {
-      outcome.stored = await store(token, claimed, await embedder.embed(claimed.map((m) => m.content)));
+      await store(token, claimed, await embedder.embed(claimed.map((m) => m.content)), outcome);
     } catch (batchError) {
       if (claimed.length === 1) {
         outcome.failed = await fail(token, claimed, batchError);
@@ -135,7 +152,7 @@ export function startEmbeddingWorker(options: EmbeddingWorkerOptions): Embedding
         // Find the culprits: one message at a time.
         for (const message of claimed) {
           try {
-            outcome.stored += await store(token, [message], await embedder.embed([message.content]));
+            await store(token, [message], await embedder.embed([message.content]), outcome);
           } catch (error) {
             const failed = await fail(token, [message], error);
             outcome.failed += failed;

@@ -11,11 +11,13 @@
 import { randomUUID } from "node:crypto";
 import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { sql } from "slonik";
+import { sql, type DatabasePool } from "slonik";
 import { claimEmbeddingBatch } from "../../src/db/queries/claimEmbeddingBatch.js";
 import { countPendingEmbeddings } from "../../src/db/queries/countPendingEmbeddings.js";
 import { enableVectorStorage } from "../../src/db/queries/enableVectorStorage.js";
 import { failEmbeddingClaim } from "../../src/db/queries/failEmbeddingClaim.js";
+import { deleteSession as deleteSessionRow } from "../../src/db/queries/deleteSession.js";
+import { lockSessionsForEmbeddings } from "../../src/db/queries/lockSessionsForEmbeddings.js";
 import { storeEmbeddings } from "../../src/db/queries/storeEmbeddings.js";
 import { searchMessages } from "../../src/domain/search/searchMessages.js";
 import { deleteSession } from "../../src/domain/sessions/deleteSession.js";
@@ -41,6 +43,22 @@ import {
   workerOptions,
   type OpenedBackend,
 } from "./workerSupport.js";
+
+/**
+ * How many backends are waiting for a lock while running a statement that
+ * matches `statement` (a LIKE pattern, case-insensitive, anywhere in the
+ * text): on Citus the shard's statement ("DELETE FROM public.sessions_102008
+ * ...") waits on a worker node, which citus_stat_activity shows (the view
+ * exists only there).
+ */
+async function backendsWaitingOnLocks(pool: DatabasePool, statement: string): Promise<number> {
+  const citus = (await pool.oneFirst(sql.unsafe`SELECT to_regclass('citus_stat_activity') IS NOT NULL AS citus`)) as boolean;
+  const activity = citus ? sql.identifier(["citus_stat_activity"]) : sql.identifier(["pg_catalog", "pg_stat_activity"]);
+  return (await pool.oneFirst(sql.unsafe`
+    SELECT count(*)::int AS n FROM ${activity} a
+    WHERE a.wait_event_type = 'Lock' AND a.query ILIKE ${`%${statement}%`}
+  `)) as number;
+}
 
 // With the opt-in PostgreSQL without pgvector: the no-pgvector behaviour runs on a real server too.
 const backends = (await testBackends({ optIn: true })).filter((backend) => !backend.optIn || backend.name === "postgres-no-pgvector");
@@ -520,6 +538,57 @@ for (const backend of backends) {
       gate.open();
       expect(await pass).toMatchObject({ claimed: 1, stored: 0, failed: 0 });
       expect(errors).toEqual([]);
+      expect(await queueRows(db)).toEqual([]);
+      expect(await embeddingRows(db)).toEqual([]);
+    });
+
+    // A store used to take the queue rows, then (its embeddings' foreign key)
+    // the messages; a delete takes the session, its messages, then their
+    // queue rows: opposite orders, and PostgreSQL aborted one of the two as a
+    // deadlock (the caller's delete got ABORTED). The store now locks the
+    // sessions first, as every delete does.
+    it("a session deleted while its embeddings are stored waits for the store, and neither is aborted", async (t) => {
+      requireVectors(env(), t, "the store's lock order");
+      if (backend.name === "embedded") {
+        const reason = "embedded backend: one connection (PGlite runs one transaction at a time), so a delete cannot run during a store";
+        console.warn(`[skip] ${reason}`);
+        t.skip(reason);
+      }
+      const { db } = env();
+      await seed(db, "u-lock", "s-lock", ["stored while deleted", "also stored"]);
+      const token = randomUUID();
+      const claimed = await claimEmbeddingBatch(db.pool, { token, limit: 10, leaseMs: 60_000 });
+      expect(claimed).toHaveLength(2);
+      const embeddings = claimed.map((m) => ({
+        tenantId: m.tenant_id,
+        userId: m.user_id,
+        sessionId: m.session_id,
+        messageIndex: m.message_index,
+        embedding: fakeVector(m.content),
+      }));
+      // The store holds its lock until `release` opens (the other statements
+      // run outside its callback: slonik refuses them inside).
+      const locked = latch();
+      const release = latch();
+      const storing = db.pool.transaction(async (transaction) => {
+        expect(await lockSessionsForEmbeddings(transaction, { tenantId: "default", userId: "u-lock" }, ["s-lock"])).toBe(1);
+        locked.open();
+        await release.wait();
+        return storeEmbeddings(transaction, token, "lock-model", embeddings);
+      });
+      await locked.wait();
+      let deleted = false;
+      const deleting = deleteSessionRow(db.pool, "default", "u-lock", "s-lock").finally(() => (deleted = true));
+      // The delete waits for the store's lock on the session.
+      await waitFor(async () => (await backendsWaitingOnLocks(db.pool, "DELETE FROM %sessions")) > 0, {
+        timeoutMs: 10_000,
+        message: "the delete to wait for the store's lock",
+      });
+      expect(deleted).toBe(false);
+      release.open();
+      expect(await storing).toBe(2);
+      // Then the delete goes through, and takes the new embeddings with it.
+      expect(await deleting).toBe(2);
       expect(await queueRows(db)).toEqual([]);
       expect(await embeddingRows(db)).toEqual([]);
     });
